@@ -1,0 +1,116 @@
+// mixscout analysis: the measurements of one audio file (or one live take).
+//
+// This is the contract between the analysis engine and everything after it (rules, stems,
+// history, comparison, mastering, the daemon). All levels carry their unit in the name.
+// Silence is reported as silence_floor_db (-120), never -inf, so the JSON form stays valid.
+//
+// JSON keys are the field names below, grouped as in the struct (`format`, `peak`, `clipping`,
+// `loudness`, `dynamics`, `spectrum`, `stereo`, `dc_offset`, `silence`); see analysis_json.hpp.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mixscout::analysis {
+
+struct FormatInfo {
+    int sample_rate = 0;
+    int channels = 0;
+    int bit_depth = 0;          ///< PCM bits (8/16/24/32); 0 for float and compressed formats
+    std::string container;      ///< "wav", "aiff", "flac", "ogg", "mp3", ...
+    std::string encoding;       ///< "pcm_16", "pcm_24", "float", "vorbis", ...
+    std::int64_t frames = 0;
+    double duration_s = 0.0;
+};
+
+struct PeakInfo {
+    double sample_peak_dbfs = 0.0;                  ///< max over channels
+    double true_peak_dbtp = 0.0;                    ///< ITU-R BS.1770-4 Annex 2, max over channels
+    std::vector<double> channel_sample_peak_dbfs;   ///< per channel
+    std::vector<double> channel_true_peak_dbtp;     ///< per channel
+};
+
+/// A run of consecutive full-scale samples ("full_scale"), or a span where the reconstructed
+/// signal exceeds 0 dBTP although no sample is at full scale ("true_peak_over").
+struct ClipEvent {
+    double time_s = 0.0;        ///< start, accurate to 10 ms
+    double duration_s = 0.0;
+    int channel = 0;            ///< 0 = left / mono, 1 = right
+    std::int64_t samples = 0;   ///< clipped samples in the run
+    std::string kind = "full_scale";
+    double peak_dbtp = 0.0;     ///< highest true peak within the event
+};
+
+struct ClippingInfo {
+    int count = 0;              ///< number of events (== events.size(), unless capped)
+    std::int64_t clipped_samples = 0;
+    std::vector<ClipEvent> events;  ///< in time order; capped at 1000 (count keeps counting)
+};
+
+struct LoudnessInfo {
+    double integrated_lufs = -70.0;     ///< EBU R128 / BS.1770-4 gated
+    double momentary_max_lufs = -70.0;  ///< 400 ms window
+    double short_term_max_lufs = -70.0; ///< 3 s window
+    double lra_lu = 0.0;                ///< EBU Tech 3342
+    double short_term_series_hz = 10.0; ///< rate of short_term_series
+    std::vector<float> short_term_series;  ///< short-term loudness, LUFS, one value per 1/hz s
+};
+
+struct DynamicsInfo {
+    double crest_db = 0.0;  ///< sample peak - RMS, dB (over the whole file, all channels)
+    double plr_db = 0.0;    ///< peak-to-loudness ratio: true peak - integrated loudness
+    double psr_db = 0.0;    ///< peak-to-short-term-loudness ratio: true peak - max short-term loudness
+};
+
+/// One band of the long-term average spectrum. db is the band's power (sum over its bins of
+/// the channel-averaged power spectrum, dBFS) minus the integrated loudness, so a mix and its
+/// louder master read the same: "loudness-normalised".
+struct Band {
+    double lo_hz = 0.0;
+    double hi_hz = 0.0;
+    double db = 0.0;
+};
+
+struct SpectrumInfo {
+    std::vector<Band> bands;          ///< 10 octave bands, ISO centres 31.5 Hz .. 16 kHz
+    std::vector<Band> third_octave;   ///< 31 one-third-octave bands, 20 Hz .. 20 kHz (same normalisation)
+    double tilt_db_per_octave = 0.0;  ///< least-squares slope of the octave bands 63 Hz..16 kHz
+};
+
+struct BandCorrelation {
+    double lo_hz = 0.0;
+    double hi_hz = 0.0;
+    double correlation = 1.0;  ///< -1..1; 1 for mono files
+};
+
+struct StereoInfo {
+    double correlation = 1.0;        ///< L/R correlation over the whole file, -1..1
+    double width = 0.0;              ///< side energy / mid energy (0 = mono, 1 = as wide as it is centred)
+    double mono_loss_db = 0.0;       ///< integrated loudness of the stereo mix minus that of its mono fold-down ((L+R)/2 on both), >= 0 normally
+    double balance_db = 0.0;         ///< L energy over R energy in dB (positive = left-heavy)
+    double low_correlation = 1.0;    ///< correlation below 120 Hz
+    double low_width = 0.0;          ///< side/mid energy below 120 Hz
+    std::vector<BandCorrelation> band_correlation;  ///< the octave bands of SpectrumInfo::bands
+};
+
+struct SilenceInfo {
+    double leading_s = 0.0;   ///< time before the signal first exceeds -60 dBFS
+    double trailing_s = 0.0;  ///< time after it last exceeds -60 dBFS
+};
+
+struct Analysis {
+    std::string path;
+    FormatInfo format;
+    PeakInfo peak;
+    ClippingInfo clipping;
+    LoudnessInfo loudness;
+    DynamicsInfo dynamics;
+    SpectrumInfo spectrum;
+    StereoInfo stereo;
+    std::vector<double> dc_offset;  ///< per channel, mean sample value (linear, -1..1)
+    double dc_offset_dbfs = -120.0;  ///< largest |dc| over channels, dBFS
+    SilenceInfo silence;
+
+};
+
+}  // namespace mixscout::analysis

@@ -1,0 +1,13 @@
+// Placeholder until its issue lands: registers the subcommand and says it is not built yet.
+#include <cstdio>
+
+#include "app/commands.hpp"
+
+namespace mixscout::app {
+void add_master_command(CLI::App& app, Context& ctx) {
+    app.add_subcommand("master", "(not built yet)")->callback([&ctx] {
+        std::fprintf(stderr, "mixscout: 'master' is not built yet\n");
+        ctx.exit_code = 1;
+    });
+}
+}  // namespace mixscout::app

@@ -1,0 +1,32 @@
+// mixscout: mix feedback for Ableton Live. Entry point: parses the subcommand and runs it.
+#include <cstdio>
+#include <exception>
+
+#include "app/commands.hpp"
+#include "core/error.hpp"
+
+int main(int argc, char** argv) {
+    CLI::App cli{"mixscout - analyse Ableton Live exports and tell you the top three fixes"};
+    cli.set_version_flag("--version", "mixscout 0.1.0");
+    cli.require_subcommand(1);
+    mixscout::app::Context ctx;
+    mixscout::app::add_analyze_command(cli, ctx);
+    mixscout::app::add_config_command(cli, ctx);
+    mixscout::app::add_stems_command(cli, ctx);
+    mixscout::app::add_history_commands(cli, ctx);
+    mixscout::app::add_daemon_command(cli, ctx);
+    mixscout::app::add_monitor_commands(cli, ctx);
+    mixscout::app::add_master_command(cli, ctx);
+    try {
+        cli.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return cli.exit(e);
+    } catch (const mixscout::InputError& e) {
+        std::fprintf(stderr, "mixscout: %s\n", e.what());
+        return 2;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "mixscout: internal error: %s\n", e.what());
+        return 1;
+    }
+    return ctx.exit_code;
+}

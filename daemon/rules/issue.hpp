@@ -1,0 +1,37 @@
+// mixscout rules: what a musician acts on.
+//
+// An Issue is one finding with a concrete fix in Live's terms. Issues come from the rules
+// (Analysis -> Issues), from stem clashes, and from reference comparison; all are ranked
+// together: severity first, then score (how far the value is from its target).
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mixscout::rules {
+
+enum class Severity { critical = 0, important = 1, polish = 2 };
+
+std::string_view to_string(Severity s);
+/// "critical" | "important" | "polish"; nullopt otherwise.
+std::optional<Severity> parse_severity(std::string_view text);
+
+struct Issue {
+    std::string rule;       ///< stable id, e.g. "clipping", "tonal.muddy", "clash.kick.bass"
+    std::string category;   ///< clipping, peak, loudness, dynamics, tonal, stereo, phase, clash, format, reference
+    Severity severity = Severity::polish;
+    std::string title;      ///< short, plain words: "Clipping at 0:45, 1:23"
+    std::string detail;     ///< measured value and target: "3 events; true peak +0.8 dBTP, ceiling -1 dBTP"
+    std::string fix;        ///< concrete action with numbers: "Utility on the master: -3 dB"
+    std::vector<double> times_s;  ///< moments where it happens, if it happens at moments
+    double score = 0.0;     ///< rank within a severity: larger = further from target = first
+    double value = 0.0;     ///< the measured value the rule judged (for comparisons)
+    double target = 0.0;    ///< the threshold or target it was judged against
+    std::string unit;       ///< unit of value/target: "dB", "LUFS", "dBTP", "LU", "events", ""
+};
+
+/// Ranks in place: severity, then score descending, then rule id (stable output).
+void rank(std::vector<Issue>& issues);
+
+}  // namespace mixscout::rules
