@@ -21,6 +21,7 @@ struct FormatInfo {
     std::string encoding;       ///< "pcm_16", "pcm_24", "float", "vorbis", ...
     std::int64_t frames = 0;
     double duration_s = 0.0;
+    bool operator==(const FormatInfo&) const = default;
 };
 
 struct PeakInfo {
@@ -28,6 +29,7 @@ struct PeakInfo {
     double true_peak_dbtp = 0.0;                    ///< ITU-R BS.1770-4 Annex 2, max over channels
     std::vector<double> channel_sample_peak_dbfs;   ///< per channel
     std::vector<double> channel_true_peak_dbtp;     ///< per channel
+    bool operator==(const PeakInfo&) const = default;
 };
 
 /// A run of consecutive full-scale samples ("full_scale"), or a span where the reconstructed
@@ -39,12 +41,14 @@ struct ClipEvent {
     std::int64_t samples = 0;   ///< clipped samples in the run
     std::string kind = "full_scale";
     double peak_dbtp = 0.0;     ///< highest true peak within the event
+    bool operator==(const ClipEvent&) const = default;
 };
 
 struct ClippingInfo {
     int count = 0;              ///< number of events (== events.size(), unless capped)
     std::int64_t clipped_samples = 0;
     std::vector<ClipEvent> events;  ///< in time order; capped at 1000 (count keeps counting)
+    bool operator==(const ClippingInfo&) const = default;
 };
 
 struct LoudnessInfo {
@@ -54,12 +58,14 @@ struct LoudnessInfo {
     double lra_lu = 0.0;                ///< EBU Tech 3342
     double short_term_series_hz = 10.0; ///< rate of short_term_series
     std::vector<float> short_term_series;  ///< short-term loudness, LUFS, one value per 1/hz s
+    bool operator==(const LoudnessInfo&) const = default;
 };
 
 struct DynamicsInfo {
     double crest_db = 0.0;  ///< sample peak - RMS, dB (over the whole file, all channels)
     double plr_db = 0.0;    ///< peak-to-loudness ratio: true peak - integrated loudness
     double psr_db = 0.0;    ///< peak-to-short-term-loudness ratio: true peak - max short-term loudness
+    bool operator==(const DynamicsInfo&) const = default;
 };
 
 /// One band of the long-term average spectrum. db is the band's power (sum over its bins of
@@ -69,18 +75,21 @@ struct Band {
     double lo_hz = 0.0;
     double hi_hz = 0.0;
     double db = 0.0;
+    bool operator==(const Band&) const = default;
 };
 
 struct SpectrumInfo {
     std::vector<Band> bands;          ///< 10 octave bands, ISO centres 31.5 Hz .. 16 kHz
     std::vector<Band> third_octave;   ///< 31 one-third-octave bands, 20 Hz .. 20 kHz (same normalisation)
     double tilt_db_per_octave = 0.0;  ///< least-squares slope of the octave bands 63 Hz..16 kHz
+    bool operator==(const SpectrumInfo&) const = default;
 };
 
 struct BandCorrelation {
     double lo_hz = 0.0;
     double hi_hz = 0.0;
     double correlation = 1.0;  ///< -1..1; 1 for mono files
+    bool operator==(const BandCorrelation&) const = default;
 };
 
 struct StereoInfo {
@@ -91,11 +100,13 @@ struct StereoInfo {
     double low_correlation = 1.0;    ///< correlation below 120 Hz
     double low_width = 0.0;          ///< side/mid energy below 120 Hz
     std::vector<BandCorrelation> band_correlation;  ///< the octave bands of SpectrumInfo::bands
+    bool operator==(const StereoInfo&) const = default;
 };
 
 struct SilenceInfo {
     double leading_s = 0.0;   ///< time before the signal first exceeds -60 dBFS
     double trailing_s = 0.0;  ///< time after it last exceeds -60 dBFS
+    bool operator==(const SilenceInfo&) const = default;
 };
 
 struct Analysis {
@@ -111,6 +122,7 @@ struct Analysis {
     double dc_offset_dbfs = -120.0;  ///< largest |dc| over channels, dBFS
     SilenceInfo silence;
 
+    bool operator==(const Analysis&) const = default;
 };
 
 }  // namespace mixscout::analysis

@@ -1,13 +1,229 @@
-// Placeholder until its issue lands: registers the subcommand and says it is not built yet.
-#include <cstdio>
+// `mixscout analyze FILE [--json]`: one file -> its measurements, as JSON or a terminal summary.
+//
+// Bad input (missing, unreadable, truncated, > 2 channels...) is an InputError thrown out of the
+// callback: main prints the one line "mixscout: <file>: <what is wrong>" and exits 2. The JSON is
+// built completely before anything is printed, so stdout never holds a partial object.
+//
+// Extension points (other subcommand features add themselves here with small edits):
+//   [options]  add CLI options to AnalyzeArgs and register them in add_analyze_command
+//   [report]   add keys to the JSON report in build_report (issues/top, comparison, stems)
+//   [summary]  add lines to the terminal summary in print_summary
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/analysis_json.hpp"
+#include "analysis/analyzer.hpp"
 #include "app/commands.hpp"
+#include "config/config.hpp"
+#include "core/units.hpp"
+#include "history/pipeline.hpp"
+#include "rules/rules.hpp"
 
 namespace mixscout::app {
+namespace {
+
+struct AnalyzeArgs {
+    std::string file;
+    bool json = false;
+    // [options] rules helper: --profile NAME, --config FILE; stems helper: --stems DIR.
+    std::string profile = "mix";
+    std::string config_file;
+    std::vector<rules::Issue> issues;  ///< ranked; filled by the callback before reporting
+    // history helper: --no-history, --data-dir; the stored export and its comparison.
+    bool no_history = false;
+    std::string data_dir;
+    std::optional<history::IngestResult> history_result;
+};
+
+// libsndfile's MP3 decoder (mpg123) prints warnings such as "Xing stream size off" straight to
+// stderr; the CLI promises one line on bad input, so stderr is muted while an MP3 decodes.
+class MuteStderr {
+public:
+    explicit MuteStderr(bool active) {
+        if (!active) return;
+        std::fflush(stderr);
+        saved_ = ::dup(STDERR_FILENO);
+        const int null_fd = ::open("/dev/null", O_WRONLY);
+        if (saved_ >= 0 && null_fd >= 0) ::dup2(null_fd, STDERR_FILENO);
+        if (null_fd >= 0) ::close(null_fd);
+    }
+    ~MuteStderr() {
+        if (saved_ < 0) return;
+        std::fflush(stderr);
+        ::dup2(saved_, STDERR_FILENO);
+        ::close(saved_);
+    }
+    MuteStderr(const MuteStderr&) = delete;
+    MuteStderr& operator=(const MuteStderr&) = delete;
+
+private:
+    int saved_ = -1;
+};
+
+bool is_mpeg_name(const std::string& file) {
+    std::string ext = std::filesystem::path(file).extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return ext == ".mp3" || ext == ".mp2" || ext == ".mpga";
+}
+
+nlohmann::json build_report(const analysis::Analysis& a, const AnalyzeArgs& args) {
+    nlohmann::json report = analysis::to_json(a);
+    report["profile"] = args.profile;
+    // Named: a range-for over .items() of a temporary would iterate a destroyed object.
+    const nlohmann::json issues_report = rules::issues_json(args.issues);
+    for (const auto& [key, value] : issues_report.items()) report[key] = value;  // issues[], top[]
+    // [report] rules helper: report["issues"], report["top"]; history helper: store the export and
+    // add report["comparison"]; stems helper: report["stems"] when --stems DIR is given.
+    if (args.history_result) {
+        report["history"] = history::to_json(args.history_result->record);
+        report["comparison"] = history::to_json(args.history_result->comparison);
+    }
+    return report;
+}
+
+// "1:23.45"
+std::string clock(double seconds) {
+    const int minutes = static_cast<int>(seconds / 60.0);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%d:%05.2f", minutes, seconds - 60.0 * minutes);
+    return buf;
+}
+
+// Nominal ISO name of a band: "31.5", "63", "125", ..., "1k", "16k".
+std::string band_label(double lo_hz, double hi_hz) {
+    const double fc = std::sqrt(lo_hz * hi_hz);
+    static constexpr double nominal[] = {20, 25, 31.5, 40, 50, 63, 80, 100, 125, 160, 200, 250, 315, 400, 500, 630, 800,
+                                         1000, 1250, 1600, 2000, 2500, 3150, 4000, 5000, 6300, 8000, 10000, 12500, 16000, 20000};
+    double best = nominal[0];
+    for (double n : nominal)
+        if (std::fabs(std::log2(n / fc)) < std::fabs(std::log2(best / fc))) best = n;
+    char buf[16];
+    if (best >= 1000.0)
+        std::snprintf(buf, sizeof buf, "%gk", best / 1000.0);
+    else
+        std::snprintf(buf, sizeof buf, "%g", best);
+    return buf;
+}
+
+void print_summary(const analysis::Analysis& a, const AnalyzeArgs& args, std::FILE* out) {
+    const auto& f = a.format;
+    std::string depth = f.bit_depth > 0 ? std::to_string(f.bit_depth) + "-bit " : (f.encoding + " ");
+    std::string container = f.container;
+    std::transform(container.begin(), container.end(), container.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    std::fprintf(out, "%s\n", a.path.c_str());
+    std::fprintf(out, "  Format     %d Hz, %s%s %s, %s\n", f.sample_rate, depth.c_str(), f.channels == 1 ? "mono" : "stereo",
+                 container.c_str(), clock(f.duration_s).c_str());
+    const auto& l = a.loudness;
+    std::fprintf(out, "  Loudness   %.1f LUFS integrated, LRA %.1f LU, max short-term %.1f, max momentary %.1f LUFS\n",
+                 l.integrated_lufs, l.lra_lu, l.short_term_max_lufs, l.momentary_max_lufs);
+    std::fprintf(out, "  Peaks      true peak %+.1f dBTP, sample peak %+.1f dBFS\n", a.peak.true_peak_dbtp, a.peak.sample_peak_dbfs);
+
+    int full = 0, overs = 0;
+    for (const auto& e : a.clipping.events) (e.kind == "full_scale" ? full : overs)++;
+    if (a.clipping.count == 0) {
+        std::fprintf(out, "  Clipping   none\n");
+    } else {
+        std::string at;
+        const std::size_t shown = std::min<std::size_t>(a.clipping.events.size(), 5);
+        for (std::size_t i = 0; i < shown; ++i) {
+            const auto& e = a.clipping.events[i];
+            at += (i ? ", " : "") + clock(e.time_s) + (f.channels == 2 ? (e.channel == 0 ? " L" : " R") : "");
+        }
+        if (static_cast<std::size_t>(a.clipping.count) > shown) at += ", ...";
+        std::fprintf(out, "  Clipping   %d event%s (%d full-scale run%s, %d true-peak over%s): %s\n", a.clipping.count,
+                     a.clipping.count == 1 ? "" : "s", full, full == 1 ? "" : "s", overs, overs == 1 ? "" : "s", at.c_str());
+    }
+    std::fprintf(out, "  Dynamics   crest %.1f dB, PLR %.1f dB, PSR %.1f dB\n", a.dynamics.crest_db, a.dynamics.plr_db,
+                 a.dynamics.psr_db);
+    if (f.channels == 2) {
+        const auto& s = a.stereo;
+        std::fprintf(out, "  Stereo     correlation %.2f (below 120 Hz %.2f), width %.2f, balance %+.1f dB, mono loss %.1f dB\n",
+                     s.correlation, s.low_correlation, s.width, s.balance_db, s.mono_loss_db);
+    }
+    std::fprintf(out, "  Spectrum   tilt %+.1f dB/octave; octave bands, dB re. loudness:\n", a.spectrum.tilt_db_per_octave);
+    std::string labels = "             ", values = "             ";
+    for (const auto& b : a.spectrum.bands) {
+        char v[16], h[16];
+        std::snprintf(h, sizeof h, "%7s", band_label(b.lo_hz, b.hi_hz).c_str());
+        std::snprintf(v, sizeof v, "%7.1f", b.db);
+        labels += h;
+        values += v;
+    }
+    std::fprintf(out, "%s Hz\n%s\n", labels.c_str(), values.c_str());
+    std::fprintf(out, "  DC offset  %.1f dBFS; silence: leading %.2f s, trailing %.2f s\n", a.dc_offset_dbfs,
+                 a.silence.leading_s, a.silence.trailing_s);
+    // [summary] rules helper: the top three issues; history helper: what changed since last time.
+    if (args.issues.empty()) {
+        std::fprintf(out, "\n  No issues for profile '%s'.\n", args.profile.c_str());
+    } else {
+        std::fprintf(out, "\n  Top fixes (profile '%s'):\n", args.profile.c_str());
+        const auto top = rules::top(args.issues);
+        for (std::size_t i = 0; i < top.size(); ++i)
+            std::fprintf(out, "  %s\n", rules::summary_line(top[i], static_cast<int>(i) + 1).c_str());
+        if (args.issues.size() > top.size())
+            std::fprintf(out, "  (%zu more in --json)\n", args.issues.size() - top.size());
+    }
+    if (args.history_result) {  // history helper: the verdict against the previous iteration
+        const auto& c = args.history_result->comparison;
+        std::fprintf(out, "\n  %s: %s, iteration %d\n  %s\n", args.history_result->record.is_new ? "Stored" : "Already stored",
+                     args.history_result->record.song.c_str(), args.history_result->record.iteration, history::verdict_line(c).c_str());
+        if (c.stop.fired) std::fprintf(out, "  Stop: %s\n", c.stop.message.c_str());
+    }
+}
+
+}  // namespace
+
 void add_analyze_command(CLI::App& app, Context& ctx) {
-    app.add_subcommand("analyze", "(not built yet)")->callback([&ctx] {
-        std::fprintf(stderr, "mixscout: 'analyze' is not built yet\n");
-        ctx.exit_code = 1;
+    auto args = std::make_shared<AnalyzeArgs>();
+    CLI::App* cmd = app.add_subcommand("analyze", "Measure one audio file: loudness, peaks, clipping, dynamics, spectrum, stereo");
+    // No CLI::ExistingFile check: the decoder's own message ("<file>: no such file") and exit 2 apply.
+    cmd->add_option("file", args->file, "WAV/AIFF/FLAC/OGG/MP3 file, mono or stereo")->required();
+    cmd->add_flag("--json", args->json, "Print one JSON object instead of the summary");
+    cmd->add_option("--profile", args->profile, "What the export is for: mix (default), streaming, apple, club, broadcast");
+    cmd->add_option("--config", args->config_file, "A YAML config overlaying the shipped defaults (see `mixscout config show`)");
+    // [options] register further options here.
+    cmd->add_flag("--no-history", args->no_history, "Do not store this export in the history (nor compare it)");
+    cmd->add_option("--data-dir", args->data_dir, "Folder of the history database (default: the per-user data folder)");
+    cmd->callback([args, &ctx] {
+        // Config and profile first: a typo fails fast, before a long decode.
+        const config::Config cfg = args->config_file.empty() ? config::Config::defaults() : config::Config::load(args->config_file);
+        rules::check_profile(cfg, args->profile);
+        analysis::Analysis a;
+        {
+            MuteStderr mute(is_mpeg_name(args->file));
+            a = analysis::analyze_file(args->file);
+        }
+        args->issues = rules::evaluate(a, cfg, args->profile);
+        if (!args->no_history) {  // history helper: store, compare; a failing store only warns
+            std::string warning;
+            args->history_result = history::try_ingest(args->data_dir, cfg, args->file, a, args->issues, warning);
+            if (args->history_result)
+                args->issues = args->history_result->issues;  // with reference issues, if any
+            else
+                std::fprintf(stderr, "mixscout: warning: %s\n", warning.c_str());
+        }
+        if (args->json) {
+            const nlohmann::json report = build_report(a, *args);
+            // Invalid UTF-8 in a path must not abort the dump halfway: replace it.
+            const std::string text = report.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+            std::fwrite(text.data(), 1, text.size(), stdout);
+        } else {
+            print_summary(a, *args, stdout);
+        }
+        std::fflush(stdout);
+        ctx.exit_code = 0;
     });
 }
+
 }  // namespace mixscout::app

@@ -1,13 +1,47 @@
-// Placeholder until its issue lands: registers the subcommand and says it is not built yet.
+// `mixscout daemon`: watch Live's export folders, analyse each export, push the fixes over OSC.
 #include <cstdio>
 
 #include "app/commands.hpp"
+#include "app/daemon.hpp"
+#include "core/error.hpp"
+#include "osc/endpoint.hpp"
 
 namespace mixscout::app {
+
 void add_daemon_command(CLI::App& app, Context& ctx) {
-    app.add_subcommand("daemon", "(not built yet)")->callback([&ctx] {
-        std::fprintf(stderr, "mixscout: 'daemon' is not built yet\n");
-        ctx.exit_code = 1;
+    struct Args {
+        std::string config;
+        std::vector<std::string> watch;
+        int listen = -1;
+        std::vector<std::string> send;
+        std::string data_dir;
+        std::string log_level;
+    };
+    auto args = std::make_shared<Args>();
+    auto* cmd = app.add_subcommand(
+        "daemon", "Watch the export folders, analyse every export, send the top three fixes over OSC (runs until SIGINT/SIGTERM)");
+    cmd->add_option("--config", args->config, "Config file (reloaded when it changes); default: the user config if it exists");
+    cmd->add_option("--watch", args->watch, "Folder to watch (repeatable); replaces watch.folders");
+    cmd->add_option("--listen", args->listen, "UDP port to listen on, at osc.listen_host (0 = any free port)")
+        ->check(CLI::Range(0, 65535));
+    cmd->add_option("--send", args->send, "Also send every message to HOST:PORT (repeatable)");
+    cmd->add_option("--data-dir", args->data_dir, "History data folder");
+    cmd->add_option("--log-level", args->log_level, "debug | info | warn | error | off; replaces log.level")
+        ->check(CLI::IsMember({"debug", "info", "warn", "error", "off"}));
+    cmd->callback([args, &ctx] {
+        DaemonFlags flags;
+        flags.config_file = args->config;
+        for (const auto& w : args->watch) flags.watch.emplace_back(w);
+        if (args->listen >= 0) flags.listen_port = args->listen;
+        for (const auto& s : args->send) {
+            osc::parse_host_port(s, "--send");  // a typo is refused before anything starts
+            flags.send.push_back(s);
+        }
+        flags.data_dir = args->data_dir;
+        flags.log_level = args->log_level;
+        Daemon daemon(std::move(flags));
+        ctx.exit_code = daemon.run();
     });
 }
+
 }  // namespace mixscout::app

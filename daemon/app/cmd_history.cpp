@@ -1,13 +1,256 @@
-// Placeholder until its issue lands: registers the subcommand and says it is not built yet.
+// `mixscout history [SONG]`, `note TEXT`, `compare NEW --against OLD`, `reference add|list`.
+//
+// history    iterations of a song (all songs without SONG): date, issue counts by severity
+//            (C/I/P), verdict against the previous iteration, notes. --json for machines.
+// note       a note against the latest export (or --export ID).
+// compare    any two files, analysed now with the rules of --config/--profile, nothing stored:
+//            improved / moved / new / remaining, verdict, next three, stop signal.
+// reference  add FILE [--song NAME]: a reference track (for one song, or for all songs);
+//            list: the stored references.
+//
+// The history database is <data dir>/history.sqlite (history::default_data_dir(); --data-dir or
+// history.data_dir in the config moves it). A database that cannot be used (locked, corrupt) is
+// one line "mixscout: history database ...: <what>; <what to do>" and exit 1. Bad input files and
+// configs are InputErrors: main prints them and exits 2.
 #include <cstdio>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
 
+#include <nlohmann/json.hpp>
+
+#include "analysis/analyzer.hpp"
 #include "app/commands.hpp"
+#include "config/config.hpp"
+#include "core/error.hpp"
+#include "history/pipeline.hpp"
+#include "history/store.hpp"
+#include "rules/rules.hpp"
 
 namespace mixscout::app {
-void add_history_commands(CLI::App& app, Context& ctx) {
-    app.add_subcommand("history", "(not built yet)")->callback([&ctx] {
-        std::fprintf(stderr, "mixscout: 'history' is not built yet\n");
+namespace {
+
+struct StoreArgs {
+    std::string data_dir;
+    std::string config;
+};
+
+void add_store_options(CLI::App* cmd, StoreArgs& args) {
+    cmd->add_option("--data-dir", args.data_dir, "Folder of the history database (default: the per-user data folder)");
+    cmd->add_option("--config", args.config, "A user config file (songs.rename, stop.*, history.*)");
+}
+
+config::Config load_config(const std::string& file) {
+    return file.empty() ? config::Config::defaults() : config::Config::load(file);
+}
+
+history::Store open_store(const StoreArgs& args) {
+    const auto cfg = load_config(args.config);
+    return history::Store::open(history::resolve_data_dir(args.data_dir, cfg), history::store_options(cfg));
+}
+
+/// Runs body; a StoreError is printed as one line and the exit code is 1.
+template <class F>
+void guarded(Context& ctx, F&& body) {
+    try {
+        body();
+    } catch (const StoreError& e) {
+        std::fprintf(stderr, "mixscout: %s\n", e.what());
         ctx.exit_code = 1;
+    }
+}
+
+nlohmann::json item_json(const history::HistoryItem& it) {
+    return {{"export_id", it.export_id},
+            {"iteration", it.iteration},
+            {"song", it.song},
+            {"path", it.path},
+            {"kind", it.kind},
+            {"date", it.created_at},
+            {"content_hash", it.content_hash},
+            {"counts", {{"critical", it.critical}, {"important", it.important}, {"polish", it.polish}}},
+            {"verdict", it.verdict},
+            {"change_db", it.change_db},
+            {"notes", it.notes}};
+}
+
+void print_song(const std::string& song, const std::vector<history::HistoryItem>& items) {
+    std::printf("%s: %zu iteration%s\n", song.c_str(), items.size(), items.size() == 1 ? "" : "s");
+    std::printf("  %4s %6s  %-17s %-8s %-24s %s\n", "#", "id", "date (UTC)", "C/I/P", "verdict", "file");
+    for (const auto& it : items) {
+        std::string date = it.created_at.substr(0, 16);
+        if (date.size() > 10) date[10] = ' ';
+        const std::string counts =
+            std::to_string(it.critical) + "/" + std::to_string(it.important) + "/" + std::to_string(it.polish);
+        const std::string file = std::filesystem::path(it.path).filename().string() +
+                                 (it.kind == "live_take" ? " (live take)" : "");
+        std::printf("  %4d %6lld  %-17s %-8s %-24s %s\n", it.iteration, static_cast<long long>(it.export_id),
+                    date.c_str(), counts.c_str(), it.verdict.c_str(), file.c_str());
+        for (const auto& n : it.notes) std::printf("  %4s %6s  note: %s\n", "", "", n.c_str());
+    }
+}
+
+void add_history(CLI::App& app, Context& ctx) {
+    auto* cmd = app.add_subcommand("history", "Iterations of a song (all songs without SONG): date, issues, verdict, notes");
+    auto args = std::make_shared<StoreArgs>();
+    auto song = std::make_shared<std::string>();
+    auto json = std::make_shared<bool>(false);
+    cmd->add_option("SONG", *song, "Song name (as recognised from export names; case-insensitive)");
+    cmd->add_flag("--json", *json, "Print JSON");
+    add_store_options(cmd, *args);
+    cmd->callback([&ctx, args, song, json] {
+        guarded(ctx, [&] {
+            auto store = open_store(*args);
+            std::vector<std::string> names;
+            if (!song->empty()) {
+                names.push_back(*song);
+            } else {
+                for (const auto& s : store.songs()) names.push_back(s.song);
+            }
+            nlohmann::json out = nlohmann::json::array();
+            for (const auto& name : names) {
+                const auto items = store.history(name);
+                if (items.empty()) {
+                    std::string known;
+                    for (const auto& s : store.songs()) known += (known.empty() ? "" : ", ") + s.song;
+                    std::fprintf(stderr, "mixscout: no song '%s' in the history at %s (songs: %s)\n", name.c_str(),
+                                 store.file().string().c_str(), known.empty() ? "none yet" : known.c_str());
+                    ctx.exit_code = 1;
+                    return;
+                }
+                nlohmann::json its = nlohmann::json::array();
+                for (const auto& it : items) its.push_back(item_json(it));
+                out.push_back({{"song", items.front().song}, {"iterations", its}});
+                if (!*json) print_song(items.front().song, items);
+            }
+            if (*json) {
+                std::cout << (song->empty() ? nlohmann::json{{"songs", out}} : out.front()).dump(2) << "\n";
+            } else if (names.empty()) {
+                std::printf("No exports in the history yet (%s).\n", store.file().string().c_str());
+            }
+            ctx.exit_code = 0;
+        });
     });
 }
+
+void add_note(CLI::App& app, Context& ctx) {
+    auto* cmd = app.add_subcommand("note", "Store a note against the latest export (or --export ID)");
+    auto args = std::make_shared<StoreArgs>();
+    auto text = std::make_shared<std::string>();
+    auto export_id = std::make_shared<std::int64_t>(0);
+    cmd->add_option("TEXT", *text, "The note")->required();
+    auto* id_opt = cmd->add_option("--export", *export_id, "Export id (see `mixscout history`)");
+    add_store_options(cmd, *args);
+    cmd->callback([&ctx, args, text, export_id, id_opt] {
+        guarded(ctx, [&] {
+            auto store = open_store(*args);
+            const auto id = store.add_note(*text, id_opt->count() ? std::optional(*export_id) : std::nullopt);
+            const auto e = store.load_export(id);
+            std::printf("Note stored against export %lld (%s, iteration %d)\n", static_cast<long long>(id),
+                        e.item.song.c_str(), e.item.iteration);
+            ctx.exit_code = 0;
+        });
+    });
+}
+
+void add_compare(CLI::App& app, Context& ctx) {
+    auto* cmd = app.add_subcommand("compare", "Compare two files (analysed now, nothing stored): what improved, "
+                                              "what is new, verdict, next three");
+    auto newer = std::make_shared<std::string>();
+    auto older = std::make_shared<std::string>();
+    auto config_file = std::make_shared<std::string>();
+    auto profile = std::make_shared<std::string>();
+    auto json = std::make_shared<bool>(false);
+    cmd->add_option("NEW", *newer, "The newer export")->required();
+    cmd->add_option("--against", *older, "The older export to compare with")->required();
+    cmd->add_option("--config", *config_file, "A user config file (rules, stop.*)");
+    cmd->add_option("--profile", *profile, "Delivery profile the rules judge against (default: watch.profile, mix)");
+    cmd->add_flag("--json", *json, "Print JSON");
+    cmd->callback([&ctx, newer, older, config_file, profile, json] {
+        const auto cfg = load_config(*config_file);
+        const std::string prof = profile->empty() ? cfg.get_or<std::string>("watch.profile", "mix") : *profile;
+        const auto before = analysis::analyze_file(*older);
+        const auto after = analysis::analyze_file(*newer);
+        const auto before_issues = rules::evaluate(before, cfg, prof);
+        const auto after_issues = rules::evaluate(after, cfg, prof);
+        const auto opts = history::store_options(cfg);
+        // Two files are two iterations: the focus of iteration 2 (critical first).
+        auto c = history::compare(before, before_issues, after, after_issues, 2, opts.compare);
+        c.stop = history::stop_signal(after_issues, 2, {c.change_db}, opts.compare);
+        if (*json) {
+            std::cout << nlohmann::json{{"new", *newer}, {"against", *older}, {"comparison", history::to_json(c)}}.dump(2)
+                      << "\n";
+        } else {
+            std::printf("%s\n  against %s\n", newer->c_str(), older->c_str());
+            std::fputs(history::format_text(c).c_str(), stdout);
+        }
+        ctx.exit_code = 0;
+    });
+}
+
+void add_reference(CLI::App& app, Context& ctx) {
+    auto* cmd = app.add_subcommand("reference", "Reference tracks: add FILE [--song NAME] | list");
+    cmd->require_subcommand(1);
+
+    auto* add = cmd->add_subcommand("add", "Store a reference track (analysed now) for a song, or for all songs");
+    auto args = std::make_shared<StoreArgs>();
+    auto file = std::make_shared<std::string>();
+    auto song = std::make_shared<std::string>();
+    add->add_option("FILE", *file, "The reference track")->required();
+    add->add_option("--song", *song, "The song it is a reference for (default: every song)");
+    add_store_options(add, *args);
+    add->callback([&ctx, args, file, song] {
+        const auto a = analysis::analyze_file(*file);  // bad file: InputError before touching the store
+        guarded(ctx, [&] {
+            auto store = open_store(*args);
+            const auto id = store.add_reference(*file, a, *song);
+            std::printf("Reference %lld: %s (%.1f LUFS integrated, PLR %.1f dB) for %s\n", static_cast<long long>(id),
+                        file->c_str(), a.loudness.integrated_lufs, a.dynamics.plr_db,
+                        song->empty() ? "every song" : ("'" + *song + "'").c_str());
+            ctx.exit_code = 0;
+        });
+    });
+
+    auto* list = cmd->add_subcommand("list", "The stored reference tracks");
+    auto largs = std::make_shared<StoreArgs>();
+    auto lsong = std::make_shared<std::string>();
+    auto json = std::make_shared<bool>(false);
+    list->add_option("--song", *lsong, "Only the references of this song");
+    list->add_flag("--json", *json, "Print JSON");
+    add_store_options(list, *largs);
+    list->callback([&ctx, largs, lsong, json] {
+        guarded(ctx, [&] {
+            auto store = open_store(*largs);
+            const auto refs = store.references(*lsong);
+            if (*json) {
+                nlohmann::json out = nlohmann::json::array();
+                for (const auto& r : refs)
+                    out.push_back({{"reference_id", r.reference_id},
+                                   {"path", r.path},
+                                   {"song", r.song.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.song)},
+                                   {"date", r.created_at},
+                                   {"integrated_lufs", r.integrated_lufs}});
+                std::cout << nlohmann::json{{"references", out}}.dump(2) << "\n";
+            } else if (refs.empty()) {
+                std::printf("No reference tracks yet: mixscout reference add FILE [--song NAME]\n");
+            } else {
+                for (const auto& r : refs)
+                    std::printf("%4lld  %-20s %6.1f LUFS  %s\n", static_cast<long long>(r.reference_id),
+                                r.song.empty() ? "(every song)" : r.song.c_str(), r.integrated_lufs, r.path.c_str());
+            }
+            ctx.exit_code = 0;
+        });
+    });
+}
+
+}  // namespace
+
+void add_history_commands(CLI::App& app, Context& ctx) {
+    add_history(app, ctx);
+    add_note(app, ctx);
+    add_compare(app, ctx);
+    add_reference(app, ctx);
+}
+
 }  // namespace mixscout::app

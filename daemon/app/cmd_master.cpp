@@ -1,13 +1,134 @@
-// Placeholder until its issue lands: registers the subcommand and says it is not built yet.
+// `mixscout master MIX --reference REF [REF...] -o OUT.wav [options] [--json]`: master a mix
+// against reference tracks (see master/master.hpp for what is done and why).
+//
+// Defaults come from the `master` section of the config (--config FILE, else the shipped one);
+// options on the command line win. A progress bar goes to stderr when it is a terminal; the
+// report (a summary, or --json) goes to stdout once the file is written. Exit 0 on success,
+// 2 on bad input (main prints "mixscout: <message>").
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "app/commands.hpp"
+#include "config/config.hpp"
+#include "core/error.hpp"
+#include "master/master.hpp"
 
 namespace mixscout::app {
+namespace {
+
+struct MasterArgs {
+    std::string mix;
+    std::vector<std::string> references;
+    std::string output;
+    std::optional<double> target_lufs, ceiling_dbtp, amount;
+    std::vector<std::string> match;
+    std::optional<int> bits;
+    std::string config_file;
+    bool json = false;
+    bool quiet = false;
+};
+
+master::MasterOptions options_from(const config::Config& cfg, const MasterArgs& a) {
+    master::MasterOptions o;
+    if (cfg.has("master.target_lufs") && !cfg.node("master.target_lufs").IsNull())
+        o.target_lufs = cfg.get<double>("master.target_lufs");
+    o.ceiling_dbtp = cfg.get<double>("master.ceiling_dbtp");
+    o.amount_percent = cfg.get<double>("master.amount");
+    o.bits = cfg.get<int>("master.bits");
+    o.smoothing_octaves = cfg.get<double>("master.eq.smoothing_octaves");
+    o.max_boost_db = cfg.get<double>("master.eq.max_boost_db");
+    o.max_cut_db = cfg.get<double>("master.eq.max_cut_db");
+    o.loudest_fraction = cfg.get<double>("master.eq.loudest_fraction");
+    o.min_duration_s = cfg.get<double>("master.min_duration_s");
+    o.limiter.lookahead_ms = cfg.get<double>("master.limiter.lookahead_ms");
+    o.limiter.release_fast_ms = cfg.get<double>("master.limiter.release_fast_ms");
+    o.limiter.release_slow_ms = cfg.get<double>("master.limiter.release_slow_ms");
+    o.limiter.sustain_ms = cfg.get<double>("master.limiter.sustain_ms");
+    o.limiter.margin_db = cfg.get<double>("master.limiter.margin_db");
+    std::vector<std::string> match = a.match.empty() ? cfg.get<std::vector<std::string>>("master.match") : a.match;
+
+    if (a.target_lufs) o.target_lufs = a.target_lufs;
+    if (a.ceiling_dbtp) o.ceiling_dbtp = *a.ceiling_dbtp;
+    if (a.amount) o.amount_percent = *a.amount;
+    if (a.bits) o.bits = *a.bits;
+    o.match_loudness = o.match_eq = o.match_width = false;
+    for (const auto& m : match) {
+        if (m == "loudness") o.match_loudness = true;
+        else if (m == "eq") o.match_eq = true;
+        else if (m == "width") o.match_width = true;
+        else throw InputError("--match: unknown '" + m + "' (use loudness, eq, width, comma-separated)");
+    }
+    if (match.empty()) throw InputError("--match: name at least one of loudness, eq, width");
+    return o;
+}
+
+/// "[########..........]  42% rendering" redrawn in place on stderr.
+class ProgressBar {
+public:
+    explicit ProgressBar(bool enabled) : enabled_(enabled) {}
+    ~ProgressBar() { finish(); }
+    void update(double percent, std::string_view stage) {
+        if (!enabled_) return;
+        constexpr int width = 30;
+        const int filled = static_cast<int>(percent / 100.0 * width + 0.5);
+        std::string bar(static_cast<std::size_t>(filled), '#');
+        bar.resize(width, '.');
+        std::fprintf(stderr, "\r[%s] %3d%% %-10.*s", bar.c_str(), static_cast<int>(percent), static_cast<int>(stage.size()),
+                     stage.data());
+        std::fflush(stderr);
+        drawn_ = true;
+    }
+    void finish() {
+        if (drawn_) std::fputc('\n', stderr);
+        drawn_ = false;
+    }
+
+private:
+    bool enabled_;
+    bool drawn_ = false;
+};
+
+}  // namespace
+
 void add_master_command(CLI::App& app, Context& ctx) {
-    app.add_subcommand("master", "(not built yet)")->callback([&ctx] {
-        std::fprintf(stderr, "mixscout: 'master' is not built yet\n");
-        ctx.exit_code = 1;
+    auto args = std::make_shared<MasterArgs>();
+    auto* cmd = app.add_subcommand("master", "Master a mix against reference tracks (loudness, tonal balance, width, true-peak limiting)");
+    cmd->add_option("mix", args->mix, "The mix to master (stereo WAV/AIFF/FLAC/...)")->required();
+    cmd->add_option("-r,--reference", args->references, "Reference track(s) in the target sound; several are averaged")
+        ->required()
+        ->expected(1, -1);
+    cmd->add_option("-o,--output", args->output, "Output file (.wav, .flac or .aiff)")->required();
+    cmd->add_option("--target-lufs", args->target_lufs, "Integrated loudness of the output (default: the references')");
+    cmd->add_option("--ceiling-dbtp", args->ceiling_dbtp, "True-peak ceiling, dBTP (default -1)");
+    cmd->add_option("--amount", args->amount, "How much of the EQ and width match to apply, 0-100 (default 100)");
+    cmd->add_option("--match", args->match, "What to match: any of loudness,eq,width (default all)")->delimiter(',');
+    cmd->add_option("--bits", args->bits, "Output bit depth: 16 (TPDF dither), 24, 32 (float); default 24");
+    cmd->add_option("--config", args->config_file, "Config file (its `master` section sets the defaults)");
+    cmd->add_flag("--json", args->json, "Print the report as JSON");
+    cmd->add_flag("-q,--quiet", args->quiet, "No progress bar");
+    cmd->callback([args, &ctx] {
+        const config::Config cfg = args->config_file.empty() ? config::Config::defaults() : config::Config::load(args->config_file);
+        const master::MasterOptions options = options_from(cfg, *args);
+        std::vector<std::filesystem::path> refs(args->references.begin(), args->references.end());
+        ProgressBar bar(!args->quiet && ::isatty(STDERR_FILENO));
+        const master::MasterReport report =
+            master::master_file(args->mix, refs, args->output, options,
+                                [&bar](double percent, std::string_view stage) { bar.update(percent, stage); });
+        bar.finish();
+        if (args->json)
+            std::printf("%s\n", master::to_json(report).dump(2).c_str());
+        else
+            std::printf("%s", master::summary(report).c_str());
+        ctx.exit_code = 0;
     });
 }
+
 }  // namespace mixscout::app

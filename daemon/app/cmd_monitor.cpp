@@ -1,13 +1,251 @@
-// Placeholder until its issue lands: registers the subcommand and says it is not built yet.
+// `mixscout devices`: the input devices of every compiled audio API.
+// `mixscout monitor`: live meters, instant problems and takes from an audio input (Live's master
+// output routed into it: README "Live monitoring"). Runs until SIGINT/SIGTERM; the take in
+// progress is finished, judged and stored before it exits.
+//
+// monitor talks OSC like the daemon: every message goes to --send HOST:PORT / osc.send and to
+// devices that send /mixscout/hello to the --listen port (osc.listen_port).
+#include <atomic>
+#include <csignal>
 #include <cstdio>
+#include <deque>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json.hpp>
 
 #include "app/commands.hpp"
+#include "app/daemon.hpp"
+#include "audio/capture.hpp"
+#include "config/config.hpp"
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "history/pipeline.hpp"
+#include "history/store.hpp"
+#include "monitor/monitor.hpp"
+#include "monitor/take_outcome.hpp"
+#include "osc/endpoint.hpp"
 
 namespace mixscout::app {
-void add_monitor_commands(CLI::App& app, Context& ctx) {
-    app.add_subcommand("monitor", "(not built yet)")->callback([&ctx] {
-        std::fprintf(stderr, "mixscout: 'monitor' is not built yet\n");
-        ctx.exit_code = 1;
-    });
+
+namespace {
+
+std::vector<int> parse_channels(const std::string& text) {
+    std::vector<int> out;
+    std::stringstream ss(text);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+        try {
+            std::size_t used = 0;
+            const int c = std::stoi(item, &used);
+            if (used != item.size()) throw std::invalid_argument(item);
+            out.push_back(c);
+        } catch (const std::exception&) {
+            throw InputError("--channels " + text + ": expected L,R (1-based channel numbers, e.g. 1,2) or one channel");
+        }
+    }
+    return out;
 }
+
+void run_devices(bool as_json) {
+    const auto apis = audio::list_devices();
+    if (as_json) {
+        nlohmann::json j = nlohmann::json::array();
+        for (const auto& a : apis) {
+            nlohmann::json d = {{"api", a.api}, {"name", a.display_name}, {"inputs", nlohmann::json::array()}};
+            if (!a.error.empty()) d["error"] = a.error;
+            for (const auto& in : a.inputs)
+                d["inputs"].push_back({{"index", in.index},
+                                       {"name", in.name},
+                                       {"input_channels", in.input_channels},
+                                       {"sample_rates", in.sample_rates},
+                                       {"preferred_sample_rate", in.preferred_sample_rate},
+                                       {"default", in.is_default}});
+            j.push_back(d);
+        }
+        std::cout << j.dump(2) << "\n";
+        return;
+    }
+    for (const auto& a : apis) {
+        std::cout << a.api << " (" << a.display_name << ")";
+        if (a.inputs.empty()) {
+            std::cout << ": " << (a.error.empty() ? "no input devices" : a.error) << "\n";
+            continue;
+        }
+        std::cout << ":\n";
+        for (const auto& in : a.inputs) {
+            std::cout << "  " << in.name << " - " << in.input_channels << " input channel(s)";
+            if (in.preferred_sample_rate) std::cout << ", " << in.preferred_sample_rate << " Hz";
+            if (in.is_default) std::cout << " (default)";
+            std::cout << "\n";
+        }
+    }
+    std::cout << "use: mixscout monitor --api API --device NAME [--channels L,R]\n";
+}
+
+struct MonitorArgs {
+    std::string config;
+    std::string api, device, channels, song, profile, data_dir, log_level;
+    std::vector<std::string> send;
+    int listen = -1;
+};
+
+int run_monitor(const MonitorArgs& args) {
+    namespace asio = boost::asio;
+    std::filesystem::path config_file = args.config;
+    if (config_file.empty()) {
+        std::error_code ec;
+        if (std::filesystem::exists(default_config_file(), ec)) config_file = default_config_file();
+    }
+    const config::Config cfg = config_file.empty() ? config::Config::defaults() : config::Config::load(config_file);
+    log::Level level = log::Level::info;
+    const std::string level_text = args.log_level.empty() ? cfg.get<std::string>("log.level") : args.log_level;
+    if (!log::parse_level(level_text, level)) throw InputError("log level '" + level_text + "' is not debug|info|warn|error|off");
+    log::set_level(level);
+
+    monitor::MonitorOptions opts = monitor::monitor_options(cfg);
+    if (!args.api.empty()) opts.capture.api = args.api;
+    if (!args.device.empty()) opts.capture.device = args.device;
+    if (!args.channels.empty()) opts.capture.channels = parse_channels(args.channels);
+    if (!args.song.empty()) opts.song = args.song;
+    if (!args.profile.empty()) {
+        if (!cfg.has("profiles." + args.profile)) throw InputError("--profile: unknown profile '" + args.profile + "'");
+        opts.profile = args.profile;
+        opts.live.ceiling_dbtp = cfg.get<double>("profiles." + args.profile + ".ceiling_dbtp");
+    }
+    audio::validate(opts.capture);
+
+    // OSC out: fixed destinations + devices that say hello.
+    osc::Sender sender;
+    std::vector<std::string> sends = cfg.get<std::vector<std::string>>("osc.send");
+    sends.insert(sends.end(), args.send.begin(), args.send.end());
+    const auto max_devices = static_cast<std::size_t>(cfg.get<int>("osc.max_devices"));
+    sender.set_max_destinations(sends.size() + max_devices);
+    for (const auto& s : sends) {
+        const auto [h, p] = osc::parse_host_port(s, "--send");
+        sender.add_destination(h, p);
+    }
+
+    // History.
+    const auto data_dir = history::resolve_data_dir(args.data_dir, cfg);
+    std::optional<history::Store> store;
+    try {
+        store.emplace(history::Store::open(data_dir, history::store_options(cfg)));
+    } catch (const StoreError& e) {
+        log::error(std::string(e.what()) + " (takes are judged but not stored)");
+    }
+
+    monitor::Monitor mon(opts, sender, [&](const monitor::Take& take) {
+        const auto o = monitor::process_take(take, cfg, opts.profile, store ? &*store : nullptr, opts.song, data_dir);
+        log::info(o.status);
+        for (const auto& m : monitor::outcome_messages(o)) sender.send(m);
+    });
+
+    asio::io_context io;
+    // OSC in: /mixscout/hello registers a device (the other requests belong to the daemon).
+    std::unique_ptr<osc::Receiver> receiver;
+    std::deque<osc::Endpoint> devices;
+    const int port = args.listen >= 0 ? args.listen : cfg.get<int>("osc.listen_port");
+    try {
+        receiver = std::make_unique<osc::Receiver>(
+            io, osc::ReceiverOptions{cfg.get<std::string>("osc.listen_host"), port, cfg.get<std::vector<std::string>>("osc.allow")},
+            [&](const osc::Message& m, const osc::Endpoint& from) {
+                if (m.address != "/mixscout/hello") {
+                    log::warn("osc: " + m.address + " is handled by the daemon, not by monitor");
+                    return;
+                }
+                const int reply = m.int_arg(0);
+                if (reply < 1 || reply > 65535) return;
+                const osc::Endpoint dev(from.address(), static_cast<unsigned short>(reply));
+                if (std::find(devices.begin(), devices.end(), dev) == devices.end()) {
+                    if (devices.size() >= max_devices) {
+                        sender.remove_destination(devices.front());
+                        devices.pop_front();
+                    }
+                    if (sender.add_destination(dev)) devices.push_back(dev);
+                }
+                sender.send_to(osc::make_message("/mixscout/status", "monitoring", "live monitoring"), dev);
+            });
+    } catch (const InputError& e) {
+        if (args.listen >= 0) throw;
+        log::warn(std::string(e.what()) + " (is the daemon running? then set monitor.enabled in its config); "
+                  "sending to fixed destinations only");
+    }
+
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+        if (ec) return;
+        log::info(std::string("received ") + (signo == SIGINT ? "SIGINT" : "SIGTERM") + "; finishing the take");
+        mon.stop();
+        io.stop();
+    });
+    asio::steady_timer heartbeat(io);
+    const double heartbeat_s = cfg.get<double>("osc.heartbeat_s");
+    std::function<void()> beat = [&] {
+        heartbeat.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+            std::chrono::duration<double>(heartbeat_s)));
+        heartbeat.async_wait([&](const boost::system::error_code& ec) {
+            if (ec) return;
+            const auto s = mon.stats();
+            if (s.sample_rate) sender.send("/mixscout/status", "monitoring",
+                                           std::to_string(s.takes) + " take(s); " + std::to_string(s.overflows) + " overflow(s)");
+            beat();
+        });
+    };
+    beat();
+
+    std::string dests;
+    for (const auto& e : sender.destinations()) dests += (dests.empty() ? "" : ", ") + osc::to_string(e);
+    std::fprintf(stderr, "mixscout monitor: listening on %s, sending to %s; history: %s\n",
+                 receiver ? (cfg.get<std::string>("osc.listen_host") + ":" + std::to_string(receiver->port())).c_str() : "-",
+                 dests.empty() ? "devices that send /mixscout/hello" : dests.c_str(),
+                 store ? store->file().string().c_str() : "unavailable");
+    mon.start();
+    io.run();
+    mon.stop();
+    const auto s = mon.stats();
+    std::fprintf(stderr,
+                 "mixscout monitor: stopped: %llu frames analysed, %llu meters, %llu live issues, %llu takes, "
+                 "%llu overflows, %llu driver xruns, %llu streams\n",
+                 static_cast<unsigned long long>(s.frames), static_cast<unsigned long long>(s.meters),
+                 static_cast<unsigned long long>(s.issues), static_cast<unsigned long long>(s.takes),
+                 static_cast<unsigned long long>(s.overflows), static_cast<unsigned long long>(s.driver_xruns),
+                 static_cast<unsigned long long>(s.streams));
+    sender.send("/mixscout/status", "idle", "monitor stopped");
+    return 0;
+}
+
+}  // namespace
+
+void add_monitor_commands(CLI::App& app, Context& ctx) {
+    auto json = std::make_shared<bool>(false);
+    auto* dev = app.add_subcommand("devices", "List the audio input devices of every compiled audio API");
+    dev->add_flag("--json", *json, "JSON output");
+    dev->callback([json] { run_devices(*json); });
+
+    auto args = std::make_shared<MonitorArgs>();
+    auto* cmd = app.add_subcommand(
+        "monitor", "Meter and check an audio input live (Live's master routed into it); takes are judged and stored like exports");
+    cmd->add_option("--api", args->api, "Audio API: jack | alsa | pulse | core | wasapi (default: monitor.api)");
+    cmd->add_option("--device", args->device, "Input device name or part of it (see `mixscout devices`)");
+    cmd->add_option("--channels", args->channels, "Input channels L,R (1-based, default 1,2), or one channel for mono");
+    cmd->add_option("--send", args->send, "Also send every message to HOST:PORT (repeatable)");
+    cmd->add_option("--listen", args->listen, "UDP port for /mixscout/hello (default: osc.listen_port; 0 = any free port)")
+        ->check(CLI::Range(0, 65535));
+    cmd->add_option("--data-dir", args->data_dir, "History data folder");
+    cmd->add_option("--song", args->song, "Takes belong to this song (default: the song of the latest export)");
+    cmd->add_option("--profile", args->profile, "Delivery profile for takes (default: monitor.profile / watch.profile)");
+    cmd->add_option("--config", args->config, "Config file (default: the user config if it exists)");
+    cmd->add_option("--log-level", args->log_level, "debug | info | warn | error | off")
+        ->check(CLI::IsMember({"debug", "info", "warn", "error", "off"}));
+    cmd->callback([args, &ctx] { ctx.exit_code = run_monitor(*args); });
+}
+
 }  // namespace mixscout::app

@@ -1,7 +1,10 @@
 #include "rules/issue.hpp"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <tuple>
+
+#include "core/error.hpp"
 
 namespace mixscout::rules {
 
@@ -25,6 +28,53 @@ void rank(std::vector<Issue>& issues) {
         return std::make_tuple(static_cast<int>(a.severity), -a.score, std::string_view(a.rule)) <
                std::make_tuple(static_cast<int>(b.severity), -b.score, std::string_view(b.rule));
     });
+}
+
+nlohmann::json to_json(const Issue& i) {
+    return nlohmann::json{{"rule", i.rule},     {"category", i.category},
+                          {"severity", std::string(to_string(i.severity))},
+                          {"title", i.title},   {"detail", i.detail},
+                          {"fix", i.fix},       {"times_s", i.times_s},
+                          {"score", i.score},   {"value", i.value},
+                          {"target", i.target}, {"unit", i.unit}};
+}
+
+Issue issue_from_json(const nlohmann::json& j) {
+    if (!j.is_object()) throw InputError("issue JSON: expected an object");
+    auto field = [&](const char* key) -> const nlohmann::json& {
+        if (!j.contains(key)) throw InputError(std::string("issue JSON: missing key '") + key + "'");
+        return j.at(key);
+    };
+    try {
+        Issue i;
+        i.rule = field("rule").get<std::string>();
+        i.category = field("category").get<std::string>();
+        const auto sev = field("severity").get<std::string>();
+        const auto parsed = parse_severity(sev);
+        if (!parsed) throw InputError("issue JSON: severity: unknown severity '" + sev + "'");
+        i.severity = *parsed;
+        i.title = field("title").get<std::string>();
+        i.detail = field("detail").get<std::string>();
+        i.fix = field("fix").get<std::string>();
+        i.times_s = field("times_s").get<std::vector<double>>();
+        i.score = field("score").get<double>();
+        // value/target/unit are optional (issues from older records may lack them).
+        i.value = j.value("value", 0.0);
+        i.target = j.value("target", 0.0);
+        i.unit = j.value("unit", std::string{});
+        return i;
+    } catch (const nlohmann::json::exception& e) {
+        throw InputError(std::string("issue JSON: ") + e.what());
+    }
+}
+
+nlohmann::json issues_json(const std::vector<Issue>& ranked, std::size_t top_n) {
+    nlohmann::json all = nlohmann::json::array(), top = nlohmann::json::array();
+    for (std::size_t k = 0; k < ranked.size(); ++k) {
+        all.push_back(to_json(ranked[k]));
+        if (k < top_n) top.push_back(all.back());
+    }
+    return nlohmann::json{{"issues", all}, {"top", top}};
 }
 
 }  // namespace mixscout::rules

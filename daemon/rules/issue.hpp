@@ -4,6 +4,7 @@
 // (Analysis -> Issues), from stem clashes, and from reference comparison; all are ranked
 // together: severity first, then score (how far the value is from its target).
 #pragma once
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,5 +34,13 @@ struct Issue {
 
 /// Ranks in place: severity, then score descending, then rule id (stable output).
 void rank(std::vector<Issue>& issues);
+
+/// JSON form of one issue: {rule, category, severity, title, detail, fix, times_s, score, value,
+/// target, unit}. The daemon, history and `analyze --json` all use this one function.
+nlohmann::json to_json(const Issue& issue);
+/// The inverse of to_json; throws InputError on a malformed object (e.g. unknown severity).
+Issue issue_from_json(const nlohmann::json& j);
+/// {"issues": [...all, ranked...], "top": [...first three...]} for already-ranked issues.
+nlohmann::json issues_json(const std::vector<Issue>& ranked, std::size_t top_n = 3);
 
 }  // namespace mixscout::rules

@@ -1,0 +1,24 @@
+// mixscout analysis: the JSON form of an Analysis (what `mixscout analyze --json` prints, what
+// history stores, what the daemon sends on).
+//
+// Keys are the field names of analysis.hpp, grouped: {"path", "format": {...}, "peak": {...},
+// "clipping": {"count", "clipped_samples", "events": [{time_s, duration_s, channel, samples,
+// kind, peak_dbtp}]}, "loudness": {..., "short_term_series": [...]}, "dynamics", "spectrum":
+// {"bands": [{lo_hz, hi_hz, db}], "third_octave": [...], "tilt_db_per_octave"}, "stereo": {...,
+// "band_correlation": [{lo_hz, hi_hz, correlation}]}, "dc_offset": [per channel],
+// "dc_offset_dbfs", "silence": {"leading_s", "trailing_s"}}.
+//
+// Round trip is lossless: analysis_from_json(to_json(a)) == a (defaulted operator==) (doubles are
+// written with full precision by nlohmann::json). Every value is finite (silence is -120 dB).
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include "analysis/analysis.hpp"
+
+namespace mixscout::analysis {
+
+nlohmann::json to_json(const Analysis& analysis);
+/// Throws InputError("analysis JSON: <key>: <what is wrong>") on a missing key or a wrong type.
+Analysis analysis_from_json(const nlohmann::json& json);
+
+}  // namespace mixscout::analysis

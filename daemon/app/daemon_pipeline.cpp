@@ -1,0 +1,151 @@
+#include "app/daemon_pipeline.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cctype>
+#include <regex>
+
+#include "analysis/analyzer.hpp"
+#include "config/config.hpp"
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "history/pipeline.hpp"
+#include "rules/rules.hpp"
+#include "stems/naming.hpp"
+#include "stems/stems.hpp"
+
+namespace mixscout::app {
+
+namespace fs = std::filesystem;
+
+bool looks_like_stem(const fs::path& file) {
+    // "<set> <n>-<track>" or "<n>-<track>": Live's "All Individual Tracks" naming (stems/naming.hpp).
+    static const std::regex numbered(R"((^|.*\s)\d+-\S.*)");
+    return std::regex_match(file.stem().string(), numbered);
+}
+
+namespace {
+
+std::vector<Outcome::Fix> fixes_of(const std::vector<rules::Issue>& ranked) {
+    std::vector<Outcome::Fix> out;
+    for (const auto& i : ranked) {
+        if (out.size() == 3) break;
+        out.push_back({std::string(rules::to_string(i.severity)), i.title, i.fix});
+    }
+    return out;
+}
+
+/// The set name shared by stems "My Song 3-Bass", "My Song 4-Keys" -> "My Song".
+std::string set_name(const std::vector<fs::path>& stems) {
+    if (stems.empty()) return {};
+    std::string prefix = stems.front().stem().string();
+    for (const auto& s : stems) {
+        const std::string n = s.stem().string();
+        std::size_t k = 0;
+        while (k < prefix.size() && k < n.size() && prefix[k] == n[k]) ++k;
+        prefix.resize(k);
+    }
+    // Cut back to before the track number: "My Song 1" of "My Song 1-Kick"/"My Song 12-Bass" -> "My Song".
+    while (!prefix.empty() && (std::isdigit(static_cast<unsigned char>(prefix.back())) || prefix.back() == ' ' ||
+                               prefix.back() == '-'))
+        prefix.pop_back();
+    return prefix.empty() ? stems.front().parent_path().filename().string() : prefix;
+}
+
+}  // namespace
+
+Outcome process_export(const Job& job, const config::Config& cfg, StoreAccess& access) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::string profile = cfg.get<std::string>("watch.profile");
+
+    std::optional<stems::StemsReport> stems_report;
+    if (!job.stems.empty()) {
+        stems_report = stems::analyze_stems(job.stems, cfg);
+        for (const auto& e : stems_report->errors) log::warn("stems: " + e.message);
+    }
+
+    Outcome out;
+    if (job.kind == Job::Kind::stems_only) {
+        out.path = job.stems.front().parent_path().string();
+        out.song = set_name(job.stems);
+        out.iteration = 0;
+        out.fixes = fixes_of(stems_report->issues);
+        out.summary = std::to_string(stems_report->stems.size()) + " stems, " +
+                      std::to_string(stems_report->clashes.size()) + " clashes";
+        out.status = "stems of " + out.song + ": " + out.summary;
+        return out;
+    }
+
+    analysis::AnalyzeOptions options;
+    options.threads = 0;  // the latency budget: use both kernels' threads when the machine has them
+    const analysis::Analysis a = analysis::analyze_file(job.file.path, options);
+    std::vector<rules::Issue> issues = rules::evaluate(a, cfg, profile);
+    if (stems_report) {
+        issues.insert(issues.end(), stems_report->issues.begin(), stems_report->issues.end());
+        rules::rank(issues);
+    }
+
+    out.path = job.file.path.string();
+    std::lock_guard lock(access.mutex);
+    if (access.store) {
+        try {
+            auto r = history::ingest(*access.store, job.file.path, a, issues);
+            out.song = r.record.song;
+            out.iteration = r.record.iteration;
+            out.export_id = r.record.export_id;
+            out.is_new = r.record.is_new;
+            out.fixes = fixes_of(r.comparison.next.empty() ? r.issues : r.comparison.next);
+            out.verdict = std::string(history::to_string(r.comparison.verdict));
+            out.summary = r.comparison.summary;
+            if (r.comparison.stop.fired)
+                out.stop_reason = r.comparison.stop.message.empty() ? "Ready to master" : r.comparison.stop.message;
+        } catch (const StoreError& e) {
+            log::error(e.what());
+            out.song = job.file.path.stem().string();
+            out.fixes = fixes_of(issues);
+            out.verdict = "first";
+            out.summary = std::string("history unavailable: ") + e.what();
+        }
+    } else {
+        out.song = job.file.path.stem().string();
+        out.fixes = fixes_of(issues);
+        out.verdict = "first";
+        out.summary = "history unavailable: " + access.error;
+    }
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    out.status = "analysed " + job.file.path.filename().string() + ": " + out.song + " #" +
+                 std::to_string(out.iteration) + ", " + (out.verdict.empty() ? "-" : out.verdict) + ", " +
+                 std::to_string(out.fixes.size()) + " fixes" + (stems_report ? ", with stems" : "") + " (" +
+                 std::to_string(static_cast<int>(ms)) + " ms" + (out.is_new ? "" : ", already in history") + ")";
+    return out;
+}
+
+std::string add_reference(const fs::path& file, StoreAccess& access) {
+    const analysis::Analysis a = analysis::analyze_file(file);
+    std::lock_guard lock(access.mutex);
+    if (!access.store) throw StoreError("history unavailable: " + access.error);
+    const std::string song = access.store->current_song().value_or("");
+    access.store->add_reference(file, a, song);
+    return song;
+}
+
+master::MasterReport master_mix(const fs::path& mix, const fs::path& data_dir, StoreAccess& access,
+                                const master::ProgressCallback& progress) {
+    std::vector<fs::path> references;
+    {
+        std::lock_guard lock(access.mutex);
+        if (!access.store) throw StoreError("history unavailable: " + access.error);
+        const std::string song = access.store->song_for(mix);
+        for (const auto& r : access.store->references(song)) references.emplace_back(r.path);
+        if (references.empty())
+            for (const auto& r : access.store->references()) references.emplace_back(r.path);
+    }
+    if (references.empty())
+        throw InputError(mix.filename().string() + ": no reference tracks stored (send /mixscout/reference first)");
+    const fs::path out_dir = data_dir / "masters";
+    fs::create_directories(out_dir);
+    const fs::path output = out_dir / (mix.stem().string() + " (master).wav");
+    return master::master_file(mix, references, output, {}, progress);
+}
+
+}  // namespace mixscout::app

@@ -1,0 +1,41 @@
+// mixscout app (daemon): the real "process this export" step and the other worker jobs —
+// analysis -> rules (+ stem clashes) -> history -> what the device is told. Worker threads.
+#pragma once
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "app/daemon.hpp"
+#include "history/store.hpp"
+#include "master/master.hpp"
+
+namespace mixscout::config {
+class Config;
+}
+
+namespace mixscout::app {
+
+/// The history store shared by the workers and the I/O thread: one SQLite connection, one user
+/// at a time. `store` is empty when the database could not be opened (`error` says why); the
+/// daemon then analyses without history.
+struct StoreAccess {
+    std::mutex mutex;
+    std::optional<history::Store> store;
+    std::string error;
+};
+
+/// Export (optionally with its stems) or a stems-only run -> Outcome. Throws InputError.
+Outcome process_export(const Job& job, const config::Config& cfg, StoreAccess& store);
+
+/// Stores job.file.path as a reference for the current song; returns the song ("" = all songs).
+std::string add_reference(const std::filesystem::path& file, StoreAccess& store);
+
+/// Masters `mix` against the current song's references into <data_dir>/masters/.
+master::MasterReport master_mix(const std::filesystem::path& mix, const std::filesystem::path& data_dir,
+                                StoreAccess& store, const master::ProgressCallback& progress);
+
+/// Live's individual-track names ("<set> <n>-<track>", "<n>-<track>"): candidates for a stems run.
+bool looks_like_stem(const std::filesystem::path& file);
+
+}  // namespace mixscout::app

@@ -1,0 +1,239 @@
+#include "audio/decoder.hpp"
+
+#include <sndfile.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <system_error>
+#include <utility>
+
+#include "core/error.hpp"
+
+namespace mixscout::audio {
+namespace {
+
+// ---- header sanity (half-written exports) ----------------------------------------------------
+// libsndfile quietly clamps a WAV/AIFF whose header declares more data than the file holds, and
+// reads a WAV whose data size is still the 0 placeholder as empty. Both mean "not finished
+// writing"; we read the declared size ourselves to tell.
+
+struct DeclaredSize {
+    bool known = false;
+    std::int64_t frames = 0;     ///< what the header says
+    std::int64_t available = 0;  ///< what the file holds, in frames
+};
+
+std::uint32_t le32(const unsigned char* p) { return p[0] | (p[1] << 8) | (p[2] << 16) | (std::uint32_t(p[3]) << 24); }
+std::uint16_t le16(const unsigned char* p) { return static_cast<std::uint16_t>(p[0] | (p[1] << 8)); }
+std::uint32_t be32(const unsigned char* p) { return (std::uint32_t(p[0]) << 24) | (p[1] << 16) | (p[2] << 8) | p[3]; }
+
+DeclaredSize wav_declared_size(std::ifstream& in, std::int64_t file_size) {
+    DeclaredSize d;
+    std::int64_t pos = 12;
+    std::uint16_t block_align = 0;
+    for (int guard = 0; guard < 64 && pos + 8 <= file_size; ++guard) {
+        unsigned char h[8];
+        in.seekg(pos);
+        if (!in.read(reinterpret_cast<char*>(h), 8)) break;
+        const std::uint32_t size = le32(h + 4);
+        if (std::memcmp(h, "fmt ", 4) == 0 && size >= 14) {
+            unsigned char f[14];
+            if (!in.read(reinterpret_cast<char*>(f), 14)) break;
+            block_align = le16(f + 12);
+        } else if (std::memcmp(h, "data", 4) == 0) {
+            // 0xFFFFFFFF (and 0x7FFFFFFF..) are "unknown length" markers of streaming writers;
+            // libsndfile then reads to the end of the file, which is what we want too.
+            if (block_align == 0 || size >= 0x7FFFFFFFu) return d;
+            d.known = true;
+            d.frames = size / block_align;
+            d.available = std::max<std::int64_t>(0, file_size - (pos + 8)) / block_align;
+            return d;
+        }
+        pos += 8 + static_cast<std::int64_t>(size) + (size & 1u);
+    }
+    return d;
+}
+
+DeclaredSize aiff_declared_size(std::ifstream& in, std::int64_t file_size, std::int64_t libsndfile_frames) {
+    DeclaredSize d;
+    std::int64_t pos = 12;
+    for (int guard = 0; guard < 64 && pos + 8 <= file_size; ++guard) {
+        unsigned char h[8];
+        in.seekg(pos);
+        if (!in.read(reinterpret_cast<char*>(h), 8)) break;
+        const std::uint32_t size = be32(h + 4);
+        if (std::memcmp(h, "COMM", 4) == 0 && size >= 6) {
+            unsigned char c[6];
+            if (!in.read(reinterpret_cast<char*>(c), 6)) break;
+            d.known = true;
+            d.frames = be32(c + 2);
+            d.available = libsndfile_frames;  // libsndfile sizes it from the SSND bytes present
+            return d;
+        }
+        pos += 8 + static_cast<std::int64_t>(size) + (size & 1u);
+    }
+    return d;
+}
+
+std::string container_name(int major) {
+    switch (major) {
+        case SF_FORMAT_WAV: return "wav";
+        case SF_FORMAT_WAVEX: return "wav";
+        case SF_FORMAT_RF64: return "rf64";
+        case SF_FORMAT_W64: return "w64";
+        case SF_FORMAT_AIFF: return "aiff";
+        case SF_FORMAT_CAF: return "caf";
+        case SF_FORMAT_FLAC: return "flac";
+        case SF_FORMAT_OGG: return "ogg";
+        case SF_FORMAT_MPEG: return "mp3";
+        case SF_FORMAT_AU: return "au";
+        case SF_FORMAT_RAW: return "raw";
+        default: return "other";
+    }
+}
+
+void encoding_of(int sub, std::string& name, int& bits) {
+    bits = 0;
+    switch (sub) {
+        case SF_FORMAT_PCM_S8: name = "pcm_8"; bits = 8; break;
+        case SF_FORMAT_PCM_U8: name = "pcm_u8"; bits = 8; break;
+        case SF_FORMAT_PCM_16: name = "pcm_16"; bits = 16; break;
+        case SF_FORMAT_PCM_24: name = "pcm_24"; bits = 24; break;
+        case SF_FORMAT_PCM_32: name = "pcm_32"; bits = 32; break;
+        case SF_FORMAT_FLOAT: name = "float"; break;
+        case SF_FORMAT_DOUBLE: name = "double"; break;
+        case SF_FORMAT_VORBIS: name = "vorbis"; break;
+        case SF_FORMAT_OPUS: name = "opus"; break;
+        case SF_FORMAT_MPEG_LAYER_I: name = "mp1"; break;
+        case SF_FORMAT_MPEG_LAYER_II: name = "mp2"; break;
+        case SF_FORMAT_MPEG_LAYER_III: name = "mp3"; break;
+        case SF_FORMAT_ULAW: name = "ulaw"; break;
+        case SF_FORMAT_ALAW: name = "alaw"; break;
+        default: name = "other"; break;
+    }
+}
+
+std::string one_line(std::string s) {
+    std::replace(s.begin(), s.end(), '\n', ' ');
+    while (!s.empty() && (s.back() == ' ' || s.back() == '.')) s.pop_back();
+    return s;
+}
+
+}  // namespace
+
+void Decoder::fail(const std::string& what) const { throw InputError(path_.string() + ": " + what); }
+
+Decoder::Decoder(const std::filesystem::path& path, std::size_t block_frames)
+    : path_(path), block_frames_(std::max<std::size_t>(1, block_frames)) {
+    std::error_code ec;
+    const auto st = std::filesystem::status(path_, ec);
+    if (ec || !std::filesystem::exists(st)) fail("no such file");
+    if (std::filesystem::is_directory(st)) fail("is a directory, not an audio file");
+    if (!std::filesystem::is_regular_file(st)) fail("not a regular file");
+    const auto size = static_cast<std::int64_t>(std::filesystem::file_size(path_, ec));
+    if (ec) fail("cannot read: " + ec.message());
+    if (size == 0) fail("empty file (0 bytes)");
+    {
+        std::ifstream probe_in(path_, std::ios::binary);
+        if (!probe_in) fail(std::string("cannot read: ") + std::strerror(errno));
+    }
+
+    SF_INFO sfinfo{};
+    file_ = sf_open(path_.c_str(), SFM_READ, &sfinfo);
+    if (!file_) fail("not an audio file libsndfile can read (" + one_line(sf_strerror(nullptr)) + ")");
+
+    const int major = sfinfo.format & SF_FORMAT_TYPEMASK;
+    const int sub = sfinfo.format & SF_FORMAT_SUBMASK;
+    info_.sample_rate = sfinfo.samplerate;
+    info_.channels = sfinfo.channels;
+    info_.container = container_name(major);
+    encoding_of(sub, info_.encoding, info_.bit_depth);
+    exact_frames_ = major != SF_FORMAT_MPEG;
+
+    auto close_and_fail = [this](const std::string& what) {
+        sf_close(file_);
+        file_ = nullptr;
+        fail(what);
+    };
+    if (sfinfo.channels < 1 || sfinfo.channels > 2)
+        close_and_fail(std::to_string(sfinfo.channels) + " channels; only mono and stereo are supported");
+    if (sfinfo.samplerate < 8000 || sfinfo.samplerate > 384000)
+        close_and_fail("sample rate " + std::to_string(sfinfo.samplerate) + " Hz is outside 8000..384000 Hz");
+    if (sfinfo.frames == SF_COUNT_MAX)
+        close_and_fail("truncated: the stream has no end (length unknown), is it still being written?");
+
+    if (major == SF_FORMAT_WAV || major == SF_FORMAT_WAVEX || major == SF_FORMAT_AIFF) {
+        std::ifstream in(path_, std::ios::binary);
+        const DeclaredSize d = major == SF_FORMAT_AIFF ? aiff_declared_size(in, size, sfinfo.frames)
+                                                       : wav_declared_size(in, size);
+        if (d.known && d.frames > d.available)
+            close_and_fail("truncated: header says " + std::to_string(d.frames) + " frames, file has " +
+                           std::to_string(d.available));
+        if (d.known && d.frames == 0 && d.available > 0)
+            close_and_fail("incomplete: header says 0 frames, file has " + std::to_string(d.available) +
+                           " (header not finalised; is it still being written?)");
+    }
+    if (sfinfo.frames <= 0) close_and_fail("no audio (0 frames)");
+
+    info_.frames = sfinfo.frames;
+    info_.duration_s = static_cast<double>(info_.frames) / info_.sample_rate;
+    buffer_.resize(block_frames_ * static_cast<std::size_t>(info_.channels));
+    // Integer PCM read as float lands in [-1, 1) with full scale = 1.0 (libsndfile's default
+    // normalisation); floats are passed through unchanged (may exceed 1.0: that is clipping).
+}
+
+Decoder::~Decoder() {
+    if (file_) sf_close(file_);
+}
+
+Decoder::Decoder(Decoder&& o) noexcept
+    : path_(std::move(o.path_)), file_(std::exchange(o.file_, nullptr)), info_(std::move(o.info_)),
+      buffer_(std::move(o.buffer_)), block_frames_(o.block_frames_), position_(o.position_), exact_frames_(o.exact_frames_) {}
+
+Decoder& Decoder::operator=(Decoder&& o) noexcept {
+    if (this != &o) {
+        if (file_) sf_close(file_);
+        path_ = std::move(o.path_);
+        file_ = std::exchange(o.file_, nullptr);
+        info_ = std::move(o.info_);
+        buffer_ = std::move(o.buffer_);
+        block_frames_ = o.block_frames_;
+        position_ = o.position_;
+        exact_frames_ = o.exact_frames_;
+    }
+    return *this;
+}
+
+Block Decoder::read() {
+    if (!file_) return {};
+    const sf_count_t got = sf_readf_float(file_, buffer_.data(), static_cast<sf_count_t>(block_frames_));
+    if (got < 0) fail("decode error: " + one_line(sf_strerror(file_)));
+    if (got == 0) {
+        const int err = sf_error(file_);
+        if (err != SF_ERR_NO_ERROR && position_ < info_.frames)
+            fail("truncated or corrupt: decoding stopped after " + std::to_string(position_) + " of " +
+                 std::to_string(info_.frames) + " frames (" + one_line(sf_strerror(file_)) + ")");
+        // A stream that ends short of its declared length is half a file. MP3 frame counts
+        // without a Xing/Info header are estimates, so allow them 1 % (at least two MPEG frames).
+        const std::int64_t slack = exact_frames_ ? 0 : std::max<std::int64_t>(info_.frames / 100, 2304);
+        if (position_ + slack < info_.frames)
+            fail("truncated: header says " + std::to_string(info_.frames) + " frames, file has " +
+                 std::to_string(position_));
+        return {};
+    }
+    position_ += got;
+    return Block{std::span<const float>(buffer_.data(), static_cast<std::size_t>(got) * info_.channels), info_.channels};
+}
+
+void Decoder::rewind() {
+    if (!file_) return;
+    if (sf_seek(file_, 0, SEEK_SET) < 0) fail("cannot seek back to the start");
+    position_ = 0;
+}
+
+StreamInfo probe(const std::filesystem::path& path) { return Decoder(path, 1).info(); }
+
+}  // namespace mixscout::audio

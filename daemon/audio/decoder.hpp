@@ -1,0 +1,78 @@
+// mixscout audio: streaming file decoder (libsndfile).
+//
+// Reads WAV/AIFF/FLAC/OGG/MP3 (libsndfile 1.2 decodes MP3 through mpg123) block by block into
+// interleaved 32-bit float, full scale = 1.0. Memory is bounded by block_frames: a one-hour
+// file costs what a four-minute one does.
+//
+// Every problem with the file is an InputError whose message is one line
+// "<path>: <what is wrong>":
+//   - missing path, a directory, an empty file, a file that is not audio (random bytes, an
+//     unknown format), more than 2 channels, a sample rate outside 8 kHz..384 kHz;
+//   - a truncated file. A WAV/AIFF whose header declares more sample data than the file holds
+//     (a half-written export) is rejected in the constructor:
+//        "<path>: truncated: header says N frames, file has M"
+//     and a stream that ends before the frame count its header declares (FLAC, OGG, ...) throws
+//     the same message from read() when the short end is reached. The daemon must never analyse
+//     half an export, so there is no "lenient" mode.
+//
+// Threading: one Decoder per thread; it owns its libsndfile handle and its buffer.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "audio/block.hpp"
+
+typedef struct sf_private_tag SNDFILE;  // libsndfile's opaque handle (same typedef as <sndfile.h>)
+
+namespace mixscout::audio {
+
+struct StreamInfo {
+    int sample_rate = 0;
+    int channels = 0;
+    std::int64_t frames = 0;  ///< as declared by the header (exact for WAV/AIFF/FLAC/OGG, estimated for MP3)
+    int bit_depth = 0;        ///< PCM bits (8/16/24/32); 0 for float and compressed encodings
+    std::string container;    ///< "wav", "aiff", "flac", "ogg", "mp3", "rf64", "w64", "caf", ...
+    std::string encoding;     ///< "pcm_16", "pcm_24", "float", "double", "vorbis", "opus", "mp3", ...
+    double duration_s = 0.0;  ///< frames / sample_rate
+};
+
+class Decoder {
+public:
+    /// Opens and checks the file (see the list above). Allocates its block buffer here only.
+    explicit Decoder(const std::filesystem::path& path, std::size_t block_frames = 4096);
+    ~Decoder();
+    Decoder(const Decoder&) = delete;
+    Decoder& operator=(const Decoder&) = delete;
+    Decoder(Decoder&& other) noexcept;
+    Decoder& operator=(Decoder&& other) noexcept;
+
+    const StreamInfo& info() const { return info_; }
+    const std::filesystem::path& path() const { return path_; }
+
+    /// The next block of up to block_frames interleaved float frames, valid until the next
+    /// read()/rewind(). An empty Block (frames() == 0) at the end. Throws InputError on a decode
+    /// error mid-file or when the stream ends short of the header's frame count.
+    Block read();
+    /// Frames delivered by read() so far.
+    std::int64_t position() const { return position_; }
+    /// Back to frame 0 (two-pass users, e.g. mastering).
+    void rewind();
+
+private:
+    [[noreturn]] void fail(const std::string& what) const;
+    std::filesystem::path path_;
+    SNDFILE* file_ = nullptr;
+    StreamInfo info_;
+    std::vector<float> buffer_;
+    std::size_t block_frames_ = 4096;
+    std::int64_t position_ = 0;
+    bool exact_frames_ = true;  ///< header frame count is exact (not an MP3 estimate)
+};
+
+/// Only the header: format, rate, channels, frames. Same checks and errors as Decoder.
+StreamInfo probe(const std::filesystem::path& path);
+
+}  // namespace mixscout::audio

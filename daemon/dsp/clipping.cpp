@@ -1,0 +1,79 @@
+#include "dsp/clipping.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+namespace mixscout::dsp {
+
+ClipDetector::ClipDetector(int sample_rate, int channels, ClipOptions options)
+    : sample_rate_(sample_rate), channels_(channels), options_(options) {
+    if (sample_rate <= 0 || channels < 1)
+        throw std::invalid_argument("ClipDetector: bad layout " + std::to_string(sample_rate) + " Hz, " +
+                                    std::to_string(channels) + " channels");
+    if (options_.min_run_samples < 1) options_.min_run_samples = 1;
+    runs_.reserve(options_.max_runs);
+    reset();
+}
+
+void ClipDetector::reset() {
+    runs_.clear();
+    run_len_.assign(static_cast<std::size_t>(channels_), 0);
+    run_start_.assign(static_cast<std::size_t>(channels_), 0);
+    run_index_.assign(static_cast<std::size_t>(channels_), -1);
+    run_count_ = 0;
+    clipped_samples_ = 0;
+    frames_ = 0;
+}
+
+bool ClipDetector::block_may_clip(const float* samples, std::size_t n) const {
+    for (std::int64_t len : run_len_)
+        if (len > 0) return true;  // an open run must be closed (or extended) sample-accurately
+    // Lane-wise max |x|, vectorised; the block is examined sample by sample only if it reaches
+    // full scale somewhere.
+    constexpr std::size_t lanes = 16;
+    float m[lanes] = {};
+    std::size_t i = 0;
+    for (; i + lanes <= n; i += lanes)
+        for (std::size_t k = 0; k < lanes; ++k) {
+            const float a = std::fabs(samples[i + k]);
+            m[k] = m[k] > a ? m[k] : a;
+        }
+    float r = 0.0f;
+    for (; i < n; ++i) r = std::max(r, std::fabs(samples[i]));
+    for (float v : m) r = std::max(r, v);
+    return r >= options_.full_scale;
+}
+
+const ClipDetector::Run* ClipDetector::extend(int c, std::int64_t frame) {
+    const auto uc = static_cast<std::size_t>(c);
+    std::int64_t& len = run_len_[uc];
+    if (len == 0) run_start_[uc] = frame;
+    ++len;
+    if (len < options_.min_run_samples) return nullptr;
+    if (len == options_.min_run_samples) {
+        // The run qualifies now: count it, keep it if there is room, report it.
+        ++run_count_;
+        clipped_samples_ += len;
+        if (runs_.size() < options_.max_runs) {
+            runs_.push_back(Run{run_start_[uc], len, c});
+            run_index_[uc] = static_cast<std::int64_t>(runs_.size()) - 1;
+            return &runs_.back();
+        }
+        run_index_[uc] = -1;
+        // Past the cap: still report it (the caller may count or log), from a scratch copy.
+        scratch_ = Run{run_start_[uc], len, c};
+        return &scratch_;
+    }
+    ++clipped_samples_;
+    if (run_index_[uc] >= 0) runs_[static_cast<std::size_t>(run_index_[uc])].frames = len;
+    return nullptr;
+}
+
+void ClipDetector::end_run(int c) {
+    const auto uc = static_cast<std::size_t>(c);
+    run_len_[uc] = 0;
+    run_index_[uc] = -1;
+}
+
+}  // namespace mixscout::dsp

@@ -1,0 +1,404 @@
+#include "history/comparison.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "core/units.hpp"
+
+namespace mixscout::history {
+
+using rules::Issue;
+using rules::Severity;
+
+namespace {
+
+constexpr double significant_score = 3.0;
+constexpr double slight_score = 0.75;
+constexpr double worse_score = -1.5;
+
+double weight(Severity s) {
+    switch (s) {
+        case Severity::critical: return 6.0;
+        case Severity::important: return 3.0;
+        case Severity::polish: return 1.0;
+    }
+    return 1.0;
+}
+
+// "more severe" = smaller enum value.
+bool more_severe(Severity a, Severity b) { return static_cast<int>(a) < static_cast<int>(b); }
+
+std::string fmt(const char* f, double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, f, v);
+    return buf;
+}
+
+/// "3 events", "-6.0 dB", "0.42".
+std::string value_text(double v, const std::string& unit) {
+    if (unit == "events") return fmt("%.0f", v) + (std::lround(v) == 1 ? " event" : " events");
+    if (unit.empty()) return fmt("%.2f", v);
+    return fmt("%.1f", v) + " " + unit;
+}
+
+double movement_threshold(const std::string& unit, const CompareOptions& o) {
+    return unit == "events" ? 1.0 : o.movement_min;
+}
+
+double distance(double value, double target) { return std::abs(value - target); }
+
+/// The measurement a rule judges, read from an analysis, for rules whose value is a plain field
+/// (so "fixed" can say where the value went). nullopt when unknown.
+std::optional<double> measure(const std::string& rule, const std::string& unit, const analysis::Analysis& a) {
+    if (rule == "clipping" && unit == "events") return static_cast<double>(a.clipping.count);
+    if (rule == "true_peak" && unit == "dBTP") return a.peak.true_peak_dbtp;
+    if (rule == "loudness" && unit == "LUFS") return a.loudness.integrated_lufs;
+    if (rule == "phase" && unit.empty()) return a.stereo.correlation;
+    if (rule == "stereo.mono_loss" && unit == "dB") return a.stereo.mono_loss_db;
+    return std::nullopt;
+}
+
+Change make_change(const Issue* before, const Issue* after) {
+    const Issue& latest = after ? *after : *before;
+    Change c;
+    c.rule = latest.rule;
+    c.category = latest.category;
+    c.title = latest.title;
+    c.unit = latest.unit;
+    c.target = latest.target;
+    if (before) {
+        c.before = before->severity;
+        c.before_value = before->value;
+    }
+    if (after) {
+        c.after = after->severity;
+        c.after_value = after->value;
+    }
+    return c;
+}
+
+std::string lower_first(std::string s) {
+    if (!s.empty() && s[0] >= 'A' && s[0] <= 'Z' && !(s.size() > 1 && s[1] >= 'A' && s[1] <= 'Z'))
+        s[0] = static_cast<char>(s[0] - 'A' + 'a');
+    return s;
+}
+
+void set_verdict(Comparison& c, bool critical_appeared) {
+    if (c.score <= worse_score || critical_appeared)
+        c.verdict = Verdict::worse;
+    else if (c.score >= significant_score)
+        c.verdict = Verdict::significant_improvement;
+    else if (c.score >= slight_score)
+        c.verdict = Verdict::slight_improvement;
+    else
+        c.verdict = Verdict::no_real_change;
+}
+
+std::string plural(std::size_t n, const char* word) {
+    return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+void set_summary(Comparison& c) {
+    std::string s(to_words(c.verdict));
+    s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
+    std::vector<std::string> parts;
+    if (c.verdict == Verdict::first) {
+        parts.push_back(plural(c.remaining.size(), "issue"));
+    } else {
+        if (!c.improved.empty()) parts.push_back(lower_first(c.improved.front().text));
+        if (c.improved.size() > 1) parts.push_back(std::to_string(c.improved.size() - 1) + " more improved");
+        if (!c.regressions.empty())
+            parts.push_back("regression: " + lower_first(c.regressions.front().title));
+        else if (!c.new_.empty())
+            parts.push_back(plural(c.new_.size(), "new issue"));
+        parts.push_back(std::to_string(c.remaining.size()) + " remaining");
+    }
+    for (std::size_t i = 0; i < parts.size(); ++i) s += (i == 0 ? ": " : "; ") + parts[i];
+    c.summary = s;
+}
+
+}  // namespace
+
+std::string_view to_string(Verdict v) {
+    switch (v) {
+        case Verdict::first: return "first";
+        case Verdict::significant_improvement: return "significant_improvement";
+        case Verdict::slight_improvement: return "slight_improvement";
+        case Verdict::no_real_change: return "no_real_change";
+        case Verdict::worse: return "worse";
+    }
+    return "first";
+}
+
+std::optional<Verdict> parse_verdict(std::string_view text) {
+    for (Verdict v : {Verdict::first, Verdict::significant_improvement, Verdict::slight_improvement,
+                      Verdict::no_real_change, Verdict::worse})
+        if (text == to_string(v)) return v;
+    return std::nullopt;
+}
+
+std::string_view to_words(Verdict v) {
+    switch (v) {
+        case Verdict::first: return "first iteration";
+        case Verdict::significant_improvement: return "significant improvement";
+        case Verdict::slight_improvement: return "slight improvement";
+        case Verdict::no_real_change: return "no real change";
+        case Verdict::worse: return "worse";
+    }
+    return "first iteration";
+}
+
+double measurement_change_db(const analysis::Analysis& a, const analysis::Analysis& b) {
+    double m = 0.0;
+    auto take = [&m](double x, double y) { m = std::max(m, std::abs(x - y)); };
+    take(a.loudness.integrated_lufs, b.loudness.integrated_lufs);
+    take(a.peak.true_peak_dbtp, b.peak.true_peak_dbtp);
+    take(a.dynamics.plr_db, b.dynamics.plr_db);
+    take(a.loudness.lra_lu, b.loudness.lra_lu);
+    take(a.stereo.mono_loss_db, b.stereo.mono_loss_db);
+    // The side/mid ratio as dB; the floor keeps a mono file (width 0) finite.
+    take(power_to_db(std::max(a.stereo.width, 1e-3)), power_to_db(std::max(b.stereo.width, 1e-3)));
+    const std::size_t n = std::min(a.spectrum.bands.size(), b.spectrum.bands.size());
+    for (std::size_t i = 0; i < n; ++i) take(a.spectrum.bands[i].db, b.spectrum.bands[i].db);
+    return m;
+}
+
+Severity focus_level(int iteration) {
+    if (iteration <= 2) return Severity::critical;
+    if (iteration <= 4) return Severity::important;
+    return Severity::polish;
+}
+
+std::vector<Issue> next_priorities(std::vector<Issue> issues, int iteration, std::size_t n) {
+    rules::rank(issues);
+    if (issues.empty()) return issues;
+    // Widen the focus to the most severe level present.
+    const int level = std::max(static_cast<int>(focus_level(iteration)), static_cast<int>(issues.front().severity));
+    std::vector<Issue> out;
+    for (auto& i : issues)
+        if (static_cast<int>(i.severity) <= level && out.size() < n) out.push_back(std::move(i));
+    return out;
+}
+
+Comparison compare(const analysis::Analysis& before_a, const std::vector<Issue>& before_in,
+                   const analysis::Analysis& after_a, const std::vector<Issue>& after_in, int iteration,
+                   const CompareOptions& options) {
+    std::vector<Issue> before = before_in, after = after_in;
+    rules::rank(before);
+    rules::rank(after);
+
+    Comparison c;
+    c.iteration = iteration;
+    bool critical_appeared = false;
+    bool issue_list_changed = false;
+    std::vector<bool> before_used(before.size(), false);
+
+    for (const Issue& a : after) {
+        const Issue* b = nullptr;
+        for (std::size_t k = 0; k < before.size(); ++k)
+            if (!before_used[k] && before[k].rule == a.rule) {
+                before_used[k] = true;
+                b = &before[k];
+                break;
+            }
+        Change ch = make_change(b, &a);
+        if (!b) {
+            issue_list_changed = true;
+            c.score -= weight(a.severity);
+            critical_appeared |= a.severity == Severity::critical;
+            ch.text = "New: " + a.title + " (" + value_text(a.value, a.unit) + ", target " +
+                      value_text(a.target, a.unit) + ")";
+            c.new_.push_back(ch);
+            c.regressions.push_back(ch);
+            continue;
+        }
+        const std::string sev_move =
+            std::string(rules::to_string(b->severity)) + " -> " + std::string(rules::to_string(a.severity));
+        const std::string values = value_text(b->value, b->unit) + " -> " + value_text(a.value, a.unit);
+        if (a.severity != b->severity) {
+            issue_list_changed = true;
+            c.score += weight(b->severity) - weight(a.severity);
+            if (more_severe(b->severity, a.severity)) {
+                ch.text = a.title + ": " + sev_move + " (" + values + ")";
+                c.improved.push_back(ch);
+            } else {
+                critical_appeared |= a.severity == Severity::critical;
+                ch.text = a.title + " got worse: " + sev_move + " (" + values + ")";
+                c.remaining.push_back(ch);
+                c.regressions.push_back(ch);
+            }
+            continue;
+        }
+        // Same severity: did the value move toward or away from its target?
+        const double d_before = distance(b->value, b->target), d_after = distance(a.value, a.target);
+        const double moved = d_before - d_after;
+        ch.text = a.title + " (" + value_text(a.value, a.unit) + ", target " + value_text(a.target, a.unit) + ")";
+        if (std::abs(moved) >= movement_threshold(a.unit, options)) {
+            const double progress = std::clamp(moved / std::max(d_before, 1e-9), -1.0, 1.0);
+            c.score += 0.5 * weight(a.severity) * progress;
+            Change mv = ch;
+            const std::string amount = a.unit == "events" ? value_text(std::abs(moved), a.unit)
+                                                          : fmt("%.1f", std::abs(moved)) + (a.unit.empty() ? "" : " " + a.unit);
+            mv.text = "Still: " + a.title + ", but " + amount + (moved > 0 ? " closer" : " further off") + " (" +
+                      values + ")";
+            c.movements.push_back(mv);
+        }
+        c.remaining.push_back(ch);
+    }
+    for (std::size_t k = 0; k < before.size(); ++k) {
+        if (before_used[k]) continue;
+        const Issue& b = before[k];
+        issue_list_changed = true;
+        c.score += weight(b.severity);
+        Change ch = make_change(&b, nullptr);
+        const auto now = measure(b.rule, b.unit, after_a);
+        ch.after_value = now.value_or(b.target);
+        ch.text = b.title + " fixed: " + value_text(b.value, b.unit) + " -> " +
+                  (now ? value_text(*now, b.unit) : "within target (" + value_text(b.target, b.unit) + ")");
+        // "Clipping fixed: 3 events -> 0": a count that reached zero needs no unit twice.
+        if (now && b.unit == "events" && *now == 0.0) ch.text = b.title + " fixed: " + value_text(b.value, b.unit) + " -> 0";
+        c.improved.push_back(ch);
+    }
+    // Regressions are only regressions when something else was worked on; otherwise they are
+    // simply new (the verdict says worse).
+    if (c.improved.empty() && c.movements.empty()) c.regressions.clear();
+    for (auto& r : c.regressions)
+        if (!c.improved.empty()) r.text += " - while " + lower_first(c.improved.front().text);
+
+    c.change_db = measurement_change_db(before_a, after_a);
+    if (issue_list_changed) c.change_db = std::max(c.change_db, options.min_change_db);
+    set_verdict(c, critical_appeared);
+    c.next = next_priorities(after, iteration);
+    set_summary(c);
+    return c;
+}
+
+Comparison first_iteration(const analysis::Analysis&, const std::vector<Issue>& issues_in, int iteration,
+                           const CompareOptions&) {
+    std::vector<Issue> issues = issues_in;
+    rules::rank(issues);
+    Comparison c;
+    c.verdict = Verdict::first;
+    c.iteration = iteration;
+    for (const Issue& i : issues) {
+        Change ch = make_change(nullptr, &i);
+        ch.text = i.title + " (" + value_text(i.value, i.unit) + ", target " + value_text(i.target, i.unit) + ")";
+        c.remaining.push_back(ch);
+    }
+    c.next = next_priorities(issues, iteration);
+    set_summary(c);
+    return c;
+}
+
+StopSignal stop_signal(const std::vector<Issue>& issues_in, int iteration, const std::vector<double>& recent,
+                       const CompareOptions& o) {
+    std::vector<Issue> issues = issues_in;
+    rules::rank(issues);
+    StopSignal s;
+    std::vector<std::string> serious;
+    for (const Issue& i : issues) {
+        if (i.severity == Severity::polish)
+            s.polish_remaining.push_back(i.title);
+        else
+            serious.push_back(i.title);
+    }
+    if (serious.empty()) s.reasons.push_back("No critical or important issue left");
+    if (recent.size() >= 2 && recent[0] < o.min_change_db && recent[1] < o.min_change_db)
+        s.reasons.push_back("The last two iterations changed less than " + fmt("%.1f", o.min_change_db) + " dB (" +
+                            fmt("%.1f", recent[1]) + " dB, then " + fmt("%.1f", recent[0]) + " dB)");
+    if (iteration >= o.max_iterations)
+        s.reasons.push_back(std::to_string(iteration) + " iterations reached (stop.max_iterations " +
+                            std::to_string(o.max_iterations) + "): more tweaking rarely helps now");
+    s.fired = !s.reasons.empty();
+    if (!s.fired) {
+        s.polish_remaining.clear();
+        return s;
+    }
+    // When stopping with serious issues left, they too become "what remains" - named first.
+    s.polish_remaining.insert(s.polish_remaining.begin(), serious.begin(), serious.end());
+    s.message = "Ready to master";
+    s.message += " (" + s.reasons.front();
+    for (std::size_t i = 1; i < s.reasons.size(); ++i) s.message += "; " + lower_first(s.reasons[i]);
+    s.message += ")";
+    if (s.polish_remaining.empty()) {
+        s.message += ". Nothing left to fix.";
+    } else {
+        s.message += ". What remains is polish: ";
+        for (std::size_t i = 0; i < s.polish_remaining.size() && i < 3; ++i)
+            s.message += (i ? "; " : "") + s.polish_remaining[i];
+        if (s.polish_remaining.size() > 3) s.message += "; +" + std::to_string(s.polish_remaining.size() - 3) + " more";
+        s.message += ".";
+    }
+    return s;
+}
+
+nlohmann::json to_json(const Change& c) {
+    auto sev = [](const std::optional<Severity>& s) {
+        return s ? nlohmann::json(std::string(rules::to_string(*s))) : nlohmann::json(nullptr);
+    };
+    return {{"rule", c.rule},     {"category", c.category}, {"title", c.title},
+            {"before", sev(c.before)}, {"after", sev(c.after)}, {"before_value", c.before_value},
+            {"after_value", c.after_value}, {"target", c.target}, {"unit", c.unit},
+            {"text", c.text}};
+}
+
+nlohmann::json to_json(const StopSignal& s) {
+    return {{"fired", s.fired}, {"reasons", s.reasons}, {"message", s.message}, {"polish_remaining", s.polish_remaining}};
+}
+
+nlohmann::json to_json(const Comparison& c) {
+    auto list = [](const std::vector<Change>& v) {
+        nlohmann::json a = nlohmann::json::array();
+        for (const auto& x : v) a.push_back(to_json(x));
+        return a;
+    };
+    nlohmann::json next = nlohmann::json::array();
+    for (const auto& i : c.next) next.push_back(rules::to_json(i));
+    auto id = [](const std::optional<std::int64_t>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
+    return {{"verdict", std::string(to_string(c.verdict))},
+            {"summary", c.summary},
+            {"score", c.score},
+            {"change_db", c.change_db},
+            {"iteration", c.iteration},
+            {"export_id", id(c.export_id)},
+            {"previous_export_id", id(c.previous_export_id)},
+            {"improved", list(c.improved)},
+            {"remaining", list(c.remaining)},
+            {"new", list(c.new_)},
+            {"regressions", list(c.regressions)},
+            {"movements", list(c.movements)},
+            {"next", next},
+            {"stop", to_json(c.stop)}};
+}
+
+std::string verdict_line(const Comparison& c) {
+    std::string s = "Verdict: " + std::string(to_words(c.verdict)) + " (iteration " + std::to_string(c.iteration) + ")";
+    const auto colon = c.summary.find(": ");
+    if (colon != std::string::npos) s += " - " + c.summary.substr(colon + 2);
+    return s;
+}
+
+std::string format_text(const Comparison& c) {
+    std::string out = verdict_line(c) + "\n";
+    auto section = [&out](const char* heading, const std::vector<Change>& v, const char* mark) {
+        if (v.empty()) return;
+        out += std::string(heading) + "\n";
+        for (const auto& x : v) out += std::string("  ") + mark + " " + x.text + "\n";
+    };
+    section("Improved:", c.improved, "+");
+    section("Moved (same severity):", c.movements, "~");
+    section("Regressions:", c.regressions, "!");
+    if (c.regressions.empty()) section("New:", c.new_, "!");
+    if (c.verdict != Verdict::first) section("Remaining:", c.remaining, "-");
+    if (!c.next.empty()) {
+        out += "Next:\n";
+        for (std::size_t i = 0; i < c.next.size(); ++i)
+            out += "  " + std::to_string(i + 1) + ". [" + std::string(rules::to_string(c.next[i].severity)) + "] " +
+                   c.next[i].title + (c.next[i].fix.empty() ? "" : " - " + c.next[i].fix) + "\n";
+    }
+    if (c.stop.fired) out += "Stop: " + c.stop.message + "\n";
+    return out;
+}
+
+}  // namespace mixscout::history

@@ -1,0 +1,141 @@
+// mixscout history: what changed between two iterations of a mix, the focus, and when to stop.
+//
+// compare() is pure: two (Analysis, Issues) pairs in, a Comparison out. The Store calls it with
+// the previous iteration of a song; `mixscout compare` with any two files.
+//
+// Matching: an issue before and an issue after are "the same problem" when their rule ids are
+// equal (duplicates pair up in rank order).
+//   improved[]   fixed (gone) or less severe, or the same severity but clearly closer to target
+//   remaining[]  still there, not clearly better (the same, or worse without changing severity)
+//   new_[]       not there before
+//   regressions[] new or more severe issues while something else improved: "a fix that made
+//                something else worse" (also listed in new_/remaining)
+//   movements[]  remaining issues whose value moved by >= movement_min (its unit) without
+//                changing severity: "Still too dark, but 2.0 dB closer (-6.0 dB -> -4.0 dB)"
+//
+// Scoring (the verdict), documented here as the one place:
+//   weight(critical) = 6, weight(important) = 3, weight(polish) = 1
+//   fixed issue            +weight(before)
+//   new issue              -weight(after)
+//   severity change        weight(before) - weight(after)
+//   same severity          +0.5 * weight * clamp((d_before - d_after) / d_before, -1, 1),
+//                          d = |value - target| (only when it moved by >= movement_min)
+//   score = the sum. verdict:
+//     worse                    score <= -1.5, or a critical issue appeared / became critical
+//     significant_improvement  score >= 3 (fixing one important issue, or half a critical one)
+//     slight_improvement       score >= 0.75
+//     no_real_change           otherwise
+//     first                    no previous iteration
+//
+// Change magnitude (for the stop signal): change_db = the largest absolute movement, in dB/LU,
+// among integrated loudness, true peak, PLR, LRA, mono loss, each loudness-normalised octave
+// band and the side/mid width (as 10 log10 of the ratio); plus, if any issue appeared, was fixed or
+// changed severity, change_db is at least stop.min_change (the issue list changing is a change).
+//
+// Focus: which issues the next three come from, by iteration: 1-2 critical, 3-4 important
+// (and critical), 5+ polish (everything). When no issue is that severe the focus widens to the
+// most severe level present. So an iteration-1 mix with one critical and five important issues
+// gets one next step, the critical one; the others stay in the full list.
+//
+// Stop signal: fires when (a) no critical or important issue is left; or (b) this and the
+// previous comparison both changed less than stop.min_change_db; or (c) the song reached
+// stop.max_iterations (7). It says "Ready to master" and lists what remains as polish.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/analysis.hpp"
+#include "rules/issue.hpp"
+
+namespace mixscout::history {
+
+/// The machine strings are protocol/osc.json's enum for /mixscout/verdict.
+enum class Verdict { first, significant_improvement, slight_improvement, no_real_change, worse };
+std::string_view to_string(Verdict v);
+std::optional<Verdict> parse_verdict(std::string_view text);
+/// "significant improvement", "slight improvement", "no real change", "worse", "first iteration".
+std::string_view to_words(Verdict v);
+
+struct CompareOptions {
+    double movement_min = 0.5;     ///< a value moved if |delta| >= this (its unit; 1 for "events")
+    double min_change_db = 0.5;    ///< stop.min_change_db
+    int max_iterations = 7;        ///< stop.max_iterations
+};
+
+/// One issue's before -> after.
+struct Change {
+    std::string rule;
+    std::string category;
+    std::string title;                          ///< the title of the most recent form of the issue
+    std::optional<rules::Severity> before;      ///< nullopt: not there before (new)
+    std::optional<rules::Severity> after;       ///< nullopt: gone (fixed)
+    double before_value = 0.0;
+    double after_value = 0.0;                   ///< for fixed issues: the measurement now, if known, else the target
+    double target = 0.0;
+    std::string unit;
+    std::string text;                           ///< "Clipping fixed: 3 events -> 0"
+};
+
+struct StopSignal {
+    bool fired = false;
+    std::vector<std::string> reasons;           ///< one line each
+    std::string message;                        ///< "Ready to master: ..." (empty when not fired)
+    std::vector<std::string> polish_remaining;  ///< titles of what remains (as polish)
+};
+
+struct Comparison {
+    Verdict verdict = Verdict::first;
+    double score = 0.0;                 ///< see the scoring above
+    double change_db = 0.0;             ///< see change magnitude above
+    std::string summary;                ///< one line: "Slight improvement: clipping fixed; 1 new issue"
+    std::vector<Change> improved, remaining, new_, regressions, movements;
+    std::vector<rules::Issue> next;     ///< the next three priorities (focus order)
+    StopSignal stop;
+    int iteration = 1;                  ///< iteration of the newer export (1 for `compare`)
+    std::optional<std::int64_t> export_id, previous_export_id;
+};
+
+/// Compares before -> after (both issue lists ranked or not). `iteration` sets the focus.
+/// The stop signal is not filled (it needs the song's history): see stop_signal().
+Comparison compare(const analysis::Analysis& before, const std::vector<rules::Issue>& before_issues,
+                   const analysis::Analysis& after, const std::vector<rules::Issue>& after_issues,
+                   int iteration = 1, const CompareOptions& options = {});
+
+/// The Comparison for a first iteration: verdict first, everything after is "remaining".
+Comparison first_iteration(const analysis::Analysis& after, const std::vector<rules::Issue>& issues,
+                           int iteration = 1, const CompareOptions& options = {});
+
+/// change_db between two analyses (the measurement part only).
+double measurement_change_db(const analysis::Analysis& before, const analysis::Analysis& after);
+
+/// The focus level for an iteration: 1-2 critical, 3-4 important, 5+ polish.
+rules::Severity focus_level(int iteration);
+/// The next priorities: the first n ranked issues within the focus (see above).
+std::vector<rules::Issue> next_priorities(std::vector<rules::Issue> issues, int iteration, std::size_t n = 3);
+
+/// The stop signal for the newest export: `issues` its issues, `iteration` its number,
+/// `change_db_recent` the change_db of its last comparisons, newest first (empty for a first
+/// iteration; only the first two are used).
+StopSignal stop_signal(const std::vector<rules::Issue>& issues, int iteration,
+                       const std::vector<double>& change_db_recent, const CompareOptions& options = {});
+
+/// JSON forms: {"verdict", "summary", "score", "change_db", "iteration", "export_id",
+/// "previous_export_id", "improved": [change], "remaining", "new", "regressions", "movements",
+/// "next": [issue], "stop": {"fired", "reasons", "message", "polish_remaining"}}
+/// change: {"rule", "category", "title", "before", "after" (severity or null), "before_value",
+/// "after_value", "target", "unit", "text"}.
+nlohmann::json to_json(const Change& change);
+nlohmann::json to_json(const StopSignal& stop);
+nlohmann::json to_json(const Comparison& comparison);
+
+/// Plain-text report for the terminal (several lines, ending in a newline).
+std::string format_text(const Comparison& comparison);
+/// The one verdict line: "Verdict: slight improvement (iteration 3) - clipping fixed".
+std::string verdict_line(const Comparison& comparison);
+
+}  // namespace mixscout::history

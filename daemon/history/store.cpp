@@ -1,0 +1,635 @@
+#include "history/store.hpp"
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <system_error>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/analysis_json.hpp"
+#include "core/error.hpp"
+#include "history/sqlite.hpp"
+
+namespace mixscout::history {
+
+namespace {
+
+// Versioned migrations: migrations[i] takes the schema from version i to i + 1. Never edit a
+// released step; add one. Steps run in one transaction with the schema_version update.
+constexpr std::array<const char*, schema_version> migrations = {
+    // 0 -> 1: songs, exports (iterations), their issues, notes.
+    R"sql(
+    CREATE TABLE schema_version (version INTEGER NOT NULL);
+    INSERT INTO schema_version (version) VALUES (0);
+    CREATE TABLE songs (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,          -- song_key(): case-folded, separators collapsed
+        name TEXT NOT NULL,                -- as first seen
+        created_at TEXT NOT NULL);
+    CREATE TABLE exports (
+        id INTEGER PRIMARY KEY,
+        song_id INTEGER NOT NULL REFERENCES songs(id),
+        path TEXT NOT NULL,                -- absolute
+        content_hash TEXT NOT NULL,        -- fnv1a64:<hex> of the file bytes
+        created_at TEXT NOT NULL,          -- ISO 8601 UTC
+        iteration INTEGER NOT NULL,
+        analysis_json TEXT NOT NULL,       -- analysis::to_json, complete
+        UNIQUE (song_id, iteration));
+    CREATE INDEX exports_by_hash ON exports (content_hash);
+    CREATE INDEX exports_by_path ON exports (path);
+    CREATE TABLE issues (
+        id INTEGER PRIMARY KEY,
+        export_id INTEGER NOT NULL REFERENCES exports(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,         -- rank, 0 = first
+        rule TEXT NOT NULL, category TEXT NOT NULL, severity TEXT NOT NULL,
+        title TEXT NOT NULL, detail TEXT NOT NULL, fix TEXT NOT NULL,
+        times_json TEXT NOT NULL,
+        score REAL NOT NULL, value REAL NOT NULL, target REAL NOT NULL, unit TEXT NOT NULL);
+    CREATE INDEX issues_by_export ON issues (export_id);
+    CREATE TABLE notes (
+        id INTEGER PRIMARY KEY,
+        export_id INTEGER NOT NULL REFERENCES exports(id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        text TEXT NOT NULL);
+    )sql",
+    // 1 -> 2: export kinds (live takes), the verdict and change per iteration, reference tracks.
+    // Verdicts of existing exports are filled in by backfill_verdicts() after this step.
+    R"sql(
+    ALTER TABLE exports ADD COLUMN kind TEXT NOT NULL DEFAULT 'export';
+    ALTER TABLE exports ADD COLUMN verdict TEXT;
+    ALTER TABLE exports ADD COLUMN change_db REAL;
+    CREATE TABLE reference_tracks (
+        id INTEGER PRIMARY KEY,
+        song_key TEXT,                     -- NULL: a reference for every song
+        song_name TEXT,                    -- as the user wrote it
+        path TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        analysis_json TEXT NOT NULL,
+        UNIQUE (song_key, content_hash));
+    )sql",
+};
+
+std::string now_iso8601() {
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+#ifdef _WIN32
+    gmtime_s(&tm, &t);
+#else
+    gmtime_r(&t, &tm);
+#endif
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+std::string absolute_path(const std::filesystem::path& p) {
+    std::error_code ec;
+    auto abs = std::filesystem::absolute(p, ec);
+    return (ec ? p : abs).lexically_normal().string();
+}
+
+nlohmann::json parse_json(const std::string& text, const sql::Db& db, std::string_view what) {
+    try {
+        return nlohmann::json::parse(text);
+    } catch (const nlohmann::json::exception& e) {
+        db.fail(11 /* SQLITE_CORRUPT */, std::string(what) + " is not valid JSON (" + e.what() + ")");
+    }
+}
+
+analysis::Analysis parse_analysis(const std::string& text, const sql::Db& db) {
+    try {
+        return analysis::analysis_from_json(parse_json(text, db, "stored analysis"));
+    } catch (const InputError& e) {
+        db.fail(11 /* SQLITE_CORRUPT */, std::string("stored analysis unreadable: ") + e.what());
+    }
+}
+
+std::vector<rules::Issue> load_issues(sql::Db& db, std::int64_t export_id) {
+    sql::Stmt q(db,
+                "SELECT rule, category, severity, title, detail, fix, times_json, score, value, target, unit "
+                "FROM issues WHERE export_id = ? ORDER BY position");
+    q.bind(1, export_id);
+    std::vector<rules::Issue> out;
+    while (q.step()) {
+        rules::Issue i;
+        i.rule = q.text(0);
+        i.category = q.text(1);
+        i.severity = rules::parse_severity(q.text(2)).value_or(rules::Severity::polish);
+        i.title = q.text(3);
+        i.detail = q.text(4);
+        i.fix = q.text(5);
+        const auto times = parse_json(q.text(6), db, "issue times");
+        if (times.is_array())
+            for (const auto& t : times)
+                if (t.is_number()) i.times_s.push_back(t.get<double>());
+        i.score = q.real(7);
+        i.value = q.real(8);
+        i.target = q.real(9);
+        i.unit = q.text(10);
+        out.push_back(std::move(i));
+    }
+    return out;
+}
+
+struct ExportRow {
+    std::int64_t id = 0, song_id = 0;
+    int iteration = 0;
+    std::string song, path, kind, created_at, hash, analysis_json, verdict;
+    double change_db = 0.0;
+    bool has_change = false;
+};
+
+constexpr const char* export_columns =
+    "e.id, e.song_id, e.iteration, s.name, e.path, e.kind, e.created_at, e.content_hash, e.analysis_json, "
+    "e.verdict, e.change_db FROM exports e JOIN songs s ON s.id = e.song_id ";
+
+ExportRow read_export_row(const sql::Stmt& q) {
+    ExportRow r;
+    r.id = q.int64(0);
+    r.song_id = q.int64(1);
+    r.iteration = q.int32(2);
+    r.song = q.text(3);
+    r.path = q.text(4);
+    r.kind = q.text(5);
+    r.created_at = q.text(6);
+    r.hash = q.text(7);
+    r.analysis_json = q.text(8);
+    r.verdict = q.is_null(9) ? std::string() : q.text(9);
+    r.has_change = !q.is_null(10);
+    r.change_db = q.real(10);
+    return r;
+}
+
+std::optional<ExportRow> find_export(sql::Db& db, std::int64_t id) {
+    sql::Stmt q(db, std::string("SELECT ") + export_columns + "WHERE e.id = ?");
+    q.bind(1, id);
+    if (!q.step()) return std::nullopt;
+    return read_export_row(q);
+}
+
+/// The iteration before `row` in its song, if any.
+std::optional<ExportRow> previous_export(sql::Db& db, const ExportRow& row) {
+    sql::Stmt q(db, std::string("SELECT ") + export_columns +
+                        "WHERE e.song_id = ? AND e.iteration < ? ORDER BY e.iteration DESC LIMIT 1");
+    q.bind(1, row.song_id).bind(2, row.iteration);
+    if (!q.step()) return std::nullopt;
+    return read_export_row(q);
+}
+
+Comparison comparison_for(sql::Db& db, const ExportRow& row, const CompareOptions& options) {
+    const auto after = parse_analysis(row.analysis_json, db);
+    const auto after_issues = load_issues(db, row.id);
+    Comparison c;
+    const auto prev = previous_export(db, row);
+    if (prev) {
+        c = compare(parse_analysis(prev->analysis_json, db), load_issues(db, prev->id), after, after_issues,
+                    row.iteration, options);
+        c.previous_export_id = prev->id;
+    } else {
+        c = first_iteration(after, after_issues, row.iteration, options);
+    }
+    c.export_id = row.id;
+    return c;
+}
+
+/// Fills exports.verdict/change_db where missing (exports stored before schema 2).
+void backfill_verdicts(sql::Db& db, const CompareOptions& options) {
+    std::vector<std::int64_t> ids;
+    {
+        sql::Stmt q(db, "SELECT id FROM exports WHERE verdict IS NULL ORDER BY id");
+        while (q.step()) ids.push_back(q.int64(0));
+    }
+    sql::Stmt upd(db, "UPDATE exports SET verdict = ?, change_db = ? WHERE id = ?");
+    for (auto id : ids) {
+        const auto row = find_export(db, id);
+        if (!row) continue;
+        Comparison c;
+        try {
+            c = comparison_for(db, *row, options);
+        } catch (const StoreError&) {
+            continue;  // an unreadable old analysis: leave its verdict unknown, keep the rest
+        }
+        upd.reset();
+        upd.bind(1, to_string(c.verdict));
+        if (c.verdict == Verdict::first)
+            upd.bind_null(2);
+        else
+            upd.bind(2, c.change_db);
+        upd.bind(3, id).run();
+    }
+}
+
+int read_schema_version(sql::Db& db) {
+    {
+        sql::Stmt q(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+        q.step();
+        if (q.int64(0) == 0) {
+            sql::Stmt any(db, "SELECT count(*) FROM sqlite_master");
+            any.step();
+            if (any.int64(0) != 0)
+                db.fail(26 /* SQLITE_NOTADB */, "this SQLite file is not a mixscout history (no schema_version table)");
+            return 0;
+        }
+    }
+    sql::Stmt q(db, "SELECT version FROM schema_version");
+    if (!q.step()) db.fail(11 /* SQLITE_CORRUPT */, "schema_version is empty");
+    return q.int32(0);
+}
+
+}  // namespace
+
+std::filesystem::path default_data_dir() {
+#if defined(_WIN32)
+    if (const char* appdata = std::getenv("APPDATA"); appdata && *appdata)
+        return std::filesystem::path(appdata) / "mixscout";
+    return std::filesystem::path("mixscout");
+#elif defined(__APPLE__)
+    if (const char* home = std::getenv("HOME"); home && *home)
+        return std::filesystem::path(home) / "Library" / "Application Support" / "mixscout";
+    return std::filesystem::path("mixscout");
+#else
+    if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg)  // the spec: must be absolute
+        if (std::filesystem::path(xdg).is_absolute()) return std::filesystem::path(xdg) / "mixscout";
+    if (const char* home = std::getenv("HOME"); home && *home)
+        return std::filesystem::path(home) / ".local" / "share" / "mixscout";
+    return std::filesystem::path(".mixscout");
+#endif
+}
+
+std::filesystem::path database_path(const std::filesystem::path& data_dir) { return data_dir / "history.sqlite"; }
+
+std::string content_hash(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw InputError(file.string() + ": cannot read the file to hash it");
+    std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a 64 offset basis
+    std::vector<char> buf(64 * 1024);
+    while (in) {
+        in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+        const auto n = in.gcount();
+        for (std::streamsize i = 0; i < n; ++i) {
+            h ^= static_cast<unsigned char>(buf[static_cast<std::size_t>(i)]);
+            h *= 0x100000001b3ULL;  // FNV-1a 64 prime
+        }
+    }
+    if (in.bad()) throw InputError(file.string() + ": read error while hashing");
+    char out[32];
+    std::snprintf(out, sizeof out, "fnv1a64:%016llx", static_cast<unsigned long long>(h));
+    return out;
+}
+
+std::string_view to_string(ExportKind kind) { return kind == ExportKind::live_take ? "live_take" : "export"; }
+
+struct Store::Impl {
+    sql::Db db;
+    StoreOptions options;
+    SongNamer namer;
+    Impl(const std::filesystem::path& file, StoreOptions o)
+        : db(file, o.busy_timeout_ms), options(std::move(o)), namer(options.rename) {}
+};
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::Store(Store&&) noexcept = default;
+Store& Store::operator=(Store&&) noexcept = default;
+Store::~Store() = default;
+
+Store Store::open(const std::filesystem::path& data_dir, StoreOptions options) {
+    std::error_code ec;
+    std::filesystem::create_directories(data_dir, ec);
+    if (ec)
+        throw StoreError("history folder " + data_dir.string() + ": cannot create it (" + ec.message() +
+                         "); choose another with --data-dir");
+    return open_file(database_path(data_dir), std::move(options));
+}
+
+Store Store::open_file(const std::filesystem::path& db_file, StoreOptions options) {
+    auto impl = std::make_unique<Impl>(db_file, std::move(options));
+    sql::Db& db = impl->db;
+    {
+        // WAL: readers never block the writer, and a killed writer leaves committed
+        // transactions intact. FULL: each commit is also on disk before COMMIT returns.
+        sql::Stmt q(db, "PRAGMA journal_mode = WAL");
+        q.step();
+    }
+    db.exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+    const int version = read_schema_version(db);
+    if (version > schema_version)
+        db.fail(26, "written by a newer mixscout (schema " + std::to_string(version) + ", this one knows " +
+                        std::to_string(schema_version) + ")");
+    if (version < schema_version) {
+        sql::Transaction t(db);
+        // Re-read under the write lock: another process may have migrated meanwhile.
+        const int v = read_schema_version(db);
+        for (int step = v; step < schema_version; ++step) db.exec(migrations[static_cast<std::size_t>(step)]);
+        if (v < schema_version) {
+            sql::Stmt(db, "UPDATE schema_version SET version = ?").bind(1, schema_version).run();
+            if (v >= 1 && v < 2) backfill_verdicts(db, impl->options.compare);
+        }
+        t.commit();
+    }
+    return Store(std::move(impl));
+}
+
+const std::filesystem::path& Store::file() const { return impl_->db.file(); }
+const StoreOptions& Store::options() const { return impl_->options; }
+
+std::string Store::song_for(const std::filesystem::path& file) {
+    sql::Stmt q(impl_->db,
+                "SELECT s.name FROM exports e JOIN songs s ON s.id = e.song_id WHERE e.path = ? "
+                "ORDER BY e.id DESC LIMIT 1");
+    q.bind(1, absolute_path(file));
+    if (q.step()) return q.text(0);
+    return impl_->namer(file).display;
+}
+
+ExportRecord Store::record_export(const std::filesystem::path& file, const analysis::Analysis& analysis,
+                                  const std::vector<rules::Issue>& issues, ExportKind kind, const std::string& song) {
+    return record_export_hashed(file, content_hash(file), analysis, issues, kind, song);
+}
+
+ExportRecord Store::record_export_hashed(const std::filesystem::path& file, const std::string& hash,
+                                         const analysis::Analysis& analysis, const std::vector<rules::Issue>& issues_in,
+                                         ExportKind kind, const std::string& song) {
+    sql::Db& db = impl_->db;
+    sql::Transaction t(db);
+    {
+        // The same bytes again (a re-analysis, a copy): not a new iteration.
+        sql::Stmt q(db,
+                    "SELECT e.id, s.name, e.iteration FROM exports e JOIN songs s ON s.id = e.song_id "
+                    "WHERE e.content_hash = ? ORDER BY e.id LIMIT 1");
+        q.bind(1, hash);
+        if (q.step()) return ExportRecord{q.int64(0), q.text(1), q.int32(2), false};
+    }
+    const std::string path = absolute_path(file);
+    SongName name;
+    if (!song.empty()) {
+        name = SongName{song, song_key(song)};
+    } else {
+        sql::Stmt q(db,
+                    "SELECT s.name, s.key FROM exports e JOIN songs s ON s.id = e.song_id WHERE e.path = ? "
+                    "ORDER BY e.id DESC LIMIT 1");
+        q.bind(1, path);
+        name = q.step() ? SongName{q.text(0), q.text(1)} : impl_->namer(file);
+    }
+    const std::string now = now_iso8601();
+    sql::Stmt(db, "INSERT OR IGNORE INTO songs (key, name, created_at) VALUES (?, ?, ?)")
+        .bind(1, name.key)
+        .bind(2, name.display)
+        .bind(3, now)
+        .run();
+    std::int64_t song_id = 0;
+    std::string display;
+    {
+        sql::Stmt q(db, "SELECT id, name FROM songs WHERE key = ?");
+        q.bind(1, name.key);
+        if (!q.step()) db.fail(11, "song row vanished");
+        song_id = q.int64(0);
+        display = q.text(1);
+    }
+    int iteration = 1;
+    {
+        sql::Stmt q(db, "SELECT COALESCE(MAX(iteration), 0) + 1 FROM exports WHERE song_id = ?");
+        q.bind(1, song_id);
+        q.step();
+        iteration = q.int32(0);
+    }
+    sql::Stmt(db,
+              "INSERT INTO exports (song_id, path, content_hash, created_at, iteration, analysis_json, kind) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .bind(1, song_id)
+        .bind(2, path)
+        .bind(3, hash)
+        .bind(4, now)
+        .bind(5, iteration)
+        .bind(6, analysis::to_json(analysis).dump())
+        .bind(7, to_string(kind))
+        .run();
+    const std::int64_t export_id = db.last_insert_id();
+
+    std::vector<rules::Issue> issues = issues_in;
+    rules::rank(issues);
+    sql::Stmt ins(db,
+                  "INSERT INTO issues (export_id, position, rule, category, severity, title, detail, fix, times_json, "
+                  "score, value, target, unit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    for (std::size_t k = 0; k < issues.size(); ++k) {
+        const auto& i = issues[k];
+        ins.reset();
+        ins.bind(1, export_id)
+            .bind(2, static_cast<std::int64_t>(k))
+            .bind(3, i.rule)
+            .bind(4, i.category)
+            .bind(5, rules::to_string(i.severity))
+            .bind(6, i.title)
+            .bind(7, i.detail)
+            .bind(8, i.fix)
+            .bind(9, nlohmann::json(i.times_s).dump())
+            .bind(10, i.score)
+            .bind(11, i.value)
+            .bind(12, i.target)
+            .bind(13, i.unit)
+            .run();
+    }
+    // The verdict is stored with the export so `history` lists it without recomputing.
+    const auto row = find_export(db, export_id);
+    const Comparison c = comparison_for(db, *row, impl_->options.compare);
+    sql::Stmt upd(db, "UPDATE exports SET verdict = ?, change_db = ? WHERE id = ?");
+    upd.bind(1, to_string(c.verdict));
+    if (c.verdict == Verdict::first)
+        upd.bind_null(2);
+    else
+        upd.bind(2, c.change_db);
+    upd.bind(3, export_id).run();
+    t.commit();
+    return ExportRecord{export_id, display, iteration, true};
+}
+
+Comparison Store::compare_with_previous(std::int64_t export_id) {
+    sql::Db& db = impl_->db;
+    const auto row = find_export(db, export_id);
+    if (!row) throw StoreError("history: no export with id " + std::to_string(export_id));
+    Comparison c = comparison_for(db, *row, impl_->options.compare);
+    // Recent changes, newest first: this comparison's, then the previous export's (stored).
+    std::vector<double> recent;
+    if (c.verdict != Verdict::first) {
+        recent.push_back(c.change_db);
+        if (auto prev = previous_export(db, *row); prev && prev->has_change) recent.push_back(prev->change_db);
+    }
+    std::vector<rules::Issue> issues = load_issues(db, export_id);
+    c.stop = stop_signal(issues, row->iteration, recent, impl_->options.compare);
+    return c;
+}
+
+std::optional<std::int64_t> Store::latest_export_id() {
+    sql::Stmt q(impl_->db, "SELECT MAX(id) FROM exports");
+    if (q.step() && !q.is_null(0)) return q.int64(0);
+    return std::nullopt;
+}
+
+std::optional<std::string> Store::current_song() {
+    sql::Stmt q(impl_->db, "SELECT s.name FROM exports e JOIN songs s ON s.id = e.song_id ORDER BY e.id DESC LIMIT 1");
+    if (q.step()) return q.text(0);
+    return std::nullopt;
+}
+
+std::int64_t Store::add_note(const std::string& text, std::optional<std::int64_t> export_id) {
+    if (text.find_first_not_of(" \t\r\n") == std::string::npos) throw InputError("note: the text is empty");
+    sql::Db& db = impl_->db;
+    sql::Transaction t(db);
+    std::int64_t id = 0;
+    if (export_id) {
+        if (!find_export(db, *export_id))
+            throw StoreError("history: no export with id " + std::to_string(*export_id) +
+                             " (see `mixscout history` for the ids)");
+        id = *export_id;
+    } else {
+        sql::Stmt q(db, "SELECT MAX(id) FROM exports");
+        if (!q.step() || q.is_null(0)) throw StoreError("history: no export yet to add a note to");
+        id = q.int64(0);
+    }
+    sql::Stmt(db, "INSERT INTO notes (export_id, created_at, text) VALUES (?, ?, ?)")
+        .bind(1, id)
+        .bind(2, now_iso8601())
+        .bind(3, text)
+        .run();
+    t.commit();
+    return id;
+}
+
+StoredExport Store::load_export(std::int64_t export_id) {
+    sql::Db& db = impl_->db;
+    const auto row = find_export(db, export_id);
+    if (!row) throw StoreError("history: no export with id " + std::to_string(export_id));
+    StoredExport out;
+    out.analysis = parse_analysis(row->analysis_json, db);
+    out.issues = load_issues(db, export_id);
+    auto& it = out.item;
+    it.export_id = row->id;
+    it.song = row->song;
+    it.iteration = row->iteration;
+    it.path = row->path;
+    it.kind = row->kind;
+    it.created_at = row->created_at;
+    it.content_hash = row->hash;
+    it.verdict = row->verdict;
+    it.change_db = row->change_db;
+    for (const auto& i : out.issues) {
+        if (i.severity == rules::Severity::critical) ++it.critical;
+        else if (i.severity == rules::Severity::important) ++it.important;
+        else ++it.polish;
+    }
+    sql::Stmt q(db, "SELECT text FROM notes WHERE export_id = ? ORDER BY id");
+    q.bind(1, export_id);
+    while (q.step()) it.notes.push_back(q.text(0));
+    return out;
+}
+
+std::vector<HistoryItem> Store::history(const std::string& song) {
+    sql::Db& db = impl_->db;
+    std::vector<HistoryItem> out;
+    sql::Stmt q(db,
+                "SELECT e.id, s.name, e.iteration, e.path, e.kind, e.created_at, e.content_hash, "
+                "COALESCE(e.verdict, ''), COALESCE(e.change_db, 0), "
+                "(SELECT count(*) FROM issues i WHERE i.export_id = e.id AND i.severity = 'critical'), "
+                "(SELECT count(*) FROM issues i WHERE i.export_id = e.id AND i.severity = 'important'), "
+                "(SELECT count(*) FROM issues i WHERE i.export_id = e.id AND i.severity = 'polish') "
+                "FROM exports e JOIN songs s ON s.id = e.song_id WHERE s.key = ? ORDER BY e.iteration");
+    q.bind(1, song_key(song));
+    while (q.step()) {
+        HistoryItem it;
+        it.export_id = q.int64(0);
+        it.song = q.text(1);
+        it.iteration = q.int32(2);
+        it.path = q.text(3);
+        it.kind = q.text(4);
+        it.created_at = q.text(5);
+        it.content_hash = q.text(6);
+        it.verdict = q.text(7);
+        it.change_db = q.real(8);
+        it.critical = q.int32(9);
+        it.important = q.int32(10);
+        it.polish = q.int32(11);
+        out.push_back(std::move(it));
+    }
+    sql::Stmt n(db, "SELECT text FROM notes WHERE export_id = ? ORDER BY id");
+    for (auto& it : out) {
+        n.reset();
+        n.bind(1, it.export_id);
+        while (n.step()) it.notes.push_back(n.text(0));
+    }
+    return out;
+}
+
+std::vector<SongSummary> Store::songs() {
+    sql::Stmt q(impl_->db,
+                "SELECT s.name, count(e.id), COALESCE(MAX(e.created_at), s.created_at) FROM songs s "
+                "LEFT JOIN exports e ON e.song_id = s.id GROUP BY s.id ORDER BY MAX(e.id) DESC");
+    std::vector<SongSummary> out;
+    while (q.step()) out.push_back(SongSummary{q.text(0), q.int32(1), q.text(2)});
+    return out;
+}
+
+std::int64_t Store::add_reference(const std::filesystem::path& file, const analysis::Analysis& analysis,
+                                  const std::string& song) {
+    const std::string hash = content_hash(file);
+    sql::Db& db = impl_->db;
+    sql::Transaction t(db);
+    const std::optional<std::string> key = song.empty() ? std::nullopt : std::optional(song_key(song));
+    {
+        sql::Stmt q(db, "SELECT id FROM reference_tracks WHERE song_key IS ? AND content_hash = ?");
+        q.bind(1, key).bind(2, hash);
+        if (q.step()) return q.int64(0);
+    }
+    sql::Stmt(db,
+              "INSERT INTO reference_tracks (song_key, path, content_hash, created_at, analysis_json, song_name) "
+              "VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(1, key)
+        .bind(6, song.empty() ? std::optional<std::string>() : std::optional(song))
+        .bind(2, absolute_path(file))
+        .bind(3, hash)
+        .bind(4, now_iso8601())
+        .bind(5, analysis::to_json(analysis).dump())
+        .run();
+    const auto id = db.last_insert_id();
+    t.commit();
+    return id;
+}
+
+std::vector<ReferenceItem> Store::references(const std::string& song) {
+    sql::Db& db = impl_->db;
+    sql::Stmt q(db, song.empty() ? "SELECT id, path, COALESCE(song_name, song_key, ''), created_at, content_hash, "
+                                   "analysis_json FROM reference_tracks ORDER BY id"
+                                 : "SELECT id, path, COALESCE(song_name, song_key, ''), created_at, content_hash, "
+                                   "analysis_json FROM reference_tracks WHERE song_key = ? ORDER BY id");
+    if (!song.empty()) q.bind(1, song_key(song));
+    std::vector<ReferenceItem> out;
+    while (q.step()) {
+        ReferenceItem r{q.int64(0), q.text(1), q.text(2), q.text(3), q.text(4), 0.0};
+        const auto a = parse_analysis(q.text(5), db);
+        r.integrated_lufs = a.loudness.integrated_lufs;
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+std::vector<analysis::Analysis> Store::reference_analyses(const std::string& song) {
+    sql::Db& db = impl_->db;
+    std::vector<analysis::Analysis> out;
+    auto collect = [&](sql::Stmt& q) {
+        while (q.step()) out.push_back(parse_analysis(q.text(0), db));
+    };
+    if (!song.empty()) {
+        sql::Stmt q(db, "SELECT analysis_json FROM reference_tracks WHERE song_key = ? ORDER BY id");
+        q.bind(1, song_key(song));
+        collect(q);
+    }
+    if (out.empty()) {
+        sql::Stmt q(db, "SELECT analysis_json FROM reference_tracks WHERE song_key IS NULL ORDER BY id");
+        collect(q);
+    }
+    return out;
+}
+
+}  // namespace mixscout::history

@@ -1,0 +1,169 @@
+// mixscout history: the SQLite store of songs, exports (iterations), issues, notes, references.
+//
+//   auto store = history::Store::open(history::default_data_dir());     // or --data-dir
+//   auto rec = store.record_export(path, analysis, issues);            // -> {export_id, song, iteration}
+//   history::Comparison c = store.compare_with_previous(rec.export_id); // verdict, next three, stop
+//
+// File: <data_dir>/history.sqlite (created with the folder). WAL journal, synchronous=FULL,
+// foreign keys on, busy timeout (StoreOptions::busy_timeout_ms). Every write runs in one
+// transaction, so a process killed mid-write (kill -9) loses nothing committed and leaves no
+// half-written export. The schema is versioned (table schema_version) and migrated forward on
+// open; a database from a newer mixscout is refused.
+//
+// Iterations: the song comes from the export's name (song_name.hpp) or, when the same path was
+// exported before, from that earlier export. Iteration = 1 + the song's highest iteration.
+// Content hash: FNV-1a 64-bit over the file's bytes ("fnv1a64:<16 hex>"); an export whose hash
+// is already stored is NOT a new iteration: record_export returns the existing record (is_new
+// false).
+//
+// Errors: anything the database refuses (locked past the busy timeout, not a database, disk
+// full, read-only) throws StoreError("history database <file>: <what>; <what to do>").
+// Analysis goes on without history when that happens.
+//
+// Threading: a Store is one SQLite connection; use it from one thread at a time. Several Stores
+// (processes) may share one file: SQLite locks it, writers wait up to the busy timeout.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/analysis.hpp"
+#include "history/comparison.hpp"
+#include "history/reference.hpp"
+#include "history/song_name.hpp"
+#include "rules/issue.hpp"
+
+namespace mixscout::history {
+
+/// The per-user data folder (created by Store::open, not here):
+///   Linux/BSD: $XDG_DATA_HOME/mixscout, else ~/.local/share/mixscout
+///   macOS:     ~/Library/Application Support/mixscout
+///   Windows:   %APPDATA%\mixscout
+std::filesystem::path default_data_dir();
+
+/// The database file inside a data folder.
+std::filesystem::path database_path(const std::filesystem::path& data_dir);
+
+/// "fnv1a64:<16 lower-case hex digits>" of the file's bytes (streamed, 64 KiB at a time).
+/// Throws InputError("<path>: cannot read ...") when the file cannot be read.
+std::string content_hash(const std::filesystem::path& file);
+
+/// The current schema version (what open() migrates to).
+inline constexpr int schema_version = 2;
+
+enum class ExportKind { export_file, live_take };
+std::string_view to_string(ExportKind kind);  ///< "export" | "live_take"
+
+struct StoreOptions {
+    int busy_timeout_ms = 3000;          ///< history.busy_timeout_ms: wait this long for a lock
+    std::vector<RenameRule> rename;      ///< songs.rename
+    CompareOptions compare;              ///< stop.*
+    ReferenceOptions reference;          ///< history.reference.*
+};
+
+struct ExportRecord {
+    std::int64_t export_id = 0;
+    std::string song;                    ///< display name
+    int iteration = 1;
+    bool is_new = true;                  ///< false: this content was already stored (same hash)
+};
+
+/// One row of `mixscout history`.
+struct HistoryItem {
+    std::int64_t export_id = 0;
+    std::string song;
+    int iteration = 1;
+    std::string path;
+    std::string kind;                    ///< "export" | "live_take"
+    std::string created_at;              ///< ISO 8601 UTC, "2026-05-01T14:32:07Z"
+    std::string content_hash;
+    int critical = 0, important = 0, polish = 0;
+    std::string verdict;                 ///< to_string(Verdict) for this iteration
+    double change_db = 0.0;
+    std::vector<std::string> notes;      ///< oldest first
+};
+
+struct StoredExport {
+    HistoryItem item;
+    analysis::Analysis analysis;
+    std::vector<rules::Issue> issues;    ///< ranked as stored
+};
+
+struct ReferenceItem {
+    std::int64_t reference_id = 0;
+    std::string path;
+    std::string song;                    ///< empty: a reference for every song
+    std::string created_at;
+    std::string content_hash;
+    double integrated_lufs = 0.0;
+};
+
+struct SongSummary {
+    std::string song;
+    int iterations = 0;
+    std::string last_at;
+};
+
+class Store {
+public:
+    /// Opens (creating the folder and file if needed) and migrates. Throws StoreError.
+    static Store open(const std::filesystem::path& data_dir, StoreOptions options = {});
+    /// Same, with the database file named directly.
+    static Store open_file(const std::filesystem::path& db_file, StoreOptions options = {});
+
+    Store(Store&&) noexcept;
+    Store& operator=(Store&&) noexcept;
+    ~Store();
+
+    const std::filesystem::path& file() const;
+    const StoreOptions& options() const;
+
+    /// Stores an export of `file` (hashing its bytes) with its analysis and final issues.
+    /// `song`: force the song (e.g. a live take of the current song); empty = recognise.
+    ExportRecord record_export(const std::filesystem::path& file, const analysis::Analysis& analysis,
+                               const std::vector<rules::Issue>& issues, ExportKind kind = ExportKind::export_file,
+                               const std::string& song = {});
+    /// Same with the hash given (live takes kept in memory, tests).
+    ExportRecord record_export_hashed(const std::filesystem::path& file, const std::string& hash,
+                                      const analysis::Analysis& analysis, const std::vector<rules::Issue>& issues,
+                                      ExportKind kind = ExportKind::export_file, const std::string& song = {});
+
+    /// The song this file would be filed under (rename rules, earlier exports of the path).
+    std::string song_for(const std::filesystem::path& file);
+
+    /// The comparison of an export with the previous iteration of its song, focus and stop
+    /// signal included (verdict "first" when there is none). Throws StoreError on unknown id.
+    Comparison compare_with_previous(std::int64_t export_id);
+
+    /// Adds a note to export_id, or to the latest export when nullopt; returns the export id.
+    /// Throws StoreError when there is no such export (or no export at all).
+    std::int64_t add_note(const std::string& text, std::optional<std::int64_t> export_id = std::nullopt);
+
+    std::optional<std::int64_t> latest_export_id();
+    /// The song of the latest export (the "current song"), if any.
+    std::optional<std::string> current_song();
+    StoredExport load_export(std::int64_t export_id);   ///< throws StoreError on unknown id
+    /// Iterations of a song (matched by song_key), oldest first. Unknown song: empty.
+    std::vector<HistoryItem> history(const std::string& song);
+    std::vector<SongSummary> songs();
+
+    /// Stores a reference track (for `song`, or for all songs when empty). Same hash + song
+    /// already stored: returns the existing id.
+    std::int64_t add_reference(const std::filesystem::path& file, const analysis::Analysis& analysis,
+                               const std::string& song = {});
+    /// References for a song (empty: all).
+    std::vector<ReferenceItem> references(const std::string& song = {});
+    /// The analyses to compare a song against: its own references, or, when it has none, the
+    /// references stored for all songs.
+    std::vector<analysis::Analysis> reference_analyses(const std::string& song);
+
+private:
+    struct Impl;
+    explicit Store(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mixscout::history

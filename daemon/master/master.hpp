@@ -1,0 +1,126 @@
+// mixscout master: master a mix against one or more reference tracks.
+//
+// What it does (Matchering's idea, measured with broadcast-grade tools instead of RMS):
+//   1. analysis, one pass per file (mix and references run on parallel threads): BS.1770-4
+//      integrated loudness, and the long-term power spectra of mid (L+R)/2 and side (L-R)/2 over
+//      the *loudest sections* (1 s segments, the loudest `loudest_fraction` of the non-silent
+//      time; verses and intros do not dilute the tonal balance of the chorus).
+//   2. EQ match: per frequency, reference / mix on a 1/24-octave grid, each spectrum normalised
+//      to its own K-weighted loudness, smoothed over `smoothing_octaves`, limited to
+//      +max_boost_db / -max_cut_db, never boosting where the mix has no energy (60 dB below its
+//      strongest band, or side 30 dB below mid), scaled by `amount`. Mid and side get their own
+//      curve, so matching side against mid per band also matches the stereo width. Applied as a
+//      linear-phase FIR (~0.17 s long; FFTW overlap-add), so nothing is smeared in phase.
+//   3. gain to the target loudness (the references' mean integrated loudness, or target_lufs),
+//      then a look-ahead true-peak limiter (see limiter.hpp) at ceiling_dbtp.
+//   4. loudness is measured on the rendered result; the render aims slightly loud and a final
+//      exact downward trim lands on the target (a downward trim can only lower true peak). If
+//      the render came out short of the target, it is redone with more gain (at most twice).
+//
+// Passes over the mix: 1 analysis + 1 render (+1 only in the rare case above), then a cheap copy
+// pass from a 32-bit float temp file (next to the output) to the final file at --bits, with TPDF
+// dither when writing 16-bit. Memory is bounded: ~6 MB of spectra per file being analysed, ~1 MB
+// per render; it does not grow with the length of the mix (except 8 bytes per 85 ms frame of
+// the mix for the limiter's loudness-loss estimate: 340 KB per hour).
+//
+// Input rules (each an InputError naming the file): stereo files only (a mono mix has no width to
+// match and a mono reference none to give: export stereo); at least min_duration_s long; not
+// silent (integrated loudness above -70 LUFS); a reference identical to the mix (same file or
+// same decoded samples) is refused: there is nothing to match. References may have any sample
+// rate; the output has the mix's.
+//
+// Threading: master_file() blocks; it runs the analyses on up to one thread per file and calls
+// `progress` from the calling thread only.
+#pragma once
+#include <filesystem>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mixscout::master {
+
+struct LimiterOptions {
+    double lookahead_ms = 5.0;        ///< attack = look-ahead: the gain ramps down smoothly over it
+    double release_fast_ms = 60.0;    ///< recovery after isolated peaks
+    double release_slow_ms = 900.0;   ///< recovery from sustained limiting (no pumping)
+    double sustain_ms = 1500.0;       ///< averaging time that tells sustained from isolated limiting
+    double margin_db = 0.1;           ///< internal target below the ceiling (meter disagreement)
+};
+
+struct MasterOptions {
+    std::optional<double> target_lufs;  ///< default: mean integrated loudness of the references
+    double ceiling_dbtp = -1.0;         ///< true-peak ceiling of the output, -20..0
+    double amount_percent = 100.0;      ///< how much of the EQ and width match to apply, 0..100
+    bool match_loudness = true;         ///< off: the output keeps the mix's loudness
+    bool match_eq = true;               ///< tonal balance (mid curve; side too unless width is off)
+    bool match_width = true;            ///< side vs mid per band (only width when eq is off)
+    int bits = 24;                      ///< 16 (TPDF dither), 24 (PCM) or 32 (float)
+    double smoothing_octaves = 1.0 / 3.0;
+    double max_boost_db = 12.0;
+    double max_cut_db = 12.0;
+    double loudest_fraction = 0.5;      ///< share of non-silent time used for the spectra
+    double min_duration_s = 5.0;
+    LimiterOptions limiter;
+};
+
+/// One band of the applied EQ, for the report: the mean of the curve over the band.
+struct EqBand {
+    double lo_hz = 0.0, hi_hz = 0.0;
+    double mid_db = 0.0;
+    double side_db = 0.0;
+};
+
+struct LimiterStats {
+    double max_gain_reduction_db = 0.0;
+    double mean_gain_reduction_db = 0.0;  ///< over the whole output
+    double limiting_percent = 0.0;        ///< share of time with more than 0.1 dB reduction
+};
+
+struct MasterReport {
+    std::string mix, output;
+    std::vector<std::string> references;
+    int sample_rate = 0;
+    int bits = 24;
+    double duration_s = 0.0;
+
+    double mix_lufs = 0.0;
+    std::vector<double> reference_lufs;
+    double target_lufs = 0.0;
+    double output_lufs = 0.0;             ///< measured on the written file
+    double mix_true_peak_dbtp = 0.0;
+    double output_true_peak_dbtp = 0.0;   ///< measured on the written file
+    double ceiling_dbtp = -1.0;
+
+    double gain_db = 0.0;                 ///< broadband gain before the limiter (incl. final trim)
+    double eq_loudness_change_db = 0.0;   ///< how much the EQ alone changed loudness (predicted)
+    std::vector<EqBand> eq_bands;         ///< 10 octave bands 31.5 Hz .. 16 kHz
+    double eq_max_boost_db = 0.0;
+    double eq_max_cut_db = 0.0;
+
+    double mix_width_db = 0.0;            ///< side/mid energy ratio over the loudest sections, dB
+    double reference_width_db = 0.0;      ///< same, mean of the references
+    double width_change_db = 0.0;         ///< applied change of side/mid, dB (loudness-weighted)
+
+    LimiterStats limiter;
+    std::int64_t clipped_samples = 0;     ///< full-scale samples in the output (0 by design)
+    int render_passes = 0;
+    std::vector<std::string> notes;
+};
+
+nlohmann::json to_json(const MasterReport& report);
+/// A few human lines: what was done.
+std::string summary(const MasterReport& report);
+
+/// percent 0..100, stage "analysing" | "rendering" | "writing" | "done".
+using ProgressCallback = std::function<void(double percent, std::string_view stage)>;
+
+/// Masters `mix` against `references` into `output` (WAV). Throws InputError for bad input (see
+/// the rules above) or an unwritable output; the output is never left half-written.
+MasterReport master_file(const std::filesystem::path& mix, const std::vector<std::filesystem::path>& references,
+                         const std::filesystem::path& output, const MasterOptions& options = {},
+                         const ProgressCallback& progress = {});
+
+}  // namespace mixscout::master

@@ -1,0 +1,103 @@
+#include "monitor/take_outcome.hpp"
+
+#include <chrono>
+#include <ctime>
+
+#include "config/config.hpp"
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "history/pipeline.hpp"
+#include "history/reference.hpp"
+#include "history/store.hpp"
+#include "rules/rules.hpp"
+
+namespace mixscout::monitor {
+
+namespace {
+
+std::vector<TakeOutcome::Fix> fixes_of(const std::vector<rules::Issue>& ranked) {
+    std::vector<TakeOutcome::Fix> out;
+    for (const auto& i : ranked) {
+        if (out.size() == 3) break;
+        out.push_back({std::string(rules::to_string(i.severity)), i.title, i.fix});
+    }
+    return out;
+}
+
+std::string utc_stamp() {
+    const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H.%M.%S", &tm);
+    return buf;
+}
+
+}  // namespace
+
+TakeOutcome process_take(const Take& take, const config::Config& cfg, const std::string& profile,
+                         history::Store* store, const std::string& song_flag, const std::filesystem::path& data_dir) {
+    TakeOutcome out;
+    std::vector<rules::Issue> issues = rules::evaluate(take.analysis, cfg, profile);
+    std::string song = song_flag;
+    if (store) {
+        try {
+            if (song.empty()) song = store->current_song().value_or("");
+        } catch (const StoreError& e) {
+            log::error(e.what());
+        }
+    }
+    if (song.empty()) song = "Live take";
+    const std::filesystem::path path = data_dir / "live takes" / (song + " " + utc_stamp());
+    out.path = path.string();
+    out.song = song;
+    bool stored = false;
+    if (store) {
+        try {
+            analysis::Analysis a = take.analysis;
+            a.path = out.path;
+            issues = history::apply_references(std::move(issues), a, store->reference_analyses(song),
+                                               store->options().reference);
+            const auto rec = store->record_export_hashed(path, take.hash, a, issues, history::ExportKind::live_take, song);
+            const auto cmp = store->compare_with_previous(rec.export_id);
+            if (!rec.is_new) issues = store->load_export(rec.export_id).issues;
+            out.song = rec.song;
+            out.iteration = rec.iteration;
+            out.export_id = rec.export_id;
+            out.is_new = rec.is_new;
+            out.fixes = fixes_of(cmp.next.empty() ? issues : cmp.next);
+            out.verdict = std::string(history::to_string(cmp.verdict));
+            out.summary = cmp.summary;
+            if (cmp.stop.fired) out.stop_reason = cmp.stop.message.empty() ? "Ready to master" : cmp.stop.message;
+            stored = true;
+        } catch (const StoreError& e) {
+            log::error(e.what());
+            out.summary = std::string("history unavailable: ") + e.what();
+        }
+    } else {
+        out.summary = "history unavailable";
+    }
+    if (!stored) {
+        rules::rank(issues);
+        out.fixes = fixes_of(issues);
+        out.verdict = "first";
+    }
+    char len[32];
+    std::snprintf(len, sizeof len, "%.1f s", take.analysis.format.duration_s);
+    out.status = "live take of " + out.song + " (" + len + "): #" + std::to_string(out.iteration) + ", " + out.verdict +
+                 ", " + std::to_string(out.fixes.size()) + " fixes" + (stored ? "" : " (not stored)");
+    return out;
+}
+
+std::vector<osc::Message> outcome_messages(const TakeOutcome& o) {
+    std::vector<osc::Message> msgs;
+    msgs.push_back(osc::make_message("/mixscout/export", o.path, o.song, o.iteration));
+    int rank = 0;
+    for (const auto& f : o.fixes) msgs.push_back(osc::make_message("/mixscout/fix", ++rank, f.severity, f.title, f.fix));
+    msgs.push_back(osc::make_message("/mixscout/fixes_end", rank));
+    if (!o.verdict.empty()) msgs.push_back(osc::make_message("/mixscout/verdict", o.verdict, o.summary));
+    if (!o.stop_reason.empty()) msgs.push_back(osc::make_message("/mixscout/stop", o.stop_reason));
+    return msgs;
+}
+
+}  // namespace mixscout::monitor

@@ -1,0 +1,582 @@
+#include "rules/rules.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <optional>
+
+#include "core/error.hpp"
+#include "core/units.hpp"
+
+namespace mixscout::rules {
+namespace {
+
+using analysis::Analysis;
+using analysis::Band;
+
+/// A loudness below this is silence (the BS.1770 absolute gate is -70 LUFS).
+constexpr double silent_lufs = -69.0;
+
+std::string num(double v, int decimals = 1) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    std::string s = buf;
+    if (s == "-0.0" || s == "-0") s = s.substr(1);
+    return s;
+}
+std::string signed_num(double v, int decimals = 1) {
+    std::string s = num(v, decimals);
+    if (v > 0) s.insert(s.begin(), '+');
+    return s;
+}
+/// Gain moves are suggested in half-dB steps, rounded up so the fix is enough.
+double half_db_up(double db) { return std::ceil(db * 2.0 - 1e-9) / 2.0; }
+double half_db(double db) { return std::round(db * 2.0) / 2.0; }
+std::string hz(double f) { return f >= 1000.0 ? num(f / 1000.0, f >= 10000.0 ? 0 : 1) + " kHz" : num(f, 0) + " Hz"; }
+
+struct Profile {
+    std::string name;
+    bool premaster = true;
+    double target_lufs = -14.0;
+    double louder_tolerance_lu = 0.0;
+    double quieter_tolerance_lu = 20.0;
+    double ceiling_dbtp = 0.0;
+};
+
+class Evaluator {
+public:
+    Evaluator(const Analysis& a, const config::Config& cfg, Profile p) : a_(a), cfg_(cfg), p_(std::move(p)) {}
+
+    std::vector<Issue> run() {
+        const bool silent = a_.loudness.integrated_lufs <= silent_lufs;
+        const bool clipped = clipping();
+        if (!clipped) {
+            true_peak();
+            if (p_.premaster) headroom(silent);
+        }
+        if (!silent) {
+            loudness();
+            dynamics();
+            tonal();
+            if (a_.format.channels == 2) stereo();
+            dc_offset();
+            silence();
+        }
+        format();
+        rank(out_);
+        return std::move(out_);
+    }
+
+private:
+    const Analysis& a_;
+    const config::Config& cfg_;
+    Profile p_;
+    std::vector<Issue> out_;
+
+    bool on(const std::string& rule) const { return cfg_.get<bool>("rules." + rule + ".enabled"); }
+    double d(const std::string& key) const { return cfg_.get<double>("rules." + key); }
+    Severity severity(const std::string& rule, const std::string& key = "severity") const {
+        return parse_severity(cfg_.get<std::string>("rules." + rule + "." + key)).value_or(Severity::important);
+    }
+    Issue& add(std::string rule, std::string category, Severity sev) {
+        Issue& i = out_.emplace_back();
+        i.rule = std::move(rule);
+        i.category = std::move(category);
+        i.severity = sev;
+        return i;
+    }
+    /// "Utility on the master (first device): Gain -X dB" so the peaks land at peak_target_dbfs.
+    std::string gain_down_fix(double peak_db) const {
+        if (p_.premaster) {
+            const double target = d("headroom.peak_target_dbfs");
+            const double cut = std::max(1.0, half_db_up(peak_db - target));
+            return "Utility on the master (first device): Gain -" + num(cut) + " dB, so peaks sit near " + num(target) +
+                   " dBFS; switch off any Limiter on the master for the mix export";
+        }
+        const double cut = std::max(0.5, half_db_up(peak_db - p_.ceiling_dbtp));
+        return "Utility before the Limiter on the master: -" + num(cut) + " dB, and Limiter Ceiling " + num(p_.ceiling_dbtp) +
+               " dB with True Peak on";
+    }
+
+    // ---- clipping ----------------------------------------------------------------------------
+    bool clipping() {
+        if (!on("clipping")) return false;
+        std::vector<double> starts;
+        std::int64_t samples = 0;
+        for (const auto& e : a_.clipping.events)
+            if (e.kind == "full_scale") {
+                starts.push_back(e.time_s);
+                samples += e.samples;
+            }
+        // Events beyond the stored cap still count.
+        const std::int64_t stored_all = static_cast<std::int64_t>(a_.clipping.events.size());
+        std::int64_t count = static_cast<std::int64_t>(starts.size());
+        if (a_.clipping.count > stored_all) count += a_.clipping.count - stored_all;
+        const double max_events = d("clipping.max_events");
+        if (static_cast<double>(count) <= max_events) return false;
+
+        std::sort(starts.begin(), starts.end());
+        const double window = d("clipping.merge_window_s");
+        std::vector<double> moments;
+        for (double t : starts)
+            if (moments.empty() || t - moments.back() > window) moments.push_back(t);
+        Issue& i = add("clipping", "clipping", severity("clipping"));
+        std::string when;
+        for (std::size_t k = 0; k < moments.size() && k < 3; ++k) when += (k ? ", " : "") + format_time(moments[k]);
+        if (moments.size() > 3) when += " and " + std::to_string(moments.size() - 3) + " more";
+        i.title = moments.empty() ? "Clipping" : "Clipping at " + when;
+        i.detail = std::to_string(count) + " clipped run" + (count == 1 ? "" : "s") + " (" + std::to_string(samples) +
+                   " samples at full scale); sample peak " + num(a_.peak.sample_peak_dbfs) + " dBFS, true peak " +
+                   signed_num(a_.peak.true_peak_dbtp) + " dBTP; target: no clipping";
+        i.fix = gain_down_fix(std::max({a_.peak.true_peak_dbtp, a_.peak.sample_peak_dbfs, 0.0}));
+        i.times_s = moments;
+        i.value = static_cast<double>(count);
+        i.target = max_events;
+        i.unit = "events";
+        i.score = 1.0 + std::log2(static_cast<double>(count - static_cast<std::int64_t>(max_events)));
+        return true;
+    }
+
+    // ---- true peak ---------------------------------------------------------------------------
+    void true_peak() {
+        if (!on("true_peak")) return;
+        const double tp = a_.peak.true_peak_dbtp;
+        if (tp <= p_.ceiling_dbtp) return;
+        Issue& i = add("true_peak", "peak", severity("true_peak"));
+        i.title = "True peak " + signed_num(tp) + " dBTP, over the " + num(p_.ceiling_dbtp) + " dBTP ceiling";
+        i.detail = "true peak " + signed_num(tp) + " dBTP (sample peak " + num(a_.peak.sample_peak_dbfs) + " dBFS); ceiling " +
+                   num(p_.ceiling_dbtp) + " dBTP for " + p_.name;
+        i.fix = gain_down_fix(tp);
+        for (const auto& e : a_.clipping.events)
+            if (e.kind == "true_peak_over" && (i.times_s.empty() || e.time_s - i.times_s.back() > 1.0)) i.times_s.push_back(e.time_s);
+        if (i.times_s.size() > 20) i.times_s.resize(20);
+        i.value = tp;
+        i.target = p_.ceiling_dbtp;
+        i.unit = "dBTP";
+        i.score = 1.0 + (tp - p_.ceiling_dbtp);
+    }
+
+    // ---- headroom (pre-masters) ----------------------------------------------------------------
+    void headroom(bool silent) {
+        if (!on("headroom") || silent) return;
+        const double peak = a_.peak.sample_peak_dbfs;
+        const double hi = d("headroom.peak_max_dbfs"), lo = d("headroom.peak_min_dbfs"), target = d("headroom.peak_target_dbfs");
+        if (peak > hi) {
+            Issue& i = add("headroom", "loudness", severity("headroom"));
+            i.title = "Not enough headroom for mastering: peaks at " + num(peak) + " dBFS";
+            i.detail = "sample peak " + num(peak) + " dBFS; a mix for mastering peaks at or below " + num(hi) + " dBFS (about " +
+                       num(target) + ")";
+            i.fix = gain_down_fix(peak);
+            i.value = peak;
+            i.target = hi;
+            i.unit = "dBFS";
+            i.score = 1.0 + (peak - hi);
+        } else if (peak < lo) {
+            // Too quiet is a gain-staging slip, never urgent: always polish.
+            Issue& i = add("headroom", "loudness", Severity::polish);
+            i.title = "Mix is very quiet: peaks at " + num(peak) + " dBFS";
+            i.detail = "sample peak " + num(peak) + " dBFS; aim for peaks around " + num(target) + " dBFS";
+            i.fix = "Utility on the master (first device): Gain +" + num(half_db(target - peak)) + " dB";
+            i.value = peak;
+            i.target = lo;
+            i.unit = "dBFS";
+            i.score = 1.0 + (lo - peak) / 3.0;
+        }
+    }
+
+    // ---- loudness --------------------------------------------------------------------------------
+    void loudness() {
+        if (!on("loudness")) return;
+        const double lufs = a_.loudness.integrated_lufs;
+        const double over = lufs - (p_.target_lufs + p_.louder_tolerance_lu);
+        const double under = (p_.target_lufs - p_.quieter_tolerance_lu) - lufs;
+        if (over > 0) {
+            Issue& i = add("loudness", "loudness", severity("loudness"));
+            const double down = lufs - p_.target_lufs;
+            if (p_.premaster) {
+                i.title = "Mix already as loud as a master: " + num(lufs) + " LUFS";
+                i.detail = "integrated " + num(lufs) + " LUFS; a mix for mastering stays below the master's " + num(p_.target_lufs) +
+                           " LUFS";
+                i.fix = "Remove the Limiter (and any maximiser) from the master, then Utility on the master: Gain -" +
+                        num(half_db_up(down + 4.0)) + " dB (to about " + num(p_.target_lufs - 4.0, 0) + " LUFS); loudness is mastering's job";
+            } else {
+                i.title = "Too loud for " + p_.name + ": " + num(lufs) + " LUFS (target " + num(p_.target_lufs) + ")";
+                i.detail = "integrated " + num(lufs) + " LUFS, target " + num(p_.target_lufs) + " LUFS (+" + num(p_.louder_tolerance_lu) +
+                           " LU allowed); playback will be turned down " + num(down) + " dB";
+                i.fix = "Limiter on the master: Gain -" + num(half_db_up(down)) +
+                        " dB (or Utility before it); normalisation plays it at " + num(p_.target_lufs) +
+                        " LUFS anyway, and you keep the transients";
+            }
+            i.value = lufs;
+            i.target = p_.target_lufs;
+            i.unit = "LUFS";
+            i.score = 1.0 + over;
+        } else if (under > 0 && !p_.premaster) {
+            Issue& i = add("loudness", "loudness", severity("loudness"));
+            const double up = p_.target_lufs - lufs;
+            i.title = "Quieter than " + p_.name + "'s target: " + num(lufs) + " LUFS (target " + num(p_.target_lufs) + ")";
+            i.detail = "integrated " + num(lufs) + " LUFS, target " + num(p_.target_lufs) + " LUFS (-" + num(p_.quieter_tolerance_lu) +
+                       " LU allowed); true peak " + num(a_.peak.true_peak_dbtp) + " dBTP";
+            i.fix = "Limiter on the master: Gain +" + num(half_db(up)) + " dB with Ceiling " + num(p_.ceiling_dbtp) +
+                    " dB, True Peak on";
+            i.value = lufs;
+            i.target = p_.target_lufs;
+            i.unit = "LUFS";
+            i.score = 1.0 + under;
+        }
+    }
+
+    // ---- dynamics --------------------------------------------------------------------------------
+    void dynamics() {
+        if (!on("dynamics")) return;
+        const double plr = a_.dynamics.plr_db, psr = a_.dynamics.psr_db;
+        const double plr_min = d("dynamics.plr_min_db"), psr_min = d("dynamics.psr_min_db");
+        const double deficit = std::max(plr_min - plr, psr_min - psr);
+        if (deficit <= 0) return;
+        Issue& i = add("dynamics", "dynamics", severity("dynamics"));
+        i.title = "Over-compressed: PLR " + num(plr) + " dB, PSR " + num(psr) + " dB";
+        i.detail = "peak-to-loudness ratio " + num(plr) + " dB (at least " + num(plr_min) + "), peak-to-short-term ratio " + num(psr) +
+                   " dB (at least " + num(psr_min) + ")";
+        if (p_.premaster)
+            i.fix = "Ease the master-bus compression: remove the Limiter, and on Glue Compressor raise Threshold (about " +
+                    num(half_db_up(deficit)) + " dB less gain reduction); leave loudness to mastering";
+        else
+            i.fix = "Limiter on the master: Gain -" + num(half_db_up(deficit)) +
+                    " dB (less gain reduction); normalisation gives the level back";
+        i.value = plr_min - plr >= psr_min - psr ? plr : psr;
+        i.target = plr_min - plr >= psr_min - psr ? plr_min : psr_min;
+        i.unit = "dB";
+        i.score = 1.0 + deficit;
+    }
+
+    // ---- tonal balance -----------------------------------------------------------------------------
+    struct Curve {
+        std::vector<double> centre_hz, db;
+        /// Target at f (dB), linear in log2(f) between the given points, flat beyond them.
+        double at(double f) const {
+            if (centre_hz.empty()) return 0.0;
+            if (f <= centre_hz.front()) return db.front();
+            if (f >= centre_hz.back()) return db.back();
+            for (std::size_t k = 1; k < centre_hz.size(); ++k)
+                if (f <= centre_hz[k]) {
+                    const double t = std::log2(f / centre_hz[k - 1]) / std::log2(centre_hz[k] / centre_hz[k - 1]);
+                    return db[k - 1] + t * (db[k] - db[k - 1]);
+                }
+            return db.back();
+        }
+    };
+
+    struct Region {
+        const char* id;
+        double lo_hz, hi_hz;     // octave bands whose centre lies in [lo, hi]
+        int sign;                // +1: too much trips it, -1: too little
+        const char* title;
+        double fix_hz, fix_q;    // nominal EQ move (refined by the third-octave peak)
+        const char* fix_where;
+    };
+
+    static double median(std::vector<double> v) {
+        if (v.empty()) return 0.0;
+        std::sort(v.begin(), v.end());
+        const std::size_t n = v.size();
+        return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    }
+
+    /// Band deviations from the target after removing the level offset (median deviation).
+    /// Bands with nothing in them (above Nyquist) are skipped.
+    std::vector<std::pair<double, double>> deviations(const std::vector<Band>& bands, const Curve& target, double band_offset_db) const {
+        std::vector<std::pair<double, double>> dev;  // (centre Hz, dB)
+        const double nyquist = a_.format.sample_rate > 0 ? a_.format.sample_rate / 2.0 : 24000.0;
+        std::vector<double> raw;
+        for (const Band& b : bands) {
+            const double c = std::sqrt(b.lo_hz * b.hi_hz);
+            if (c < 45.0 || b.hi_hz > nyquist * 1.01 || b.db <= silence_floor_db + 1.0) continue;  // 31.5 Hz band: infrasonic junk varies too much
+            dev.emplace_back(c, b.db - (target.at(c) + band_offset_db));
+            raw.push_back(dev.back().second);
+        }
+        const double off = median(raw);
+        for (auto& [c, v] : dev) v -= off;
+        return dev;
+    }
+
+    void tonal() {
+        if (a_.spectrum.bands.empty()) return;
+        Curve target;
+        target.centre_hz = cfg_.get<std::vector<double>>("tonal.centres_hz");
+        target.db = cfg_.get<std::vector<double>>("tonal.target_db");
+        if (target.centre_hz.size() != target.db.size() || target.centre_hz.empty()) {
+            throw InputError("config: tonal.centres_hz and tonal.target_db must have the same number of entries");
+        }
+        const auto oct = deviations(a_.spectrum.bands, target, 0.0);
+        // A third-octave band holds a third of an octave band's power: -4.77 dB.
+        const auto third = deviations(a_.spectrum.third_octave, target, -10.0 * std::log10(3.0));
+
+        static const Region regions[] = {
+            {"boomy", 44.0, 180.0, +1, "Boomy low end", 90.0, 0.7, "on the master (or the bass/kick group)"},
+            {"thin", 88.0, 360.0, -1, "Thin: not enough body", 180.0, 0.7, "on the master (or bring up the bass and low-mid parts)"},
+            {"muddy", 177.0, 710.0, +1, "Muddy low-mids", 320.0, 1.0, "on the master (or on pads, guitars and keys)"},
+            {"harsh", 1400.0, 5700.0, +1, "Harsh upper mids", 3200.0, 1.0, "on the master (or on the brightest synth or vocal)"},
+            {"dark", 5600.0, 23000.0, -1, "Dull, dark top end", 8000.0, 0.0, "on the master"},
+            {"bright", 5600.0, 23000.0, +1, "Too bright, hissy top end", 8000.0, 0.0, "on the master"},
+        };
+        for (const Region& r : regions) {
+            const std::string rule = std::string("tonal.") + r.id;
+            if (!on(rule)) continue;
+            double sum = 0;
+            int n = 0;
+            for (const auto& [c, v] : oct)
+                if (c >= r.lo_hz && c <= r.hi_hz) {
+                    sum += v;
+                    ++n;
+                }
+            if (n == 0) continue;
+            const double dev = sum / n;
+            const double excess = r.sign * dev;
+            const double threshold = d(rule + ".threshold_db");
+            if (excess <= threshold) continue;
+            Severity sev = excess >= d(rule + ".major_db") ? severity(rule, "major_severity") : severity(rule);
+            // Centre the EQ move on the third-octave band that deviates most in the region.
+            double f = r.fix_hz, worst = -1e9;
+            for (const auto& [c, v] : third)
+                if (c >= r.lo_hz && c <= r.hi_hz && r.sign * v > worst) {
+                    worst = r.sign * v;
+                    f = c;
+                }
+            if (r.fix_q == 0.0) f = r.fix_hz;  // shelves: fixed corner
+            const double gain = std::min(6.0, std::max(0.5, half_db(excess)));
+            Issue& i = add(rule, "tonal", sev);
+            i.title = std::string(r.title) + " (" + signed_num(dev) + " dB, " + hz(r.lo_hz < 50 ? 45 : r.lo_hz) + "-" +
+                      hz(std::min(r.hi_hz, 22000.0)) + ")";
+            i.detail = hz(r.lo_hz < 50 ? 45 : r.lo_hz) + "-" + hz(std::min(r.hi_hz, 22000.0)) + " sits " + signed_num(dev) +
+                       " dB from the target curve (allowed +/-" + num(threshold) + " dB)";
+            const std::string sign = r.sign > 0 ? "-" : "+";
+            if (r.fix_q > 0)
+                i.fix = "EQ Eight " + std::string(r.fix_where) + ": bell at " + hz(std::round(f)) + ", Q " + num(r.fix_q) + ", " + sign +
+                        num(gain) + " dB";
+            else
+                i.fix = "EQ Eight " + std::string(r.fix_where) + ": high shelf at " + hz(f) + ", " + sign + num(gain) + " dB";
+            i.value = dev;
+            i.target = r.sign * threshold;
+            i.unit = "dB";
+            i.score = 1.0 + (excess - threshold);
+        }
+    }
+
+    // ---- stereo and phase ----------------------------------------------------------------------
+    void stereo() {
+        const auto& s = a_.stereo;
+        const double side_db = power_to_db(s.width);
+        if (on("stereo.narrow") && side_db < d("stereo.narrow.min_side_db")) {
+            const double lim = d("stereo.narrow.min_side_db");
+            Issue& i = add("stereo.narrow", "stereo", severity("stereo.narrow"));
+            i.title = "Stereo image very narrow";
+            i.detail = "side signal " + num(side_db) + " dB under the mid (correlation " + num(s.correlation, 2) +
+                       "); a stereo mix has more than " + num(lim) + " dB";
+            i.fix = "Utility on pads, keys and FX returns: Width 130 %; pan doubled parts apart (e.g. 30L / 30R); keep kick, bass "
+                    "and lead vocal centred";
+            i.value = side_db;
+            i.target = lim;
+            i.unit = "dB";
+            i.score = 1.0 + (lim - side_db) / 3.0;
+        }
+        const double low_side_db = power_to_db(s.low_width);
+        if (on("stereo.low_end") && low_side_db > d("stereo.low_end.max_low_side_db")) {
+            const double lim = d("stereo.low_end.max_low_side_db");
+            Issue& i = add("stereo.low_end", "stereo", severity("stereo.low_end"));
+            i.title = "Low end not mono below 120 Hz";
+            i.detail = "side " + num(low_side_db) + " dB relative to mid below 120 Hz (at most " + num(lim) + " dB); correlation there " +
+                       num(s.low_correlation, 2);
+            i.fix = "Utility on the master: Bass Mono on, " + num(d("stereo.low_end.bass_mono_hz"), 0) +
+                    " Hz (or Utility Width 0 % on the bass and sub tracks)";
+            i.value = low_side_db;
+            i.target = lim;
+            i.unit = "dB";
+            i.score = 1.0 + (low_side_db - lim) / 3.0;
+        }
+        if (on("stereo.mono_loss") && s.mono_loss_db > d("stereo.mono_loss.max_loss_db")) {
+            const double lim = d("stereo.mono_loss.max_loss_db");
+            Issue& i = add("stereo.mono_loss", "phase", severity("stereo.mono_loss"));
+            i.title = "Loses " + num(s.mono_loss_db) + " dB in mono";
+            i.detail = "the mono fold-down is " + num(s.mono_loss_db) + " LU quieter than the stereo mix (at most " + num(lim) + ")";
+            i.fix = "Listen with Utility on the master set to Mono; on the widest tracks lower Utility Width (100 % to 70 %) or "
+                    "remove Haas/chorus wideners";
+            i.value = s.mono_loss_db;
+            i.target = lim;
+            i.unit = "dB";
+            i.score = 1.0 + (s.mono_loss_db - lim);
+        }
+        if (on("stereo.balance") && std::abs(s.balance_db) > d("stereo.balance.max_imbalance_db")) {
+            const double lim = d("stereo.balance.max_imbalance_db");
+            const bool left = s.balance_db > 0;
+            Issue& i = add("stereo.balance", "stereo", severity("stereo.balance"));
+            i.title = std::string(left ? "Left" : "Right") + " channel " + num(std::abs(s.balance_db)) + " dB louder";
+            i.detail = "L/R energy differ by " + num(std::abs(s.balance_db)) + " dB (at most " + num(lim) + ")";
+            i.fix = std::string("Find the track panned or recorded to the ") + (left ? "left" : "right") +
+                    " (solo the groups); as a stopgap, Utility on the master: turn Balance toward " + (left ? "R" : "L") +
+                    " until both meters match";
+            i.value = s.balance_db;
+            i.target = left ? lim : -lim;
+            i.unit = "dB";
+            i.score = 1.0 + (std::abs(s.balance_db) - lim);
+        }
+        if (on("phase")) {
+            const double min_c = d("phase.min_correlation"), min_low = d("phase.min_low_correlation");
+            const double def_all = min_c - s.correlation, def_low = min_low - s.low_correlation;
+            if (def_all > 0 || def_low > 0) {
+                Issue& i = add("phase", "phase", severity("phase"));
+                if (def_all >= def_low) {
+                    i.title = "Phase problem: L/R correlation " + num(s.correlation, 2);
+                    i.detail = "left and right are " + std::string(s.correlation < -0.5 ? "largely" : "partly") +
+                               " out of phase (correlation " + num(s.correlation, 2) + ", at least " + num(min_c, 2) +
+                               "): parts cancel in mono";
+                    i.fix = "Utility on the master: Mono, to hear what vanishes; on that track, Utility: invert one channel "
+                            "(Phz-L or Phz-R) or remove its stereo widener";
+                    i.value = s.correlation;
+                    i.target = min_c;
+                } else {
+                    i.title = "Bass out of phase between L and R (correlation " + num(s.low_correlation, 2) + " below 120 Hz)";
+                    i.detail = "correlation below 120 Hz " + num(s.low_correlation, 2) + " (at least " + num(min_low, 2) +
+                               "): the bass cancels in mono";
+                    i.fix = "Utility on the master: Bass Mono on, " + num(d("stereo.low_end.bass_mono_hz"), 0) +
+                            " Hz; then find the bass track with a phase-inverted channel (Utility Phz-L/Phz-R)";
+                    i.value = s.low_correlation;
+                    i.target = min_low;
+                }
+                i.unit = "";
+                i.score = 1.0 + std::max(def_all, def_low) / 0.1;
+            }
+        }
+    }
+
+    // ---- DC, silence, format -------------------------------------------------------------------
+    void dc_offset() {
+        if (!on("dc_offset") || a_.dc_offset_dbfs <= d("dc_offset.max_dbfs")) return;
+        const double lim = d("dc_offset.max_dbfs");
+        Issue& i = add("dc_offset", "format", severity("dc_offset"));
+        i.title = "DC offset (" + num(a_.dc_offset_dbfs) + " dBFS)";
+        i.detail = "largest channel mean " + num(a_.dc_offset_dbfs) + " dBFS (at most " + num(lim) + " dBFS)";
+        i.fix = "EQ Eight on the master (or on the track that has it): band 1 Low Cut at 20 Hz";
+        i.value = a_.dc_offset_dbfs;
+        i.target = lim;
+        i.unit = "dBFS";
+        i.score = 1.0 + (a_.dc_offset_dbfs - lim) / 3.0;
+    }
+
+    void silence() {
+        const double head = a_.silence.leading_s, tail = a_.silence.trailing_s;
+        if (on("silence.head") && head > d("silence.head.max_s")) {
+            const double lim = d("silence.head.max_s");
+            Issue& i = add("silence.head", "format", severity("silence.head"));
+            i.title = "Silence at the start: " + num(head) + " s";
+            i.detail = num(head) + " s before the first sound (at most " + num(lim) + " s)";
+            i.fix = "Start the export selection at the first sound (move the arrangement selection start " + num(head) + " s later)";
+            i.times_s = {0.0};
+            i.value = head;
+            i.target = lim;
+            i.unit = "s";
+            i.score = 1.0 + (head - lim) / 2.0;
+        }
+        if (on("silence.tail") && tail > d("silence.tail.max_s")) {
+            const double lim = d("silence.tail.max_s");
+            Issue& i = add("silence.tail", "format", severity("silence.tail"));
+            i.title = "Silence at the end: " + num(tail) + " s";
+            i.detail = num(tail) + " s after the last sound (at most " + num(lim) + " s, reverb tails included)";
+            i.fix = "End the export selection " + num(std::max(0.0, tail - 2.0)) + " s earlier (keep about 2 s for the tail)";
+            i.times_s = {std::max(0.0, a_.format.duration_s - tail)};
+            i.value = tail;
+            i.target = lim;
+            i.unit = "s";
+            i.score = 1.0 + (tail - lim) / 2.0;
+        }
+    }
+
+    static bool is_lossy(const analysis::FormatInfo& f) {
+        for (const char* e : {"vorbis", "mp3", "mpeg", "opus", "aac"})
+            if (f.encoding.find(e) != std::string::npos) return true;
+        return f.container == "mp3" || f.container == "m4a" || f.container == "aac";
+    }
+
+    void format() {
+        const auto& f = a_.format;
+        if (on("format.sample_rate") && f.sample_rate > 0 && f.sample_rate < d("format.sample_rate.min_hz")) {
+            const double lim = d("format.sample_rate.min_hz");
+            Issue& i = add("format.sample_rate", "format", severity("format.sample_rate"));
+            i.title = "Low sample rate: " + std::to_string(f.sample_rate) + " Hz";
+            i.detail = std::to_string(f.sample_rate) + " Hz cuts everything above " + hz(f.sample_rate / 2.0) + " (at least " +
+                       num(lim, 0) + " Hz)";
+            i.fix = "Export Audio/Video: Sample Rate 48000 (or 44100), the project's rate";
+            i.value = f.sample_rate;
+            i.target = lim;
+            i.unit = "Hz";
+            i.score = 1.0 + 10.0 * (lim - f.sample_rate) / lim;
+        }
+        if (!p_.premaster) return;
+        if (on("format.lossy") && is_lossy(f)) {
+            Issue& i = add("format.lossy", "format", severity("format.lossy"));
+            i.title = "Lossy file (" + (f.encoding.empty() ? f.container : f.encoding) + ") for mastering";
+            i.detail = "encoding " + f.encoding + " in " + f.container + "; mastering needs a lossless file";
+            i.fix = "Export Audio/Video: File Type WAV (or AIFF), Bit Depth 24";
+            i.value = 0;
+            i.target = 0;
+            i.unit = "";
+            i.score = 2.0;
+        } else if (on("format.bit_depth") && f.bit_depth > 0 && f.bit_depth < d("format.bit_depth.min_bits")) {
+            const double lim = d("format.bit_depth.min_bits");
+            Issue& i = add("format.bit_depth", "format", severity("format.bit_depth"));
+            i.title = std::to_string(f.bit_depth) + "-bit export before mastering";
+            i.detail = std::to_string(f.bit_depth) + "-bit PCM; a file for mastering has at least " + num(lim, 0) + " bits (or float)";
+            i.fix = "Export Audio/Video: Bit Depth 24 (or 32 float), Dither Options: No Dither";
+            i.value = f.bit_depth;
+            i.target = lim;
+            i.unit = "bits";
+            i.score = 1.0 + (lim - f.bit_depth) / 8.0;
+        }
+    }
+};
+
+Profile read_profile(const config::Config& cfg, std::string_view name) {
+    const std::string base = "profiles." + std::string(name);
+    if (name.empty() || name.find('.') != std::string_view::npos || !cfg.has(base)) {
+        std::string list;
+        for (const auto& p : profile_names(cfg)) list += (list.empty() ? "" : ", ") + p;
+        throw InputError("unknown profile '" + std::string(name) + "' (one of: " + list + ")");
+    }
+    Profile p;
+    p.name = std::string(name);
+    p.premaster = cfg.get<std::string>(base + ".kind") == "premaster";
+    p.target_lufs = cfg.get<double>(base + ".target_lufs");
+    p.louder_tolerance_lu = cfg.get<double>(base + ".louder_tolerance_lu");
+    p.quieter_tolerance_lu = cfg.get<double>(base + ".quieter_tolerance_lu");
+    p.ceiling_dbtp = cfg.get<double>(base + ".ceiling_dbtp");
+    return p;
+}
+
+}  // namespace
+
+std::vector<Issue> evaluate(const analysis::Analysis& a, const config::Config& cfg, std::string_view profile) {
+    return Evaluator(a, cfg, read_profile(cfg, profile)).run();
+}
+
+std::vector<std::string> profile_names(const config::Config& cfg) { return cfg.keys("profiles"); }
+
+void check_profile(const config::Config& cfg, std::string_view profile) { (void)read_profile(cfg, profile); }
+
+std::vector<Issue> top(const std::vector<Issue>& ranked, std::size_t n) {
+    return {ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(std::min(n, ranked.size()))};
+}
+
+std::string format_time(double seconds) {
+    const long long t = seconds > 0 ? static_cast<long long>(std::floor(seconds)) : 0;
+    char buf[32];
+    if (t >= 3600) std::snprintf(buf, sizeof buf, "%lld:%02lld:%02lld", t / 3600, (t / 60) % 60, t % 60);
+    else std::snprintf(buf, sizeof buf, "%lld:%02lld", t / 60, t % 60);
+    return buf;
+}
+
+std::string summary_line(const Issue& issue, int position) {
+    std::string sev(to_string(issue.severity));
+    std::transform(sev.begin(), sev.end(), sev.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    return sev + " " + std::to_string(position) + ". " + issue.title + " \u2014 " + issue.fix;
+}
+
+}  // namespace mixscout::rules

@@ -1,0 +1,60 @@
+// mixscout rules: Analysis -> ranked Issues, each with a concrete fix in Live's terms.
+//
+// Every rule lives under `rules.<id>` in config/mixscout.yaml with `enabled`, its thresholds and
+// its `severity`; targets per delivery profile live under `profiles.<name>`, the tonal target
+// curve under `tonal`. The YAML comments say where each figure comes from.
+//
+// Rule ids (Issue::rule) and categories:
+//   clipping            clipping   full-scale sample runs, with timestamps
+//   true_peak           peak       true peak above the profile's ceiling
+//   headroom            loudness   (premaster profiles) peaks too hot / too quiet for mastering
+//   loudness            loudness   (master profiles) integrated loudness off the platform target
+//   dynamics            dynamics   PLR / PSR too low: over-compressed
+//   tonal.dark|bright   tonal      spectral tilt off the target curve
+//   tonal.muddy|boomy|harsh|thin   tonal   a region too loud/too quiet against the target curve
+//   stereo.narrow       stereo     almost no side signal
+//   stereo.low_end      stereo     low end not mono below ~120 Hz
+//   stereo.mono_loss    phase      loudness lost in the mono fold-down
+//   stereo.balance      stereo     L/R level imbalance
+//   phase               phase      L/R correlation below 0
+//   dc_offset           format     DC offset
+//   silence.head|tail   format     silence at the start / end
+//   format.bit_depth|sample_rate|lossy   format   (premaster profiles) export settings
+//
+// Score: how far the value is past its threshold, in "steps" the rule documents (1 dB, 1 LU,
+// 0.1 of correlation, ...), plus 1 so a just-tripped rule scores 1. Ranking: severity, then score.
+//
+// Cost: evaluate() is a few hundred arithmetic operations plus string formatting; any thread.
+#pragma once
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "analysis/analysis.hpp"
+#include "config/config.hpp"
+#include "rules/issue.hpp"
+
+namespace mixscout::rules {
+
+/// All rules of cfg over one analysis, for the delivery profile `profile` (a key of `profiles`:
+/// mix | streaming | apple | club | broadcast, or one a user added). Ranked (see rank()).
+/// Throws InputError on an unknown profile ("unknown profile 'x' (one of: mix, streaming, ...)").
+std::vector<Issue> evaluate(const analysis::Analysis& a, const config::Config& cfg, std::string_view profile = "mix");
+
+/// Throws InputError unless `profile` names a profile of cfg (the message lists them).
+void check_profile(const config::Config& cfg, std::string_view profile);
+
+/// The profile names in cfg, in file order.
+std::vector<std::string> profile_names(const config::Config& cfg);
+
+/// The first n issues (the Max for Live panel shows three).
+std::vector<Issue> top(const std::vector<Issue>& ranked, std::size_t n = 3);
+
+/// "0:45", "1:23", "1:02:03" (hours only when needed); seconds rounded down.
+std::string format_time(double seconds);
+
+/// One terminal line: "CRITICAL 1. Clipping at 0:45, 1:23, 2:34 — Utility on the master: -3 dB".
+std::string summary_line(const Issue& issue, int position);
+
+}  // namespace mixscout::rules

@@ -1,0 +1,242 @@
+// The two backends behind watch::Watcher: inotify (Linux) and polling (anywhere).
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <system_error>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "watch/gate.hpp"
+#include "watch/watcher.hpp"
+
+#ifdef __linux__
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <boost/asio/posix/stream_descriptor.hpp>
+#endif
+
+namespace mixscout::watch {
+
+namespace fs = std::filesystem;
+namespace asio = boost::asio;
+
+namespace {
+
+void create_folders(const Options& options) {
+    for (const auto& f : options.folders) {
+        std::error_code ec;
+        fs::create_directories(f, ec);
+        if (ec || !fs::is_directory(f))
+            throw InputError("watch folder " + f.string() + ": cannot create it: " + (ec ? ec.message() : "not a folder"));
+    }
+}
+
+std::chrono::steady_clock::duration seconds(double s) {
+    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
+}
+
+// ---- polling ----------------------------------------------------------------------------------
+
+/// Lists the folders every poll_interval_s; a new or changed file enters the gate with
+/// quiet_period_s. What is already there at start is only remembered (the daemon's start-up
+/// scan decides about those).
+class PollingWatcher final : public Watcher {
+public:
+    PollingWatcher(asio::io_context& io, Options options, OnReady on_ready)
+        : options_(std::move(options)), gate_(io, options_.give_up_s, std::move(on_ready)), timer_(io) {
+        for (const auto& p : list_exports(options_)) {
+            FileState s;
+            if (stat_file(p, s)) known_[p] = s;
+        }
+        schedule();
+    }
+    ~PollingWatcher() override { stop(); }
+    std::string_view backend() const override { return "polling"; }
+    void check(const fs::path& path, double delay_s) override {
+        FileState s;
+        if (stat_file(path, s)) known_[path] = s;
+        gate_.touch(path, delay_s < 0 ? options_.quiet_period_s : delay_s);
+    }
+    std::size_t pending() const override { return gate_.pending(); }
+    void stop() override {
+        stopped_ = true;
+        timer_.cancel();
+        gate_.stop();
+    }
+
+private:
+    void schedule() {
+        timer_.expires_after(seconds(options_.poll_interval_s));
+        timer_.async_wait([this](const boost::system::error_code& ec) {
+            if (ec || stopped_) return;
+            scan();
+            schedule();
+        });
+    }
+    void scan() {
+        std::map<fs::path, FileState> now;
+        for (const auto& p : list_exports(options_)) {
+            FileState s;
+            if (!stat_file(p, s)) continue;
+            auto it = known_.find(p);
+            if (it == known_.end() || !(it->second == s)) gate_.touch(p, options_.quiet_period_s);
+            now[p] = s;
+        }
+        known_.swap(now);
+    }
+    Options options_;
+    detail::StabilityGate gate_;
+    asio::steady_timer timer_;
+    std::map<fs::path, FileState> known_;
+    bool stopped_ = false;
+};
+
+// ---- inotify ----------------------------------------------------------------------------------
+
+#ifdef __linux__
+/// IN_CLOSE_WRITE (a writer closed the file) and IN_MOVED_TO (a temp file renamed into place)
+/// put a file into the gate with settle_s; IN_MODIFY restarts the quiet period of a file already
+/// waiting. New subfolders are watched when recursive. A queue overflow rescans everything.
+class InotifyWatcher final : public Watcher {
+public:
+    InotifyWatcher(asio::io_context& io, Options options, OnReady on_ready)
+        : options_(std::move(options)), gate_(io, options_.give_up_s, std::move(on_ready)), stream_(io),
+          buffer_(64 * 1024) {
+        const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (fd < 0) throw InputError(std::string("inotify: ") + std::strerror(errno));
+        stream_.assign(fd);
+        for (const auto& f : options_.folders) add_tree(f, false);
+        read();
+    }
+    ~InotifyWatcher() override { stop(); }
+    std::string_view backend() const override { return "inotify"; }
+    void check(const fs::path& path, double delay_s) override {
+        gate_.touch(path, delay_s < 0 ? options_.settle_s : delay_s);
+    }
+    std::size_t pending() const override { return gate_.pending(); }
+    void stop() override {
+        if (stopped_) return;
+        stopped_ = true;
+        boost::system::error_code ec;
+        stream_.close(ec);
+        gate_.stop();
+    }
+
+private:
+    static constexpr std::uint32_t mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MODIFY | IN_CREATE | IN_DELETE_SELF |
+                                          IN_MOVE_SELF | IN_ONLYDIR;
+
+    void add_watch(const fs::path& dir) {
+        const int wd = ::inotify_add_watch(stream_.native_handle(), dir.c_str(), mask);
+        if (wd < 0) throw InputError("watch folder " + dir.string() + ": inotify: " + std::strerror(errno));
+        dirs_[wd] = dir;
+    }
+    /// Watches dir (and, when recursive, its subfolders); with check_files, files already in
+    /// them (a folder moved in whole, or created and filled before its watch existed) enter the gate.
+    void add_tree(const fs::path& dir, bool check_files) {
+        add_watch(dir);
+        std::error_code ec;
+        for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+            std::error_code e2;
+            const auto name = it->path().filename().string();
+            if (options_.recursive && it->is_directory(e2) && !name.starts_with(".")) {
+                try {
+                    add_tree(it->path(), check_files);
+                } catch (const InputError& e) {
+                    log::warn(e.what());
+                }
+            } else if (check_files && it->is_regular_file(e2) && is_export_name(it->path())) {
+                gate_.touch(it->path(), options_.settle_s);
+            }
+        }
+    }
+    void rescan() {
+        log::warn("watch: inotify queue overflowed; rescanning the folders");
+        for (const auto& p : list_exports(options_)) gate_.touch(p, options_.settle_s);
+    }
+    void read() {
+        stream_.async_read_some(asio::buffer(buffer_), [this](const boost::system::error_code& ec, std::size_t n) {
+            if (ec || stopped_) {
+                if (ec && ec != asio::error::operation_aborted) log::error("watch: inotify read: " + ec.message());
+                return;
+            }
+            handle(n);
+            read();
+        });
+    }
+    void handle(std::size_t n) {
+        std::size_t off = 0;
+        while (off + sizeof(inotify_event) <= n) {
+            inotify_event ev;
+            std::memcpy(&ev, buffer_.data() + off, sizeof ev);
+            const char* name = buffer_.data() + off + sizeof(inotify_event);
+            off += sizeof(inotify_event) + ev.len;
+            if (ev.mask & IN_Q_OVERFLOW) {
+                rescan();
+                continue;
+            }
+            auto dir = dirs_.find(ev.wd);
+            if (dir == dirs_.end()) continue;
+            if (ev.mask & IN_IGNORED) {
+                dirs_.erase(dir);
+                continue;
+            }
+            if (ev.mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
+                log::warn("watch: folder " + dir->second.string() + " was removed or moved; no longer watched");
+                continue;
+            }
+            if (ev.len == 0) continue;
+            const fs::path path = dir->second / std::string(name);
+            if (ev.mask & IN_ISDIR) {
+                if (options_.recursive && (ev.mask & (IN_CREATE | IN_MOVED_TO)) &&
+                    !path.filename().string().starts_with(".")) {
+                    try {
+                        add_tree(path, true);
+                    } catch (const InputError& e) {
+                        log::warn(e.what());
+                    }
+                }
+                continue;
+            }
+            if (!is_export_name(path)) continue;
+            if (ev.mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) gate_.touch(path, options_.settle_s);
+            else if (ev.mask & IN_MODIFY) gate_.touch_if_pending(path);
+        }
+    }
+
+    Options options_;
+    detail::StabilityGate gate_;
+    asio::posix::stream_descriptor stream_;
+    std::vector<char> buffer_;
+    std::map<int, fs::path> dirs_;
+    bool stopped_ = false;
+};
+#endif
+
+}  // namespace
+
+std::unique_ptr<Watcher> make_watcher(asio::io_context& io, const Options& options, Watcher::OnReady on_ready) {
+    create_folders(options);
+    std::string backend = options.backend;
+    if (backend == "auto") {
+#ifdef __linux__
+        backend = "inotify";
+#else
+        backend = "polling";
+#endif
+    }
+    if (backend == "polling") return std::make_unique<PollingWatcher>(io, options, std::move(on_ready));
+    if (backend == "inotify") {
+#ifdef __linux__
+        return std::make_unique<InotifyWatcher>(io, options, std::move(on_ready));
+#else
+        throw InputError("watch.backend: inotify exists only on Linux (use polling or auto)");
+#endif
+    }
+    throw InputError("watch.backend: unknown backend '" + options.backend + "' (auto, inotify, polling)");
+}
+
+}  // namespace mixscout::watch

@@ -1,0 +1,86 @@
+// mixscout watch: notice finished exports in Live's export folders.
+//
+// A backend (inotify on Linux, polling anywhere) reports "this file changed"; the shared
+// StabilityGate then decides when it is complete: its size and mtime unchanged for a quiet
+// period AND its header complete (a WAV/AIFF whose RIFF/FORM size matches the file, a FLAC
+// whose STREAMINFO has its sample count). Only then is on_ready called, once per completion.
+// A file that keeps changing keeps waiting; one whose header stays incomplete is retried until
+// it has not changed for give_up_s, then reported as truncated in the log and skipped.
+//
+// Names that are never exports: dotfiles, Live's .asd analysis files, temporary names (~, .tmp,
+// .part, #...#, .crdownload, .download, .partial), and anything not an audio extension.
+//
+// Threading: everything runs on the io_context given to make_watcher (the daemon's I/O thread);
+// on_ready is called there and must return quickly (queue the work elsewhere).
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+namespace mixscout::watch {
+
+/// A file as seen at one moment: the dedupe key of an export (path + size + mtime).
+struct FileState {
+    std::filesystem::path path;
+    std::uintmax_t size = 0;
+    std::int64_t mtime_ns = 0;
+    bool operator==(const FileState&) const = default;
+};
+
+/// stat() without throwing; false when the file is gone or not a regular file.
+bool stat_file(const std::filesystem::path& path, FileState& out);
+
+/// True for names that can be an export (audio extension, not a dotfile/.asd/temp name).
+bool is_export_name(const std::filesystem::path& path);
+
+enum class HeaderState {
+    complete,    ///< the header's sizes match the file (or the format carries no size to check)
+    incomplete,  ///< the header promises more than the file holds, or is still a placeholder
+    unreadable,  ///< cannot open / too short to hold a header yet
+};
+/// Reads the first bytes (and walks RIFF/AIFF chunk headers; a few small reads, no decoding).
+HeaderState check_header(const std::filesystem::path& path, std::uintmax_t size);
+
+struct Options {
+    std::vector<std::filesystem::path> folders;
+    bool recursive = false;
+    std::string backend = "auto";  ///< auto | inotify | polling (auto: inotify on Linux)
+    double settle_s = 0.15;        ///< inotify: unchanged this long after the writer closed it
+    double quiet_period_s = 1.0;   ///< polling: unchanged this long (size + mtime)
+    double poll_interval_s = 0.5;  ///< polling: how often the folders are listed
+    double give_up_s = 120.0;      ///< incomplete header and unchanged this long: skip (logged)
+};
+
+/// Default export folder per OS (see README "Running the daemon"):
+///   Linux:   ~/Music/Ableton/Exports     macOS: ~/Music/Ableton/Exports
+///   Windows: %USERPROFILE%\Music\Ableton\Exports
+std::filesystem::path default_export_folder();
+
+class Watcher {
+public:
+    using OnReady = std::function<void(const FileState& file)>;
+    virtual ~Watcher() = default;
+    virtual std::string_view backend() const = 0;
+    /// Feeds a path to the stability gate as if it had just changed (start-up scan, retries
+    /// after a decoder reported truncation). delay_s < 0: the backend's own quiet period.
+    virtual void check(const std::filesystem::path& path, double delay_s = -1.0) = 0;
+    /// Files currently waiting to become complete.
+    virtual std::size_t pending() const = 0;
+    /// Stops watching; no on_ready after this returns.
+    virtual void stop() = 0;
+};
+
+/// Creates the folders if missing and starts watching. Throws InputError on an unknown backend,
+/// inotify on a platform without it, or a folder that cannot be created/watched.
+std::unique_ptr<Watcher> make_watcher(boost::asio::io_context& io, const Options& options, Watcher::OnReady on_ready);
+
+/// Every export-named regular file in the folders now (recursive per options), sorted.
+std::vector<std::filesystem::path> list_exports(const Options& options);
+
+}  // namespace mixscout::watch

@@ -1,0 +1,278 @@
+// The daemon as a real child process (MIXSCOUT_BIN) on temp folders, with liblo's oscdump as the
+// independent receiver and oscsend as the independent sender. Every wait is on an event with a
+// deadline; "exactly once" is checked once the daemon reports itself idle with nothing being
+// written or queued (no further analysis can then come without a new file).
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <fstream>
+#include <random>
+#include <regex>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+#include "support/process.hpp"
+#include "support/signals.hpp"
+
+using namespace mixscout;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr auto kDeadline = 30s;
+
+struct Fixture {
+    test::TempDir dir;
+    fs::path exports = dir / "exports";
+    fs::path data = dir / "data";
+    fs::path config = dir / "mixscout.yaml";
+    test::OscDump dump;
+
+    Fixture() { fs::create_directories(exports); }
+
+    void write_config(const std::string& yaml) {
+        // Write-then-rename, as editors do: the daemon never reads half a file.
+        const auto tmp = dir / "config.tmp";
+        std::ofstream(tmp) << yaml;
+        fs::rename(tmp, config);
+    }
+    /// heartbeat_s 0.2 keeps the idle checks quick.
+    static std::string base_config(const std::string& extra = "") {
+        return "osc:\n  heartbeat_s: 0.2\n" + extra;
+    }
+    std::unique_ptr<test::DaemonProcess> start(std::vector<std::string> extra = {"--watch"}, bool watch_exports = true) {
+        if (!fs::exists(config)) write_config(base_config());
+        std::vector<std::string> args{"--config", config.string(), "--data-dir", data.string(), "--listen", "0",
+                                      "--send", "127.0.0.1:" + std::to_string(dump.port())};
+        if (watch_exports && !extra.empty() && extra.back() == "--watch") {
+            extra.back() = "--watch";
+            extra.push_back(exports.string());
+        }
+        args.insert(args.end(), extra.begin(), extra.end());
+        auto d = std::make_unique<test::DaemonProcess>(args);
+        if (!d->started()) throw std::runtime_error("the daemon did not start: " + d->process().err());
+        return d;
+    }
+    /// An idle heartbeat saying `n` analysed with nothing queued or being written.
+    bool wait_idle(test::OscDump& on, std::size_t n) {
+        const std::string needle = "; " + std::to_string(n) + " analysed";
+        return on.wait_for([&](const std::vector<test::DumpedMessage>& ms) {
+            for (const auto& m : ms)
+                if (m.address == "/mixscout/status" && m.args[0] == "idle" && m.args[1].ends_with(needle)) return true;
+            return false;
+        }, kDeadline);
+    }
+    bool wait_idle(std::size_t n) { return wait_idle(dump, n); }
+    std::multiset<std::string> exported(const test::OscDump& on) const {
+        std::multiset<std::string> out;
+        for (const auto& m : on.with_address("/mixscout/export")) out.insert(fs::path(m.args[0]).filename().string());
+        return out;
+    }
+    std::multiset<std::string> exported() const { return exported(dump); }
+};
+
+test::Signal short_mix(double seconds = 1.0, std::uint32_t seed = 3) { return test::pink_noise(-20, seconds, 48000, 2, seed); }
+
+std::vector<char> wav_bytes(const test::Signal& s) {
+    test::TempDir scratch;
+    test::write_audio(scratch / "x.wav", s);
+    std::ifstream in(scratch / "x.wav", std::ios::binary);
+    return std::vector<char>(std::istreambuf_iterator<char>(in), {});
+}
+
+/// Live-style export: written elsewhere, then moved in.
+void drop(const fs::path& p, const test::Signal& s) {
+    const auto tmp = p.parent_path() / ("." + p.filename().string() + ".tmp");
+    test::write_audio(tmp, s);
+    fs::rename(tmp, p);
+}
+
+std::vector<char> liblo_packet(const std::string& address, const std::string& types, const std::vector<std::string>& values) {
+    test::TempDir dir;
+    std::vector<std::string> args{"file://" + (dir / "p.osc").string(), address, types};
+    args.insert(args.end(), values.begin(), values.end());
+    EXPECT_EQ(test::run_command("/usr/bin/oscsend", args), 0);
+    std::ifstream in(dir / "p.osc", std::ios::binary);
+    return std::vector<char>(std::istreambuf_iterator<char>(in), {});
+}
+
+}  // namespace
+
+TEST(Daemon, SlowChunksAndTempRenameAreEachAnalysedOnce) {
+    Fixture f;
+    auto d = f.start();
+    const auto bytes = wav_bytes(short_mix(2.0));
+    std::thread writer([&] {  // an export rendered slower than real time, file open throughout
+        std::ofstream out(f.exports / "Slow Song.wav", std::ios::binary);
+        const std::size_t step = bytes.size() / 12 + 1;
+        for (std::size_t at = 0; at < bytes.size(); at += step) {
+            out.write(bytes.data() + at, static_cast<std::streamsize>(std::min(step, bytes.size() - at)));
+            out.flush();
+            std::this_thread::sleep_for(50ms);  // the writer's pace, part of the scenario
+        }
+    });
+    const auto tmp = f.exports / "Renamed Song.wav.tmp";
+    test::write_audio(tmp, short_mix(1.0, 9));
+    fs::rename(tmp, f.exports / "Renamed Song.wav");
+    writer.join();
+    ASSERT_TRUE(f.wait_idle(2)) << d->process().err();
+    EXPECT_EQ(f.exported(), (std::multiset<std::string>{"Renamed Song.wav", "Slow Song.wav"}));
+    // The fixes follow each export, ending with fixes_end.
+    EXPECT_EQ(f.dump.with_address("/mixscout/fixes_end").size(), 2u);
+    for (const auto& v : f.dump.with_address("/mixscout/verdict")) EXPECT_EQ(v.args[0], "first");
+    EXPECT_TRUE(d->process().running());
+}
+
+TEST(Daemon, NoteFromOscsendLandsInTheDatabase) {
+    Fixture f;
+    auto d = f.start();
+    drop(f.exports / "Note Song.wav", short_mix());
+    ASSERT_TRUE(f.dump.wait_for("/mixscout/export", 1, kDeadline)) << d->process().err();
+    const std::string note = "kick louder, bass -2 dB";
+    ASSERT_TRUE(test::oscsend(d->port(), "/mixscout/note", "s", {note}));
+    ASSERT_TRUE(f.dump.wait_for("/mixscout/note_logged", 1, kDeadline)) << d->process().err();
+    const std::string id = f.dump.with_address("/mixscout/note_logged")[0].args[0];
+    std::string rows;
+    ASSERT_EQ(test::run_command("/usr/bin/sqlite3", {(f.data / "history.sqlite").string(), "SELECT export_id || '|' || text FROM notes;"}, &rows), 0);
+    EXPECT_EQ(rows, id + "|" + note + "\n");
+}
+
+TEST(Daemon, BadPacketsAreDroppedAndItStillAnswersHello) {
+    Fixture f;
+    auto d = f.start();
+    std::mt19937 rng(11);
+    std::vector<char> noise(257);
+    for (auto& c : noise) c = static_cast<char>(rng());
+    const auto hello = liblo_packet("/mixscout/hello", "i", {"9"});
+    test::send_udp(d->port(), noise);                                                   // random bytes
+    test::send_udp(d->port(), std::vector<char>(hello.begin(), hello.end() - 4));      // truncated
+    ASSERT_TRUE(test::oscsend(d->port(), "/mixscout/hello", "s", {"not a port"}));     // wrong type
+    ASSERT_TRUE(test::oscsend(d->port(), "/mixscout/unknown", "i", {"1"}));            // unknown address
+    test::send_udp(d->port(), std::vector<char>(4000, '\0'));                           // oversized
+    ASSERT_TRUE(d->process().wait_for_err([](const std::string& t) {
+        std::size_t n = 0;
+        for (auto at = t.find("dropped"); at != std::string::npos; at = t.find("dropped", at + 1)) ++n;
+        return n >= 5;
+    }, kDeadline)) << d->process().err();
+    // A device that was never configured says hello and gets the state on its own port.
+    test::OscDump device;
+    ASSERT_TRUE(test::oscsend(d->port(), "/mixscout/hello", "i", {std::to_string(device.port())}));
+    ASSERT_TRUE(device.wait_for("/mixscout/status", 1, kDeadline)) << d->process().err();
+    EXPECT_TRUE(d->process().running());
+}
+
+TEST(Daemon, BurstOfTwentyGivesTwentyAnalyses) {
+    Fixture f;
+    f.write_config(Fixture::base_config("watch:\n  queue_capacity: 4\n"));  // most of the burst waits in the backlog
+    auto d = f.start();
+    std::multiset<std::string> expected;
+    for (int i = 1; i <= 20; ++i) {
+        char name[32];
+        std::snprintf(name, sizeof name, "burst_%02d.wav", i);
+        test::write_audio(f.exports / name, short_mix(0.5, static_cast<std::uint32_t>(i)));
+        expected.insert(name);
+    }
+    ASSERT_TRUE(f.wait_idle(20)) << d->process().err();
+    EXPECT_EQ(f.exported(), expected);  // none lost, none doubled
+}
+
+TEST(Daemon, StemsExportedTogetherAreOneStemsRun) {
+    Fixture f;
+    auto d = f.start();
+    test::write_audio(f.exports / "Tune 1-Kick.wav", test::sine(60, -12, 1.5));
+    test::write_audio(f.exports / "Tune 2-Bass.wav", test::sine(70, -12, 1.5));
+    test::write_audio(f.exports / "Tune Master.wav", short_mix(1.5));
+    ASSERT_TRUE(f.wait_idle(1)) << d->process().err();
+    EXPECT_EQ(f.exported(), (std::multiset<std::string>{"Tune Master.wav"}));
+    EXPECT_NE(d->process().err().find("stems run: 2 stems"), std::string::npos) << d->process().err();
+}
+
+TEST(Daemon, ConfigEditAppliesLive) {
+    Fixture f;
+    const auto a = f.dir / "A", b = f.dir / "B";
+    f.write_config(Fixture::base_config("watch:\n  folders: [\"" + a.string() + "\"]\n"));
+    auto d = f.start({});
+    f.write_config(Fixture::base_config("watch:\n  folders: [\"" + b.string() + "\"]\n"));
+    ASSERT_TRUE(d->process().wait_for_err_line("now watching " + b.string(), kDeadline)) << d->process().err();
+    drop(b / "In B.wav", short_mix());
+    ASSERT_TRUE(f.wait_idle(1)) << d->process().err();
+    EXPECT_EQ(f.exported(), (std::multiset<std::string>{"In B.wav"}));
+}
+
+TEST(Daemon, BrokenConfigEditIsRejectedAndTheOldConfigStays) {
+    Fixture f;
+    const auto a = f.dir / "A";
+    f.write_config(Fixture::base_config("watch:\n  folders: [\"" + a.string() + "\"]\n"));
+    auto d = f.start({});
+    f.write_config("watch:\n  folders: [oops\n  settle_s: fast\n");
+    ASSERT_TRUE(f.dump.wait_for("/mixscout/error", 1, kDeadline)) << d->process().err();
+    const auto err = f.dump.with_address("/mixscout/error")[0].args[0];
+    EXPECT_NE(err.find("config rejected"), std::string::npos) << err;
+    EXPECT_NE(err.find("mixscout.yaml:"), std::string::npos) << err;  // file:line:col
+    drop(a / "Still A.wav", short_mix());
+    ASSERT_TRUE(f.wait_idle(1)) << d->process().err();
+    EXPECT_EQ(f.exported(), (std::multiset<std::string>{"Still A.wav"}));
+    EXPECT_TRUE(d->process().running());
+}
+
+TEST(Daemon, RestartPicksUpExportsThatArrivedWhileDown) {
+    Fixture f;
+    {
+        auto d = f.start();
+        drop(f.exports / "Before.wav", short_mix(1.0, 1));
+        ASSERT_TRUE(f.wait_idle(1)) << d->process().err();
+        d->process().signal(SIGTERM);
+        ASSERT_EQ(d->process().wait_exit(kDeadline), std::optional<int>(0));
+    }
+    drop(f.exports / "While Down.wav", short_mix(1.0, 2));
+    test::OscDump second;
+    std::vector<std::string> args{"--config", f.config.string(), "--data-dir", f.data.string(), "--listen", "0",
+                                  "--send", "127.0.0.1:" + std::to_string(second.port()), "--watch", f.exports.string()};
+    test::DaemonProcess d(args);
+    ASSERT_TRUE(d.started()) << d.process().err();
+    ASSERT_TRUE(f.wait_idle(second, 1)) << d.process().err();
+    EXPECT_EQ(f.exported(second), (std::multiset<std::string>{"While Down.wav"}));
+}
+
+TEST(Daemon, SigtermFinishesQueuedWork) {
+    Fixture f;
+    f.write_config(Fixture::base_config("watch:\n  workers: 1\n"));
+    auto d = f.start();
+    // Rendered elsewhere, then moved in together: all complete at once, one worker, a queue.
+    const auto staging = f.dir / "staging";
+    fs::create_directories(staging);
+    for (int i = 1; i <= 8; ++i)
+        test::write_audio(staging / ("Queued " + std::to_string(i) + ".wav"), short_mix(20.0, static_cast<std::uint32_t>(i)));
+    for (int i = 1; i <= 8; ++i) {
+        const std::string name = "Queued " + std::to_string(i) + ".wav";
+        fs::rename(staging / name, f.exports / name);
+    }
+    // Wait until work is queued behind the one worker, then stop.
+    ASSERT_TRUE(f.dump.wait_for([](const std::vector<test::DumpedMessage>& ms) {
+        for (const auto& m : ms)
+            if (m.address == "/mixscout/status" && m.args[1].find(" waiting") != std::string::npos) return true;
+        return false;
+    }, kDeadline)) << d->process().err();
+    d->process().signal(SIGTERM);
+    ASSERT_EQ(d->process().wait_exit(kDeadline), std::optional<int>(0)) << d->process().err();
+    const std::string log = d->process().err();
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(log, m, std::regex(R"(stopping: finishing (\d+) queued job)"))) << log;
+    const std::size_t queued = std::stoul(m[1].str());
+    EXPECT_GE(queued, 1u);
+    // Every job queued (or running) at SIGTERM was analysed and sent before the daemon said it stopped.
+    ASSERT_TRUE(f.dump.wait_for([](const std::vector<test::DumpedMessage>& ms) {
+        for (const auto& x : ms)
+            if (x.address == "/mixscout/status" && x.args[1] == "daemon stopped") return true;
+        return false;
+    }, kDeadline));
+    const auto after = log.substr(static_cast<std::size_t>(m.position(0)));
+    std::size_t analysed_after = 0;
+    for (auto at = after.find("info: analysed "); at != std::string::npos; at = after.find("info: analysed ", at + 1)) ++analysed_after;
+    EXPECT_EQ(analysed_after, queued);
+    std::size_t analysed_total = d->process().count_in_err("info: analysed ");
+    EXPECT_EQ(f.exported().size(), analysed_total);
+}

@@ -1,0 +1,52 @@
+// The kernels' push() must not allocate (the live monitor calls them from its audio path).
+// A counting global operator new for this test binary.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#include "dsp/clipping.hpp"
+#include "dsp/loudness.hpp"
+#include "dsp/true_peak.hpp"
+#include "kernel_signals.hpp"
+
+namespace {
+std::atomic<long> g_allocations{0};
+}
+
+void* operator new(std::size_t n) {
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(n ? n : 1)) return p;
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+using namespace mixscout;
+using namespace mixscout::dsp;
+
+TEST(KernelAllocations, PushAllocatesNothing) {
+    test::Signal s = test::music_like(4.0, 48000);
+    test::insert_clip(s, 1.0, 10, 0);
+    for (std::size_t i = 0; i < s.samples.size(); i += 9000) s.samples[i] = 1.3f;  // overs too
+    LoudnessMeter loud(48000, 2, LoudnessOptions{true});
+    TruePeakMeter tp(48000, 2);
+    ClipDetector clip(48000, 2);
+    Oversampler os(4);
+    std::vector<float> mono(s.frames()), up(s.frames() * 4);
+    for (std::size_t i = 0; i < s.frames(); ++i) mono[i] = s.samples[2 * i];
+
+    double sink = 0.0;
+    const long before = g_allocations.load();
+    test::push_in_blocks(loud, s, 512, [&](std::int64_t, double m, double st) { sink += m + st; });
+    test::push_in_blocks(tp, s, 512);
+    test::push_in_blocks(clip, s, 512, [&](const ClipDetector::Run& r) { sink += static_cast<double>(r.frames); });
+    os.process(mono.data(), mono.size(), up.data());
+    sink += loud.integrated_lufs() + loud.loudness_range_lu() + tp.true_peak_dbtp() + tp.take_held_peak_dbtp();
+    const long after = g_allocations.load();
+    EXPECT_EQ(after - before, 0);
+    EXPECT_FALSE(tp.overs().empty());
+    EXPECT_FALSE(clip.runs().empty());
+    EXPECT_TRUE(std::isfinite(sink));
+}

@@ -1,0 +1,280 @@
+// `mixscout monitor --api jack` against a real JACK server (jackd's dummy backend, real time),
+// a known file played into its input ports with jack-play, and liblo's oscdump as the receiver.
+//
+// Each test starts its own jackd under a unique server name (JACK_DEFAULT_SERVER, inherited by
+// every child), so tests running in parallel never share a server. Skipped only when the JACK
+// tools are not installed.
+#include <gtest/gtest.h>
+#include <sndfile.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <ebur128.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "support/process.hpp"
+#include "support/signals.hpp"
+
+using namespace mixscout;
+using namespace mixscout::test;
+using std::chrono::milliseconds;
+
+namespace {
+
+std::string which(const std::string& name) {
+    const char* path = std::getenv("PATH");
+    std::stringstream ss(path ? path : "/usr/bin:/bin");
+    std::string dir;
+    while (std::getline(ss, dir, ':'))
+        if (!dir.empty() && ::access((dir + "/" + name).c_str(), X_OK) == 0) return dir + "/" + name;
+    return {};
+}
+
+struct Tools {
+    std::string jackd = which("jackd"), jack_play = which("jack-play"), jack_lsp = which("jack_lsp"),
+                jack_connect = which("jack_connect");
+    bool ok() const { return !jackd.empty() && !jack_play.empty() && !jack_lsp.empty() && !jack_connect.empty(); }
+};
+
+/// A JACK server (dummy backend, 48 kHz, no real-time scheduling so it runs unprivileged) under
+/// a name of its own; children of this test inherit the name through the environment.
+class JackServer {
+public:
+    explicit JackServer(const Tools& tools, const std::string& name) : tools_(tools) {
+        ::setenv("JACK_DEFAULT_SERVER", name.c_str(), 1);
+        ::setenv("JACK_NO_START_SERVER", "1", 1);  // clients must never start a server of their own
+        start();
+    }
+    ~JackServer() { stop(); }
+    void start() {
+        process_ = std::make_unique<Process>(tools_.jackd, std::vector<std::string>{"-r", "-d", "dummy", "-r", "48000", "-p", "256"});
+        ready_ = wait_until([&] { return !process_->running() || run_command(tools_.jack_lsp, {}) == 0; }, milliseconds(10000),
+                            milliseconds(50)) &&
+                 process_->running();
+    }
+    void stop() {
+        if (!process_) return;
+        process_->signal(SIGTERM);  // a clean exit removes its shared-memory files
+        process_->wait_exit(milliseconds(5000));
+        process_.reset();
+    }
+    bool ready() const { return ready_; }
+    std::string log() const { return process_ ? process_->out() + process_->err() : ""; }
+    /// The server's ports (jack_lsp), one per line.
+    std::string ports() const {
+        std::string out;
+        run_command(tools_.jack_lsp, {}, &out);
+        return out;
+    }
+    bool wait_for_port(const std::string& port, milliseconds deadline) const {
+        return wait_until([&] { return ports().find(port + "\n") != std::string::npos; }, deadline, milliseconds(5));
+    }
+
+private:
+    const Tools& tools_;
+    std::unique_ptr<Process> process_;
+    bool ready_ = false;
+};
+
+std::string server_name(const char* test) { return std::string("mixscout_") + test + "_" + std::to_string(::getpid()); }
+
+struct Meter {
+    double momentary, short_term, true_peak, correlation, time_s;
+};
+
+/// libebur128's short-term loudness at the end of every 100 ms of the signal.
+std::vector<double> ebur128_short_term(const Signal& s) {
+    ebur128_state* st = ebur128_init(static_cast<unsigned>(s.channels), static_cast<unsigned long>(s.sample_rate),
+                                     EBUR128_MODE_S);
+    std::vector<double> out;
+    const std::size_t hop = static_cast<std::size_t>(s.sample_rate / 10);
+    for (std::size_t f = 0; f + hop <= s.frames(); f += hop) {
+        ebur128_add_frames_float(st, s.samples.data() + f * static_cast<std::size_t>(s.channels), hop);
+        double v = 0.0;
+        ebur128_loudness_shortterm(st, &v);
+        out.push_back(v);
+    }
+    ebur128_destroy(&st);
+    return out;
+}
+
+struct Row {
+    std::string kind, song;
+    nlohmann::json analysis;
+};
+
+std::vector<Row> stored_exports(const std::filesystem::path& db_file) {
+    std::vector<Row> rows;
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(db_file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+        sqlite3_close(db);
+        return rows;
+    }
+    sqlite3_stmt* q = nullptr;
+    sqlite3_prepare_v2(db, "SELECT e.kind, s.name, e.analysis_json FROM exports e JOIN songs s ON s.id = e.song_id", -1, &q,
+                       nullptr);
+    while (q && sqlite3_step(q) == SQLITE_ROW) {
+        Row r;
+        r.kind = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
+        r.song = reinterpret_cast<const char*>(sqlite3_column_text(q, 1));
+        r.analysis = nlohmann::json::parse(reinterpret_cast<const char*>(sqlite3_column_text(q, 2)));
+        rows.push_back(std::move(r));
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return rows;
+}
+
+}  // namespace
+
+// 0.5 s of silence (it absorbs the moment jack-play plays before its ports are connected), 6 s of
+// pink noise at -20 dBFS RMS with 8 full-scale samples at 4.5 s into the noise, then whatever
+// silence the server delivers after the file ends.
+TEST(MonitorJack, MetersLiveIssueAndTakeFromAPlayedFile) {
+    const Tools tools;
+    if (!tools.ok()) GTEST_SKIP() << "JACK tools not installed (need jackd, jack-play, jack_lsp, jack_connect: "
+                                     "apt install jackd2 jack-tools)";
+    JackServer jack(tools, server_name("play"));
+    ASSERT_TRUE(jack.ready()) << "jackd did not start: " << jack.log();
+
+    TempDir dir;
+    constexpr double lead_s = 0.5, noise_s = 6.0, clip_after_s = 4.5;
+    Signal s = concat(silence(lead_s), pink_noise(-20.0, noise_s, 48000, 2, 21));
+    insert_clip(s, lead_s + clip_after_s, 8, 0);
+    const auto file = dir / "played.wav";
+    write_audio(file, s, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+    const auto cfg = dir / "mixscout.yaml";
+    std::ofstream(cfg) << "monitor:\n  take_end_silence_s: 1.0\n  min_take_s: 2.0\n";
+
+    OscDump dump;
+    Process mon(MIXSCOUT_BIN, {"monitor", "--api", "jack", "--send", "127.0.0.1:" + std::to_string(dump.port()), "--listen", "0",
+                               "--data-dir", (dir / "data").string(), "--song", "Test Song", "--config", cfg.string()});
+    ASSERT_TRUE(mon.wait_for_err([](const std::string& e) { return e.find("capturing jack") != std::string::npos; },
+                                 milliseconds(15000)))
+        << mon.err();
+    ASSERT_TRUE(jack.wait_for_port("mixscout:inport 1", milliseconds(5000))) << jack.ports();
+
+    // -c 3: zero-order hold. jack-play always runs libsamplerate, and at ratio 1 only the hold
+    // passes samples through unchanged (the sinc converters would round the flat top off).
+    Process play(tools.jack_play, {"-u", "-n", "player", "-c", "3", file.string()});
+    ASSERT_TRUE(jack.wait_for_port("player:out_2", milliseconds(5000))) << jack.ports() << play.err();
+    ASSERT_EQ(run_command(tools.jack_connect, {"player:out_1", "mixscout:inport 0"}), 0);
+    ASSERT_EQ(run_command(tools.jack_connect, {"player:out_2", "mixscout:inport 1"}), 0);
+
+    // The take ends 1 s after the noise: it is judged, stored and pushed like an export.
+    ASSERT_TRUE(dump.wait_for("/mixscout/export", 1, milliseconds(20000))) << mon.err();
+    ASSERT_TRUE(dump.wait_for("/mixscout/verdict", 1, milliseconds(5000)));
+    mon.signal(SIGINT);
+    ASSERT_EQ(mon.wait_exit(milliseconds(10000)), std::optional<int>(0)) << mon.err();
+
+    // ---- meters: one per 100 ms of audio ------------------------------------------------------
+    const auto all = dump.messages();
+    std::vector<Meter> meters;
+    std::optional<std::size_t> clip_issue_after;  // meters received before the clipping issue
+    for (const auto& m : all) {
+        if (m.address == "/mixscout/meter") {
+            ASSERT_EQ(m.types, "ffff");
+            meters.push_back({std::stod(m.args[0]), std::stod(m.args[1]), std::stod(m.args[2]), std::stod(m.args[3]), m.time_s});
+        } else if (m.address == "/mixscout/live_issue" && !clip_issue_after && m.args[1].find("Clipping") != std::string::npos) {
+            EXPECT_EQ(m.args[0], "critical");
+            clip_issue_after = meters.size();
+        }
+    }
+    const auto stopped = mon.wait_for_err_line("stopped:", milliseconds(1000));
+    ASSERT_TRUE(stopped) << mon.err();
+    const long long frames = std::stoll(stopped->substr(stopped->find("stopped: ") + 9));
+    EXPECT_NEAR(static_cast<double>(meters.size()), static_cast<double>(frames) / 4800.0, 1.0) << *stopped;
+    EXPECT_NE(stopped->find(" 0 overflows"), std::string::npos) << *stopped;
+    ASSERT_GT(meters.size(), 70u);  // at least the file's 6.5 s plus the 1 s that ended the take
+    // Wall clock: the dummy backend paces itself in real time (roughly, without real-time
+    // scheduling on a loaded machine), so meters arrive at about 10 Hz, not in bursts.
+    const double rate_hz = static_cast<double>(meters.size() - 1) / (meters.back().time_s - meters.front().time_s);
+    EXPECT_NEAR(rate_hz, 10.0, 3.0);
+
+    // ---- short-term loudness against libebur128 on the file, aligned at the noise onset -------
+    std::size_t h0 = 0;
+    while (h0 < meters.size() && meters[h0].momentary <= -60.0) ++h0;
+    ASSERT_LT(h0 + 65, meters.size()) << "no noise onset in the meters";
+    const auto oracle = ebur128_short_term(s);
+    const std::size_t onset_hop = static_cast<std::size_t>(lead_s * 10);  // the file's hop 5 holds the onset
+    for (std::size_t k = onset_hop + 31; k < oracle.size(); ++k) {       // complete 3 s windows of noise
+        EXPECT_NEAR(meters[k - onset_hop + h0].short_term, oracle[k], 0.5) << "file hop " << k;
+    }
+
+    // ---- the clipped burst: a live issue within 200 ms of audio time --------------------------
+    // The onset lies in meter h0's hop, so the burst lies in [h0 * 0.1 + 4.5, (h0 + 1) * 0.1 + 4.5) s;
+    // an issue after n meters was found in hop n, [n * 0.1, (n + 1) * 0.1) s.
+    std::string issues;
+    for (const auto& m : dump.with_address("/mixscout/live_issue")) issues += "\n  " + m.line;
+    ASSERT_TRUE(clip_issue_after) << "no clipping live issue; live issues:" << issues;
+    const double n = static_cast<double>(*clip_issue_after), h = static_cast<double>(h0);
+    const double latest_s = (n + 1) * 0.1 - (h * 0.1 + clip_after_s);   // longest possible delay
+    const double earliest_s = n * 0.1 - ((h + 1) * 0.1 + clip_after_s); // shortest possible delay
+    EXPECT_LE(latest_s, 0.2 + 0.1 + 1e-9) << "issue after " << n << " meters, onset at meter " << h0;  // + the 100 ms granularity of this measure
+    EXPECT_GE(earliest_s, -0.2 - 1e-9) << "issue before the burst?";
+
+    // ---- the take, stored as a live take of the song -----------------------------------------
+    const auto exports = dump.with_address("/mixscout/export");
+    ASSERT_EQ(exports.size(), 1u);
+    EXPECT_EQ(exports[0].args[1], "Test Song");
+    EXPECT_EQ(exports[0].args[2], "1");
+    const auto fixes = dump.with_address("/mixscout/fix");
+    ASSERT_FALSE(fixes.empty());
+    EXPECT_EQ(fixes[0].args[1], "critical");  // the clipping comes first
+    const auto rows = stored_exports(dir / "data" / "history.sqlite");
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].kind, "live_take");
+    EXPECT_EQ(rows[0].song, "Test Song");
+    // The take is the noise: it starts with the sound and the silence that ended it is not in it
+    // (read granularity: a poll's worth of frames on each side).
+    const double duration = rows[0].analysis["format"]["duration_s"].get<double>();
+    EXPECT_GE(duration, noise_s - 0.01);
+    EXPECT_LE(duration, noise_s + 0.2);
+    EXPECT_EQ(rows[0].analysis["clipping"]["count"].get<int>(), 1);
+}
+
+// The JACK server goes away while monitoring: a clear error status, the process stays up, and
+// monitoring resumes by itself when a server is back.
+TEST(MonitorJack, ServerGoneIsReportedAndMonitoringResumes) {
+    const Tools tools;
+    if (!tools.ok()) GTEST_SKIP() << "JACK tools not installed (apt install jackd2 jack-tools)";
+    JackServer jack(tools, server_name("gone"));
+    ASSERT_TRUE(jack.ready()) << jack.log();
+    TempDir dir;
+    OscDump dump;
+    Process mon(MIXSCOUT_BIN, {"monitor", "--api", "jack", "--send", "127.0.0.1:" + std::to_string(dump.port()), "--listen", "0",
+                               "--data-dir", (dir / "data").string()});
+    ASSERT_TRUE(mon.wait_for_err([](const std::string& e) { return e.find("capturing jack") != std::string::npos; },
+                                 milliseconds(15000)))
+        << mon.err();
+    ASSERT_TRUE(dump.wait_for("/mixscout/meter", 3, milliseconds(5000)));
+
+    jack.stop();
+    const auto is_error = [](const DumpedMessage& m) { return m.address == "/mixscout/status" && m.args[0] == "error"; };
+    ASSERT_TRUE(dump.wait_for(
+        [&](const std::vector<DumpedMessage>& ms) { return std::any_of(ms.begin(), ms.end(), is_error); }, milliseconds(10000)))
+        << mon.err();
+    EXPECT_TRUE(mon.running());
+    for (const auto& m : dump.messages()) {
+        if (is_error(m)) {
+            EXPECT_NE(m.args[1].find("jack"), std::string::npos) << m.line;  // says what is wrong
+        }
+    }
+
+    jack.start();
+    ASSERT_TRUE(jack.ready()) << jack.log();
+    ASSERT_TRUE(mon.wait_for_err([](const std::string& e) {
+        const auto first = e.find("capturing jack");
+        return first != std::string::npos && e.find("capturing jack", first + 1) != std::string::npos;
+    }, milliseconds(20000)))
+        << mon.err();
+    const std::size_t before = dump.with_address("/mixscout/meter").size();
+    EXPECT_TRUE(dump.wait_for("/mixscout/meter", before + 3, milliseconds(5000)));
+    mon.signal(SIGTERM);
+    EXPECT_EQ(mon.wait_exit(milliseconds(10000)), std::optional<int>(0)) << mon.err();
+}

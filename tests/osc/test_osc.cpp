@@ -1,0 +1,176 @@
+// OSC: the protocol table, packing checked by liblo's oscdump, parsing of packets liblo's
+// oscsend wrote, and the receiver's handling of bad packets (counted, dropped, never fatal).
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "core/error.hpp"
+#include "osc/endpoint.hpp"
+#include "osc/message.hpp"
+#include "osc/protocol.hpp"
+#include "support/process.hpp"
+#include "support/signals.hpp"
+
+using namespace mixscout;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// Packet bytes written by liblo's oscsend to a file (oscsend's "file://" URL).
+std::vector<char> liblo_packet(const std::string& address, const std::string& types, const std::vector<std::string>& values) {
+    test::TempDir dir;
+    const auto file = dir / "packet.osc";
+    std::vector<std::string> args{"file://" + file.string(), address, types};
+    args.insert(args.end(), values.begin(), values.end());
+    EXPECT_EQ(test::run_command("/usr/bin/oscsend", args), 0);
+    std::ifstream in(file, std::ios::binary);
+    return std::vector<char>(std::istreambuf_iterator<char>(in), {});
+}
+
+}  // namespace
+
+TEST(OscProtocol, EmbeddedTableIsTheCommittedJson) {
+    std::ifstream in(std::string(MIXSCOUT_SOURCE_DIR) + "/protocol/osc.json");
+    const auto j = nlohmann::json::parse(in);
+    const auto& p = osc::protocol();
+    ASSERT_EQ(p.messages.size(), j["messages"].size());
+    for (const auto& m : j["messages"]) {
+        const auto* spec = p.find(m["address"].get<std::string>());
+        ASSERT_NE(spec, nullptr) << m["address"];
+        std::string types;
+        for (const auto& a : m["args"]) types += a["type"].get<std::string>();
+        EXPECT_EQ(spec->type_tags(), types) << spec->address;
+    }
+    EXPECT_EQ(p.max_packet_bytes, j["defaults"]["max_packet_bytes"].get<std::size_t>());
+    EXPECT_EQ(p.daemon_listen_port, j["defaults"]["daemon_listen_port"].get<int>());
+}
+
+TEST(OscProtocol, RefusesTypesOtherThanIfs) {
+    EXPECT_THROW(osc::Protocol::parse(R"({"version":1,"defaults":{"host":"127.0.0.1","daemon_listen_port":1,
+        "device_listen_port":2,"max_packet_bytes":1024,"max_string_bytes":200,"heartbeat_s":2},
+        "messages":[{"address":"/x","direction":"daemon_to_device","args":[{"name":"b","type":"b"}]}]})"),
+                 InputError);
+}
+
+TEST(OscText, AsciiSafeTransliteratesAndTruncates) {
+    EXPECT_EQ(osc::ascii_safe("\xE2\x88\x92" "3 dB \xE2\x80\x93 4 kHz \xE2\x80\x94 ok", 200), "-3 dB - 4 kHz - ok");
+    EXPECT_EQ(osc::ascii_safe("\xE2\x80\x9Cwide\xE2\x80\x9D \xE2\x80\x98mono\xE2\x80\x99\xE2\x80\xA6", 200), "\"wide\" 'mono'...");
+    EXPECT_EQ(osc::ascii_safe("Caf\xC3\xA9 Bj\xC3\xB6rk 5 \xC2\xB5s", 200), "Cafe Bjork 5 us");
+    EXPECT_EQ(osc::ascii_safe("tab\there\xFF", 200), "tab here?");  // control -> space, invalid byte -> ?
+    const std::string long_text(500, 'a');
+    const std::string cut = osc::ascii_safe(long_text, 200);
+    EXPECT_EQ(cut.size(), 200u);
+    EXPECT_EQ(cut.substr(197), "...");
+}
+
+TEST(OscEncode, RefusesWhatTheProtocolDoesNotSay) {
+    EXPECT_THROW(osc::encode(osc::make_message("/mixscout/nope", 1)), osc::PacketError);
+    EXPECT_THROW(osc::encode(osc::make_message("/mixscout/export", "p", "s", "not an int")), osc::PacketError);
+    EXPECT_THROW(osc::encode(osc::make_message("/mixscout/fix", 1, "urgent", "t", "f")), osc::PacketError);  // enum
+}
+
+TEST(OscEncode, PacketsOscdumpReadsBack) {
+    test::OscDump dump;
+    osc::Sender sender("127.0.0.1", dump.port());
+    ASSERT_TRUE(sender.send("/mixscout/export", "/music/My Song \xE2\x80\x93 v2.wav", "My Song", 3));
+    ASSERT_TRUE(sender.send("/mixscout/fix", 1, "critical", "Clipping at 0:45", "Utility on the master: \xE2\x88\x92" "3 dB"));
+    ASSERT_TRUE(sender.send("/mixscout/meter", -14.25f, -13.5, -0.75, 0.5));
+    ASSERT_TRUE(sender.send("/mixscout/error", std::string(3000, 'x')));  // far past both limits
+    ASSERT_TRUE(dump.wait_for("/mixscout/error", 1, 5s)) << "oscdump saw nothing";
+    const auto e = dump.with_address("/mixscout/export");
+    ASSERT_EQ(e.size(), 1u);
+    EXPECT_EQ(e[0].types, "ssi");
+    EXPECT_EQ(e[0].args, (std::vector<std::string>{"/music/My Song - v2.wav", "My Song", "3"}));
+    const auto f = dump.with_address("/mixscout/fix");
+    ASSERT_EQ(f.size(), 1u);
+    EXPECT_EQ(f[0].types, "isss");
+    EXPECT_EQ(f[0].args[3], "Utility on the master: -3 dB");
+    const auto m = dump.with_address("/mixscout/meter");
+    ASSERT_EQ(m.size(), 1u);
+    EXPECT_EQ(m[0].types, "ffff");
+    EXPECT_DOUBLE_EQ(std::stod(m[0].args[0]), -14.25);
+    EXPECT_DOUBLE_EQ(std::stod(m[0].args[3]), 0.5);
+    const auto err = dump.with_address("/mixscout/error");
+    EXPECT_EQ(err[0].args[0].size(), osc::protocol().max_string_bytes);
+    EXPECT_EQ(err[0].args[0].substr(err[0].args[0].size() - 3), "...");
+}
+
+TEST(OscEncode, LongArgumentsStillFitOnePacket) {
+    const std::string s(400, 'y');
+    const auto bytes = osc::encode(osc::make_message("/mixscout/history_item", 1, 2, s, "first", s, s));
+    EXPECT_LE(bytes.size(), osc::protocol().max_packet_bytes);
+    const auto back = osc::decode(bytes.data(), bytes.size());
+    EXPECT_EQ(back.args.size(), 6u);
+}
+
+TEST(OscDecode, ReadsWhatOscsendWrites) {
+    const auto bytes = liblo_packet("/mixscout/note", "s", {"kick too loud \xE2\x80\x94 fixed"});
+    const osc::Message m = osc::decode(bytes.data(), bytes.size());
+    EXPECT_EQ(m.address, "/mixscout/note");
+    EXPECT_EQ(m.string_arg(0), "kick too loud \xE2\x80\x94 fixed");  // paths and notes keep their UTF-8
+    const auto hello = liblo_packet("/mixscout/hello", "i", {"9002"});
+    EXPECT_EQ(osc::decode(hello.data(), hello.size()).int_arg(0), 9002);
+}
+
+TEST(OscDecode, RefusesBadPacketsWithAReason) {
+    const auto good = liblo_packet("/mixscout/hello", "i", {"9002"});
+    auto reason = [](const std::vector<char>& b) {
+        try {
+            osc::decode(b.data(), b.size());
+        } catch (const osc::PacketError& e) {
+            return static_cast<int>(e.reason);
+        }
+        return -1;
+    };
+    EXPECT_EQ(reason(std::vector<char>(good.begin(), good.end() - 4)), static_cast<int>(osc::DropReason::malformed));
+    EXPECT_EQ(reason(std::vector<char>(good.begin(), good.begin() + 6)), static_cast<int>(osc::DropReason::malformed));
+    EXPECT_EQ(reason(liblo_packet("/mixscout/hello", "s", {"9002"})), static_cast<int>(osc::DropReason::wrong_types));
+    EXPECT_EQ(reason(liblo_packet("/mixscout/hello", "ii", {"1", "2"})), static_cast<int>(osc::DropReason::wrong_types));
+    EXPECT_EQ(reason(liblo_packet("/somebody/else", "i", {"1"})), static_cast<int>(osc::DropReason::unknown_address));
+    EXPECT_EQ(reason(liblo_packet("/mixscout/fix", "isss", {"1", "urgent", "t", "f"})), static_cast<int>(osc::DropReason::bad_value));
+    EXPECT_EQ(reason(std::vector<char>(4096, 0)), static_cast<int>(osc::DropReason::oversized));
+}
+
+TEST(OscReceiver, CountsAndDropsBadPacketsAndKeepsServing) {
+    boost::asio::io_context io;
+    std::vector<osc::Message> got;
+    osc::Receiver receiver(io, {"127.0.0.1", 0, {}}, [&](const osc::Message& m, const osc::Endpoint&) { got.push_back(m); });
+    ASSERT_GT(receiver.port(), 0);
+    std::mt19937 rng(7);
+    std::vector<char> noise(333);
+    for (auto& c : noise) c = static_cast<char>(rng());
+    const auto good = liblo_packet("/mixscout/hello", "i", {"9002"});
+    test::send_udp(receiver.port(), noise);                                                // random bytes
+    test::send_udp(receiver.port(), std::vector<char>(good.begin(), good.end() - 4));     // truncated
+    test::send_udp(receiver.port(), liblo_packet("/mixscout/hello", "f", {"1.5"}));        // wrong type
+    test::send_udp(receiver.port(), liblo_packet("/mixscout/export", "ssi", {"a", "b", "1"}));  // our own direction
+    test::send_udp(receiver.port(), std::vector<char>(2048, 'z'));                         // oversized
+    ASSERT_TRUE(test::oscsend(receiver.port(), "/mixscout/note", "s", {"still listening"}));
+    const bool arrived = test::wait_until([&] {
+        io.poll();
+        return !got.empty();
+    }, 5000ms);
+    ASSERT_TRUE(arrived);
+    io.poll();
+    EXPECT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].string_arg(0), "still listening");
+    const auto& s = receiver.stats();
+    EXPECT_EQ(s.received.load(), 6u);
+    EXPECT_EQ(s.accepted.load(), 1u);
+    EXPECT_EQ(s.malformed.load(), 2u);
+    EXPECT_EQ(s.wrong_types.load(), 1u);
+    EXPECT_EQ(s.wrong_direction.load(), 1u);
+    EXPECT_EQ(s.oversized.load(), 1u);
+}
+
+TEST(OscEndpoint, ParsesHostPort) {
+    EXPECT_EQ(osc::parse_host_port("127.0.0.1:9002"), std::make_pair(std::string("127.0.0.1"), 9002));
+    EXPECT_EQ(osc::parse_host_port("localhost:1"), std::make_pair(std::string("localhost"), 1));
+    EXPECT_THROW(osc::parse_host_port("localhost"), InputError);
+    EXPECT_THROW(osc::parse_host_port("localhost:99999"), InputError);
+    EXPECT_THROW(osc::parse_host_port(":9002"), InputError);
+    EXPECT_EQ(osc::resolve_endpoint("localhost", 9002).address().to_string(), "127.0.0.1");
+}

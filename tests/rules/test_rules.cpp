@@ -1,0 +1,511 @@
+// Rules: each rule is tripped by a signal built to trip it (through the real analyzer, from a
+// real WAV file) and stays quiet on a clean control: noise shaped to the config's tonal target,
+// a natural stereo image (side 8 dB under mid, mono below 120 Hz), peaks well under -3 dBFS.
+#include <fftw3.h>
+#include <gtest/gtest.h>
+#include <sndfile.h>
+
+#include <cmath>
+#include <functional>
+#include <mutex>
+#include <numbers>
+#include <random>
+
+#include "analysis/analyzer.hpp"
+#include "config/config.hpp"
+#include "dsp/fft.hpp"
+#include "rules/rules.hpp"
+#include "support/signals.hpp"
+
+using mixscout::analysis::Analysis;
+using mixscout::config::Config;
+using mixscout::rules::Issue;
+using mixscout::rules::Severity;
+using mixscout::test::Signal;
+
+namespace {
+
+constexpr int kRate = 48000;
+
+/// How a test signal departs from the clean control.
+struct Shape {
+    std::function<double(double)> gain_db = [](double) { return 0.0; };  ///< EQ applied to mid and side
+    double side_db = -8.0;        ///< side level relative to mid (above the low band)
+    bool mono_low = true;         ///< no side below 120 Hz
+    bool low_side_only = false;   ///< below 120 Hz: all side, no mid (bass out of phase)
+    double seconds = 4.0;
+    std::uint32_t seed = 7;
+};
+
+/// Gaussian noise with spectrum magnitude `mag(f)` (FFT synthesis, periodic), n samples.
+std::vector<double> synth(std::size_t n, const std::function<double(double)>& mag, std::uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<double> g(0.0, 1.0);
+    const std::size_t bins = n / 2 + 1;
+    fftwf_complex* spec = fftwf_alloc_complex(bins);
+    float* out = fftwf_alloc_real(n);
+    for (std::size_t k = 0; k < bins; ++k) {
+        const double f = static_cast<double>(k) * kRate / static_cast<double>(n);
+        const double m = (f < 20.0 || k == bins - 1) ? 0.0 : mag(f);
+        spec[k][0] = static_cast<float>(g(rng) * m);
+        spec[k][1] = static_cast<float>(g(rng) * m);
+    }
+    fftwf_plan plan;
+    {
+        std::lock_guard lock(mixscout::dsp::fft_planner_mutex());
+        plan = fftwf_plan_dft_c2r_1d(static_cast<int>(n), spec, out, FFTW_ESTIMATE);
+    }
+    fftwf_execute(plan);
+    std::vector<double> x(out, out + n);
+    {
+        std::lock_guard lock(mixscout::dsp::fft_planner_mutex());
+        fftwf_destroy_plan(plan);
+    }
+    fftwf_free(spec);
+    fftwf_free(out);
+    return x;
+}
+
+/// Stereo noise whose octave-band spectrum follows cfg's tonal target times shape.gain_db,
+/// scaled to rms_dbfs (per channel, mean).
+Signal shaped(const Config& cfg, double rms_dbfs, const Shape& shape = {}) {
+    const auto centres = cfg.get<std::vector<double>>("tonal.centres_hz");
+    const auto target = cfg.get<std::vector<double>>("tonal.target_db");
+    auto target_at = [&](double f) {  // dB, linear in log f, flat outside
+        if (f <= centres.front()) return target.front();
+        if (f >= centres.back()) return target.back();
+        for (std::size_t k = 1; k < centres.size(); ++k)
+            if (f <= centres[k]) {
+                const double t = std::log2(f / centres[k - 1]) / std::log2(centres[k] / centres[k - 1]);
+                return target[k - 1] + t * (target[k] - target[k - 1]);
+            }
+        return target.back();
+    };
+    // An octave band's power P spread over ~0.7 f Hz: power density P / f, amplitude sqrt of it.
+    auto base = [&](double f) { return std::sqrt(std::pow(10.0, (target_at(f) + shape.gain_db(f)) / 10.0) / f); };
+    const double side_gain = std::pow(10.0, shape.side_db / 20.0);
+    const double low_hz = 120.0;
+    auto mid_mag = [&](double f) { return shape.low_side_only && f < low_hz ? 0.0 : base(f); };
+    auto side_mag = [&](double f) {
+        if (f < low_hz) return shape.low_side_only ? base(f) : (shape.mono_low ? 0.0 : base(f) * side_gain);
+        return base(f) * side_gain;
+    };
+    std::size_t n = static_cast<std::size_t>(shape.seconds * kRate);
+    n -= n % 2;
+    const auto mid = synth(n, mid_mag, shape.seed);
+    const auto side = synth(n, side_mag, shape.seed + 1000);
+    Signal s{kRate, 2, std::vector<float>(2 * n)};
+    double acc = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const double l = mid[i] + side[i], r = mid[i] - side[i];
+        s.samples[2 * i] = static_cast<float>(l);
+        s.samples[2 * i + 1] = static_cast<float>(r);
+        acc += l * l + r * r;
+    }
+    const double rms = std::sqrt(acc / static_cast<double>(2 * n));
+    const double g = std::pow(10.0, rms_dbfs / 20.0) / rms;
+    for (float& x : s.samples) x = static_cast<float>(x * g);
+    return s;
+}
+
+double peak_dbfs(const Signal& s) {
+    float p = 0;
+    for (float x : s.samples) p = std::max(p, std::fabs(x));
+    return 20.0 * std::log10(p);
+}
+
+class Rules : public ::testing::Test {
+protected:
+    Config cfg = Config::defaults();
+    mixscout::test::TempDir dir;
+    int files = 0;
+
+    Analysis analyse(const Signal& s, int sf_format = 0) {
+        std::string name = std::to_string(files++);
+        name += sf_format && (sf_format & SF_FORMAT_TYPEMASK) == SF_FORMAT_OGG ? ".ogg" : ".wav";
+        const auto path = dir / name;
+        mixscout::test::write_audio(path, s, sf_format);
+        return mixscout::analysis::analyze_file(path);
+    }
+    std::vector<Issue> issues(const Signal& s, std::string_view profile = "mix", int sf_format = 0) {
+        return mixscout::rules::evaluate(analyse(s, sf_format), cfg, profile);
+    }
+    /// The clean control for a profile: mix -> RMS -20 dBFS; a master profile -> its target loudness.
+    Signal control(std::string_view profile = "mix", const Shape& shape = {}) {
+        Signal s = shaped(cfg, -20.0, shape);
+        if (profile != "mix") {
+            const double target = cfg.get<double>("profiles." + std::string(profile) + ".target_lufs");
+            mixscout::test::apply_gain_db(s, target - analyse(s).loudness.integrated_lufs);
+        }
+        return s;
+    }
+};
+
+const Issue* find(const std::vector<Issue>& v, std::string_view rule) {
+    for (const auto& i : v)
+        if (i.rule == rule) return &i;
+    return nullptr;
+}
+
+std::string rules_of(const std::vector<Issue>& v) {
+    std::string s;
+    for (const auto& i : v) s += i.rule + " (" + i.title + "); ";
+    return s;
+}
+
+}  // namespace
+
+// ---- the clean control -------------------------------------------------------------------------
+
+TEST_F(Rules, CleanControlIsQuietForEveryProfile) {
+    const Signal mix = control("mix");
+    ASSERT_LT(peak_dbfs(mix), -3.0);  // the control is a sane pre-master by construction
+    ASSERT_GT(peak_dbfs(mix), -20.0);
+    EXPECT_TRUE(issues(mix, "mix").empty()) << rules_of(issues(mix, "mix"));
+    // Masters at a profile whose ceiling noise can meet without a limiter (noise crest ~13 dB).
+    for (const char* p : {"apple", "broadcast"}) {
+        const Signal m = control(p);
+        EXPECT_TRUE(issues(m, p).empty()) << p << ": " << rules_of(issues(m, p));
+    }
+}
+
+TEST_F(Rules, CleanControlStaysQuietWithOtherSeeds) {
+    for (std::uint32_t seed : {11u, 23u, 42u}) {
+        Shape sh;
+        sh.seed = seed;
+        const Signal s = control("mix", sh);
+        EXPECT_TRUE(issues(s).empty()) << "seed " << seed << ": " << rules_of(issues(s));
+    }
+}
+
+TEST_F(Rules, UnknownProfileIsAnInputError) {
+    const Analysis a = analyse(control());
+    try {
+        (void)mixscout::rules::evaluate(a, cfg, "vinyl");
+        FAIL();
+    } catch (const mixscout::InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("unknown profile 'vinyl' (one of: mix, streaming, apple, club, broadcast)"), std::string::npos)
+            << e.what();
+    }
+}
+
+// ---- clipping, peaks, loudness, dynamics ---------------------------------------------------------
+
+TEST_F(Rules, ClippingWithTimestamps) {
+    Signal s = control();
+    for (double t : {0.5, 1.7, 2.9}) mixscout::test::insert_clip(s, t, 20, 0);
+    const auto v = issues(s);
+    const Issue* i = find(v, "clipping");
+    ASSERT_NE(i, nullptr) << rules_of(v);
+    EXPECT_EQ(i->severity, Severity::critical);
+    EXPECT_EQ(i->category, "clipping");
+    ASSERT_EQ(i->times_s.size(), 3u);
+    EXPECT_NEAR(i->times_s[0], 0.5, 0.011);
+    EXPECT_NEAR(i->times_s[1], 1.7, 0.011);
+    EXPECT_NEAR(i->times_s[2], 2.9, 0.011);
+    EXPECT_EQ(i->title, "Clipping at 0:00, 0:01, 0:02");
+    EXPECT_DOUBLE_EQ(i->value, 3.0);
+    EXPECT_NE(i->fix.find("Utility on the master"), std::string::npos) << i->fix;
+    EXPECT_EQ(&v.front(), i) << "clipping ranks first";
+    // Clipping subsumes the peak rules: one problem, one issue.
+    EXPECT_EQ(find(v, "true_peak"), nullptr);
+    EXPECT_EQ(find(v, "headroom"), nullptr);
+}
+
+TEST_F(Rules, ClippingRuleCanBeDisabledOrTolerated) {
+    Signal s = control();
+    for (double t : {0.5, 1.7}) mixscout::test::insert_clip(s, t, 20, 0);
+    const Analysis a = analyse(s);
+    cfg = Config::parse("rules:\n  clipping:\n    enabled: false\n");
+    EXPECT_EQ(find(mixscout::rules::evaluate(a, cfg), "clipping"), nullptr);
+    cfg = Config::parse("rules:\n  clipping:\n    max_events: 2\n");
+    EXPECT_EQ(find(mixscout::rules::evaluate(a, cfg), "clipping"), nullptr);
+    cfg = Config::parse("rules:\n  clipping:\n    max_events: 1\n");
+    EXPECT_NE(find(mixscout::rules::evaluate(a, cfg), "clipping"), nullptr);
+}
+
+TEST_F(Rules, TruePeakOverTheCeilingWithoutClippedSamples) {
+    // A quarter-rate sine at 45 degrees: samples at 0.707 A, the waveform reaches A (+1.6 dBTP).
+    const double amp = 1.2;
+    Signal s{kRate, 2, std::vector<float>(2 * 4 * kRate)};
+    for (std::size_t i = 0; i < s.frames(); ++i)
+        s.samples[2 * i] = s.samples[2 * i + 1] =
+            static_cast<float>(amp * std::sin(std::numbers::pi / 2 * static_cast<double>(i) + std::numbers::pi / 4));
+    const auto v = issues(s);
+    EXPECT_EQ(find(v, "clipping"), nullptr) << rules_of(v);
+    const Issue* i = find(v, "true_peak");
+    ASSERT_NE(i, nullptr) << rules_of(v);
+    EXPECT_EQ(i->severity, Severity::critical);
+    EXPECT_NEAR(i->value, 20.0 * std::log10(amp), 0.3);
+    EXPECT_DOUBLE_EQ(i->target, 0.0);  // the mix profile's ceiling
+
+    // For a master: -0.5 dBFS sample peak is over the -1 dBTP ceiling of apple.
+    Signal m = control("apple");
+    mixscout::test::apply_gain_db(m, -0.5 - peak_dbfs(m));
+    const auto w = issues(m, "apple");
+    const Issue* j = find(w, "true_peak");
+    ASSERT_NE(j, nullptr) << rules_of(w);
+    EXPECT_GE(j->value, -0.5);
+    EXPECT_DOUBLE_EQ(j->target, -1.0);
+    EXPECT_NE(j->fix.find("Ceiling -1.0 dB"), std::string::npos) << j->fix;
+}
+
+TEST_F(Rules, HeadroomOfAPreMaster) {
+    Signal s = control();
+    mixscout::test::apply_gain_db(s, -1.5 - peak_dbfs(s));
+    const auto v = issues(s);
+    const Issue* i = find(v, "headroom");
+    ASSERT_NE(i, nullptr) << rules_of(v);
+    EXPECT_EQ(i->severity, Severity::important);
+    EXPECT_NEAR(i->value, -1.5, 0.05);
+    // Peaks to -6 dBFS: 4.5 dB down.
+    EXPECT_NE(i->fix.find("Gain -4.5 dB"), std::string::npos) << i->fix;
+    // The same file as a master is judged on loudness instead, not headroom.
+    EXPECT_EQ(find(issues(s, "apple"), "headroom"), nullptr);
+
+    Signal quiet = control();
+    mixscout::test::apply_gain_db(quiet, -30.0);
+    const auto q = issues(quiet);
+    const Issue* k = find(q, "headroom");
+    ASSERT_NE(k, nullptr) << rules_of(q);
+    EXPECT_EQ(k->severity, Severity::polish);
+    EXPECT_NE(k->fix.find("Gain +"), std::string::npos);
+}
+
+TEST_F(Rules, LoudnessAgainstThePlatformTarget) {
+    // Too loud for Apple (-16 LUFS): a steady 1 kHz tone is loud without peaks.
+    const Signal loud = mixscout::test::sine(997.0, -8.0, 4.0);
+    const Analysis a = analyse(loud);
+    const auto v = mixscout::rules::evaluate(a, cfg, "apple");
+    const Issue* i = find(v, "loudness");
+    ASSERT_NE(i, nullptr) << rules_of(v);
+    EXPECT_DOUBLE_EQ(i->value, a.loudness.integrated_lufs);
+    EXPECT_DOUBLE_EQ(i->target, -16.0);
+    EXPECT_NE(i->title.find("Too loud for apple"), std::string::npos) << i->title;
+
+    // Too quiet for streaming: the control at -25 LUFS.
+    Signal quiet = control("streaming");
+    mixscout::test::apply_gain_db(quiet, -11.0);
+    const auto q = issues(quiet, "streaming");
+    const Issue* k = find(q, "loudness");
+    ASSERT_NE(k, nullptr) << rules_of(q);
+    EXPECT_NEAR(k->value, -25.0, 0.2);
+    EXPECT_NE(k->fix.find("Gain +11.0 dB"), std::string::npos) << k->fix;
+
+    // Broadcast is strict: 1 LU over R128's -23 LUFS trips it (tolerance 0.5 LU).
+    Signal bc = control("broadcast");
+    mixscout::test::apply_gain_db(bc, 1.0);
+    EXPECT_NE(find(issues(bc, "broadcast"), "loudness"), nullptr);
+
+    // A pre-master as loud as a master.
+    const auto m = mixscout::rules::evaluate(a, cfg, "mix");
+    EXPECT_NE(find(m, "loudness"), nullptr) << rules_of(m);
+}
+
+TEST_F(Rules, OverCompressionFromPlrAndPsr) {
+    // Noise driven hard into a tanh saturator: peaks flattened, PLR a few dB.
+    Signal s = control();
+    for (float& x : s.samples) x = static_cast<float>(0.5 * std::tanh(x * 40.0));
+    const Analysis a = analyse(s);
+    ASSERT_LT(a.dynamics.plr_db, 8.0);
+    const auto v = mixscout::rules::evaluate(a, cfg, "mix");
+    const Issue* i = find(v, "dynamics");
+    ASSERT_NE(i, nullptr) << rules_of(v);
+    EXPECT_EQ(i->category, "dynamics");
+    EXPECT_EQ(i->severity, Severity::important);
+}
+
+// ---- tonal balance ---------------------------------------------------------------------------
+
+struct TonalCase {
+    const char* rule;
+    double lo_hz, hi_hz, gain_db;
+};
+
+class TonalRules : public Rules, public ::testing::WithParamInterface<TonalCase> {};
+
+TEST_P(TonalRules, RegionOffTheTargetTripsOnlyItsRule) {
+    const TonalCase c = GetParam();
+    Shape sh;
+    sh.gain_db = [c](double f) { return f >= c.lo_hz && f <= c.hi_hz ? c.gain_db : 0.0; };
+    const auto v = issues(control("mix", sh));
+    const Issue* i = find(v, c.rule);
+    ASSERT_NE(i, nullptr) << rules_of(v);
+    EXPECT_EQ(i->category, "tonal");
+    EXPECT_NE(i->fix.find("EQ Eight"), std::string::npos);
+    // The fix goes the opposite way of the deviation.
+    EXPECT_NE(i->fix.find(c.gain_db > 0 ? ", -" : ", +"), std::string::npos) << i->fix;
+    for (const auto& other : v) {
+        if (other.category == "tonal") {
+            EXPECT_EQ(other.rule, c.rule) << rules_of(v);
+        }
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Regions, TonalRules,
+                         ::testing::Values(TonalCase{"tonal.muddy", 200, 500, 7}, TonalCase{"tonal.boomy", 50, 160, 9},
+                                           TonalCase{"tonal.harsh", 2000, 5000, 7}, TonalCase{"tonal.thin", 90, 350, -9},
+                                           TonalCase{"tonal.dark", 5000, 24000, -8}, TonalCase{"tonal.bright", 5000, 24000, 8}),
+                         [](const ::testing::TestParamInfo<TonalCase>& p) { return std::string(p.param.rule).substr(6); });
+
+TEST_F(Rules, MuddyFixCentresOnTheExcessAndEscalates) {
+    Shape sh;
+    sh.gain_db = [](double f) { return f >= 280 && f <= 450 ? 12.0 : 0.0; };
+    const auto v = issues(control("mix", sh));
+    const Issue* i = find(v, "tonal.muddy");
+    ASSERT_NE(i, nullptr) << rules_of(v);
+    EXPECT_EQ(i->severity, Severity::important);  // past major_db (6 dB)
+    // Bell on a third-octave centre inside the boosted span.
+    const auto at = i->fix.find("bell at ");
+    ASSERT_NE(at, std::string::npos) << i->fix;
+    const double f = std::stod(i->fix.substr(at + 8));
+    EXPECT_GE(f, 280.0 / 1.13);
+    EXPECT_LE(f, 450.0 * 1.13);
+}
+
+// ---- stereo and phase --------------------------------------------------------------------------
+
+TEST_F(Rules, NarrowStereo) {
+    Shape sh;
+    sh.side_db = -30.0;
+    sh.mono_low = false;  // the same side level at every frequency, so the whole-file figure is -30 dB
+    const auto v = issues(control("mix", sh));
+    const Issue* i = find(v, "stereo.narrow");
+    ASSERT_NE(i, nullptr) << rules_of(v);
+    EXPECT_NEAR(i->value, -30.0, 1.5);
+    EXPECT_NE(i->fix.find("Width"), std::string::npos);
+}
+
+TEST_F(Rules, LowEndNotMono) {
+    Shape sh;
+    sh.mono_low = false;
+    sh.side_db = 0.0;  // side as strong as mid everywhere: uncorrelated L/R
+    const auto v = issues(control("mix", sh));
+    const Issue* i = find(v, "stereo.low_end");
+    ASSERT_NE(i, nullptr) << rules_of(v);
+    EXPECT_NE(i->fix.find("Bass Mono on, 120 Hz"), std::string::npos) << i->fix;
+}
+
+TEST_F(Rules, MonoFoldDownLoss) {
+    Shape sh;
+    sh.side_db = 3.0;  // side above mid: the channels partly cancel in mono
+    const auto v = issues(control("mix", sh));
+    const Issue* i = find(v, "stereo.mono_loss");
+    ASSERT_NE(i, nullptr) << rules_of(v);
+    EXPECT_GT(i->value, 3.0);
+}
+
+TEST_F(Rules, LeftRightImbalance) {
+    Signal s = control();
+    for (std::size_t k = 0; k < s.frames(); ++k) s.samples[2 * k] *= static_cast<float>(std::pow(10.0, 3.0 / 20.0));
+    const auto v = issues(s);
+    const Issue* i = find(v, "stereo.balance");
+    ASSERT_NE(i, nullptr) << rules_of(v);
+    EXPECT_NEAR(i->value, 3.0, 0.3);
+    EXPECT_NE(i->title.find("Left"), std::string::npos);
+    EXPECT_NE(i->fix.find("toward R"), std::string::npos);
+}
+
+TEST_F(Rules, PhaseInvertedChannel) {
+    Signal s = control();
+    for (std::size_t k = 0; k < s.frames(); ++k) s.samples[2 * k + 1] = -s.samples[2 * k];
+    const auto v = issues(s);
+    const Issue* i = find(v, "phase");
+    ASSERT_NE(i, nullptr) << rules_of(v);
+    EXPECT_EQ(i->severity, Severity::critical);
+    EXPECT_NEAR(i->value, -1.0, 0.01);
+    EXPECT_EQ(&v.front(), i);
+    EXPECT_NE(i->fix.find("Phz-L"), std::string::npos);
+}
+
+TEST_F(Rules, BassOutOfPhase) {
+    Shape sh;
+    sh.low_side_only = true;
+    const auto v = issues(control("mix", sh));
+    const Issue* i = find(v, "phase");
+    ASSERT_NE(i, nullptr) << rules_of(v);
+    EXPECT_LT(i->value, -0.9);
+    EXPECT_NE(i->title.find("Bass out of phase"), std::string::npos) << i->title;
+}
+
+TEST_F(Rules, MonoFileSkipsStereoRules) {
+    Signal st = control();
+    Signal mono{kRate, 1, {}};
+    for (std::size_t k = 0; k < st.frames(); ++k) mono.samples.push_back(st.samples[2 * k]);
+    const auto v = issues(mono);
+    for (const auto& i : v) EXPECT_NE(i.category, "stereo") << rules_of(v);
+}
+
+// ---- DC, silence, format ------------------------------------------------------------------------
+
+TEST_F(Rules, DcOffset) {
+    Signal s = control();
+    for (float& x : s.samples) x += 0.01f;  // -40 dBFS
+    const auto v = issues(s);
+    const Issue* i = find(v, "dc_offset");
+    ASSERT_NE(i, nullptr) << rules_of(v);
+    EXPECT_NEAR(i->value, -40.0, 0.2);
+    EXPECT_NE(i->fix.find("Low Cut"), std::string::npos);
+    // A looser threshold from a user config lets it pass.
+    cfg = Config::parse("rules:\n  dc_offset:\n    max_dbfs: -30\n");
+    EXPECT_EQ(find(issues(s), "dc_offset"), nullptr);
+}
+
+TEST_F(Rules, SilenceAtHeadAndTail) {
+    const Signal s = mixscout::test::concat(mixscout::test::concat(mixscout::test::silence(3.0), control()),
+                                            mixscout::test::silence(8.0));
+    const auto v = issues(s);
+    const Issue* head = find(v, "silence.head");
+    const Issue* tail = find(v, "silence.tail");
+    ASSERT_NE(head, nullptr) << rules_of(v);
+    ASSERT_NE(tail, nullptr) << rules_of(v);
+    EXPECT_NEAR(head->value, 3.0, 0.1);
+    EXPECT_NEAR(tail->value, 8.0, 0.1);
+    ASSERT_EQ(tail->times_s.size(), 1u);
+    EXPECT_NEAR(tail->times_s[0], 7.0, 0.1);
+    EXPECT_EQ(head->severity, Severity::polish);
+}
+
+TEST_F(Rules, SixteenBitBeforeMastering) {
+    const Signal s = control();
+    const Analysis a = analyse(s, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
+    const auto v = mixscout::rules::evaluate(a, cfg, "mix");
+    const Issue* i = find(v, "format.bit_depth");
+    ASSERT_NE(i, nullptr) << rules_of(v);
+    EXPECT_DOUBLE_EQ(i->value, 16.0);
+    EXPECT_NE(i->fix.find("Bit Depth 24"), std::string::npos);
+    // A 16-bit master is a normal delivery format.
+    EXPECT_EQ(find(mixscout::rules::evaluate(a, cfg, "apple"), "format.bit_depth"), nullptr);
+}
+
+TEST_F(Rules, LowSampleRate) {
+    Signal s = mixscout::test::pink_noise(-20.0, 3.0, 22050, 2, 5);
+    const auto v = issues(s);
+    const Issue* i = find(v, "format.sample_rate");
+    ASSERT_NE(i, nullptr) << rules_of(v);
+    EXPECT_DOUBLE_EQ(i->value, 22050.0);
+}
+
+TEST_F(Rules, LossyFileForMastering) {
+    const auto v = issues(control(), "mix", SF_FORMAT_OGG | SF_FORMAT_VORBIS);
+    const Issue* i = find(v, "format.lossy");
+    ASSERT_NE(i, nullptr) << rules_of(v);
+    EXPECT_NE(i->fix.find("WAV"), std::string::npos);
+}
+
+// ---- ranking across rules -----------------------------------------------------------------------
+
+TEST_F(Rules, RankingSeverityThenScore) {
+    Signal s = control();
+    mixscout::test::insert_clip(s, 1.0, 20, 1);
+    for (float& x : s.samples) x += 0.02f;
+    const auto v = issues(s);
+    ASSERT_GE(v.size(), 2u) << rules_of(v);
+    for (std::size_t k = 1; k < v.size(); ++k) {
+        const int a = static_cast<int>(v[k - 1].severity), b = static_cast<int>(v[k].severity);
+        EXPECT_TRUE(a < b || (a == b && v[k - 1].score >= v[k].score)) << rules_of(v);
+    }
+    EXPECT_EQ(v.front().rule, "clipping");
+    const auto t = mixscout::rules::top(v);
+    EXPECT_EQ(t.size(), std::min<std::size_t>(3, v.size()));
+}

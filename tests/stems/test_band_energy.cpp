@@ -1,0 +1,113 @@
+// The band-energy kernel (dsp/band_energy.hpp) against signals with known band powers.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "core/units.hpp"
+#include "dsp/band_energy.hpp"
+#include "support/signals.hpp"
+
+namespace mixscout::dsp {
+namespace {
+
+using test::Signal;
+
+struct Series {
+    std::vector<std::vector<float>> frames;
+    std::vector<std::int64_t> index;
+};
+
+Series run(BandEnergy& e, const Signal& s, std::size_t block = 4096) {
+    Series out;
+    auto on = [&](std::int64_t i, std::span<const float> p) {
+        out.index.push_back(i);
+        out.frames.emplace_back(p.begin(), p.end());
+    };
+    for (std::size_t at = 0; at < s.frames(); at += block) {
+        const std::size_t n = std::min(block, s.frames() - at);
+        e.push(audio::Block{std::span<const float>(s.samples).subspan(at * s.channels, n * s.channels), s.channels}, on);
+    }
+    e.flush(on);
+    return out;
+}
+
+std::size_t band_of(const BandEnergy& e, double hz) {
+    for (std::size_t k = 0; k < e.bands().size(); ++k)
+        if (hz >= e.bands()[k].lo_hz && hz < e.bands()[k].hi_hz) return k;
+    return e.bands().size();
+}
+
+TEST(BandEnergy, SineReadsHalfItsSquaredAmplitudeInItsBand) {
+    // A sine of amplitude A has mean square A^2/2: -6 dBFS peak -> -9.03 dB in its band.
+    for (BandMethod method : {BandMethod::fft, BandMethod::filter_bank}) {
+        BandEnergy e(48000, 2, {.method = method});
+        const Signal s = test::sine(1000.0, -6.0, 2.0);
+        const Series r = run(e, s);
+        const std::size_t k = band_of(e, 1000.0);
+        const auto& mid = r.frames[r.frames.size() / 2];
+        EXPECT_NEAR(power_to_db(mid[k]), -6.0 - 3.0103, method == BandMethod::fft ? 0.05 : 0.5);
+        // Two bands away (630 Hz, 1.6 kHz) the sine is far down: the Hann window's side lobes are
+        // below -31 dB; two cascaded 2nd-order band-passes give 18 dB at 2/3 octave.
+        const double down_db = method == BandMethod::fft ? 40.0 : 15.0;
+        EXPECT_LT(power_to_db(mid[k - 2]), -9.0 - down_db);
+        EXPECT_LT(power_to_db(mid[k + 2]), -9.0 - down_db);
+    }
+}
+
+TEST(BandEnergy, BandsSumToTheMeanSquare) {
+    // Parseval: white noise's band powers add up to its mean square (RMS -20 dBFS -> -20 dB).
+    BandEnergy e(48000, 2);
+    const Signal s = test::white_noise(-20.0, 3.0);
+    const Series r = run(e, s);
+    for (std::size_t f = 10; f < 40; f += 10) {
+        double sum = 0.0;
+        for (float p : r.frames[f]) sum += p;
+        EXPECT_NEAR(power_to_db(sum), -20.0, 0.5) << "frame " << f;
+    }
+}
+
+TEST(BandEnergy, FrameCountTimingAndBlockSizeIndependence) {
+    BandEnergy e(44100, 1);
+    EXPECT_EQ(e.hop_frames(), 2205);
+    EXPECT_DOUBLE_EQ(e.frame_s(), 0.05);
+    EXPECT_EQ(e.bands().size(), 31u);  // 20 Hz .. 20 kHz, the top band clipped at 22.05 kHz
+    EXPECT_DOUBLE_EQ(e.bands().back().hi_hz, 22050.0);
+    // Silence, then a 100 ms burst of 2 kHz at 1.00 .. 1.10 s, then silence: 2.03 s in all.
+    Signal s = test::silence(2.03, 44100, 1);
+    const Signal burst = test::sine(2000.0, -10.0, 0.1, 44100, 1);
+    test::mix_into(s, burst, 1.0);
+    const Series a = run(e, s, 4096);
+    ASSERT_EQ(a.frames.size(), static_cast<std::size_t>(std::ceil(2.03 * 44100 / 2205.0)));
+    for (std::size_t i = 0; i < a.index.size(); ++i) EXPECT_EQ(a.index[i], static_cast<std::int64_t>(i));
+    const std::size_t k = band_of(e, 2000.0);
+    // The burst's frames (20 and 21) carry it; 0.5 s before and after there is nothing.
+    EXPECT_GT(power_to_db(a.frames[20][k]), -25.0);
+    EXPECT_GT(power_to_db(a.frames[21][k]), -25.0);
+    EXPECT_LT(power_to_db(a.frames[10][k]), -100.0);
+    EXPECT_LT(power_to_db(a.frames[32][k]), -100.0);
+    // The loudest frame is one of the burst's, not shifted.
+    std::size_t loudest = 0;
+    for (std::size_t f = 0; f < a.frames.size(); ++f)
+        if (a.frames[f][k] > a.frames[loudest][k]) loudest = f;
+    EXPECT_TRUE(loudest == 20 || loudest == 21) << loudest;
+    // Any block size gives the same series.
+    e.reset();
+    const Series b = run(e, s, 777);
+    ASSERT_EQ(b.frames.size(), a.frames.size());
+    for (std::size_t f = 0; f < a.frames.size(); ++f)
+        for (std::size_t j = 0; j < a.frames[f].size(); ++j) ASSERT_FLOAT_EQ(a.frames[f][j], b.frames[f][j]);
+}
+
+TEST(BandEnergy, CriticalBandsAndLowRates) {
+    BandEnergy e(16000, 1, {.scale = BandScale::critical});
+    // Bark bands starting below 8 kHz: 22 (the last, 7.7..9.5 kHz, clipped at Nyquist).
+    EXPECT_EQ(e.bands().size(), 22u);
+    EXPECT_DOUBLE_EQ(e.bands().front().lo_hz, 0.0);
+    EXPECT_DOUBLE_EQ(e.bands().back().hi_hz, 8000.0);
+    const Series r = run(e, test::sine(450.0, -3.0, 1.0, 16000, 1));
+    EXPECT_NEAR(power_to_db(r.frames[10][band_of(e, 450.0)]), -6.01, 0.1);
+}
+
+}  // namespace
+}  // namespace mixscout::dsp

@@ -1,0 +1,122 @@
+// Test support: real child processes with deadlines, and liblo's oscdump as an independent OSC
+// receiver.
+//
+// Nothing here sleeps to synchronise: every wait polls (or waits on) a condition until a
+// deadline and reports whether it came true, so a test fails with a message instead of hanging.
+#pragma once
+#include <sys/types.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace mixscout::test {
+
+using std::chrono::milliseconds;
+
+/// Polls cond every `poll` until it is true (-> true) or the deadline passes (-> false).
+bool wait_until(const std::function<bool()>& cond, milliseconds deadline, milliseconds poll = milliseconds(10));
+
+/// A UDP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
+int free_udp_port();
+
+/// Sends raw bytes as one UDP datagram to 127.0.0.1:port (malformed-packet tests).
+void send_udp(int port, const std::vector<char>& bytes);
+
+/// A child process: program + args, extra environment "NAME=value", stdout and stderr captured
+/// by reader threads. The destructor kills it (SIGKILL) if it still runs and reaps it.
+class Process {
+public:
+    Process(const std::string& program, const std::vector<std::string>& args,
+            const std::vector<std::string>& extra_env = {});
+    ~Process();
+    Process(const Process&) = delete;
+    Process& operator=(const Process&) = delete;
+
+    pid_t pid() const { return pid_; }
+    /// Everything the child wrote so far.
+    std::string out() const;
+    std::string err() const;
+    /// Waits until pred(stdout or stderr text so far) holds; false at the deadline or when the
+    /// child exited without it holding.
+    bool wait_for_out(const std::function<bool(const std::string&)>& pred, milliseconds deadline);
+    bool wait_for_err(const std::function<bool(const std::string&)>& pred, milliseconds deadline);
+    /// The first line of stderr containing `needle` (waits for it), or nullopt.
+    std::optional<std::string> wait_for_err_line(const std::string& needle, milliseconds deadline);
+    /// How many times `needle` occurs in stderr so far.
+    std::size_t count_in_err(const std::string& needle) const;
+
+    void signal(int signo);
+    /// Waits for the child to exit; its exit code (128+signal when killed), or nullopt at the deadline.
+    std::optional<int> wait_exit(milliseconds deadline);
+    bool running();
+
+private:
+    struct Shared;
+    std::shared_ptr<Shared> shared_;
+    pid_t pid_ = -1;
+    std::optional<int> exit_code_;
+    std::thread out_reader_, err_reader_;
+    bool wait_for(bool err, const std::function<bool(const std::string&)>& pred, milliseconds deadline);
+};
+
+/// Runs a command to completion (deadline 10 s) and returns its exit code (-1 on timeout).
+int run_command(const std::string& program, const std::vector<std::string>& args, std::string* output = nullptr);
+
+/// One line of `oscdump -L` ("eeacd4af.ea90abb3 /mixscout/export ssi "/x.wav" "x" 1"), parsed.
+struct DumpedMessage {
+    double time_s = 0.0;          ///< oscdump's timetag (receive time when not bundled), Unix seconds
+    std::string address;
+    std::string types;
+    std::vector<std::string> args;  ///< strings without quotes; numbers as printed
+    std::string line;
+};
+
+/// Parses one oscdump line; nullopt if it is not a message line.
+std::optional<DumpedMessage> parse_oscdump_line(const std::string& line);
+
+/// `oscdump -L <port>` on a free port, started and confirmed listening (a probe message is sent
+/// until it shows up). Messages are collected as they arrive.
+class OscDump {
+public:
+    OscDump();
+    int port() const { return port_; }
+    /// Every message so far (the start-up probes excluded).
+    std::vector<DumpedMessage> messages() const;
+    std::vector<DumpedMessage> with_address(const std::string& address) const;
+    /// Waits until at least `count` messages with `address` arrived.
+    bool wait_for(const std::string& address, std::size_t count, milliseconds deadline);
+    bool wait_for(const std::function<bool(const std::vector<DumpedMessage>&)>& pred, milliseconds deadline);
+
+private:
+    std::unique_ptr<Process> process_;
+    int port_ = 0;
+};
+
+/// `oscsend 127.0.0.1 <port> <address> <types> <values...>`; true when oscsend succeeded.
+bool oscsend(int port, const std::string& address, const std::string& types, const std::vector<std::string>& values);
+
+/// `mixscout daemon` as a child: MIXSCOUT_BIN with `args`, started and waited for until it
+/// prints its "listening on HOST:PORT" line (deadline 10 s).
+class DaemonProcess {
+public:
+    explicit DaemonProcess(const std::vector<std::string>& args, const std::vector<std::string>& extra_env = {});
+    Process& process() { return *process_; }
+    /// The UDP port it listens on (from its start-up line).
+    int port() const { return port_; }
+    bool started() const { return port_ > 0; }
+
+private:
+    std::unique_ptr<Process> process_;
+    int port_ = 0;
+};
+
+}  // namespace mixscout::test
