@@ -63,22 +63,29 @@ struct Analyzer::Impl {
         stereo.push(b);
     }
 
-    void push(const audio::Block& b) {
+    // wait_for_worker = false: return once A is done; B may still read the block (see
+    // push_overlapped). Every entry point calls wait_idle() first, so B never sees two blocks.
+    void push(const audio::Block& b, bool wait_for_worker) {
         if (!worker.joinable()) {
             push_a(b);
             push_b(b);
             return;
         }
         {
-            std::lock_guard lock(mutex);
-            pending = &b;
+            std::unique_lock lock(mutex);
+            done_cv.wait(lock, [this] { return completed == posted; });
+            pending = b;  // by value: the caller's Block object may change, its samples may not
             ++posted;
         }
         wake.notify_all();
         push_a(b);
+        if (wait_for_worker) wait_idle();
+    }
+
+    void wait_idle() const {
+        if (!worker.joinable()) return;
         std::unique_lock lock(mutex);
         done_cv.wait(lock, [this] { return completed == posted; });
-        pending = nullptr;
     }
 
     void worker_loop() {
@@ -86,9 +93,9 @@ struct Analyzer::Impl {
         for (;;) {
             wake.wait(lock, [this] { return stop || completed != posted; });
             if (stop) return;
-            const audio::Block* b = pending;
+            const audio::Block b = pending;
             lock.unlock();
-            push_b(*b);
+            push_b(b);
             lock.lock();
             ++completed;
             done_cv.notify_all();
@@ -107,9 +114,9 @@ struct Analyzer::Impl {
     std::vector<float> series;
 
     std::thread worker;
-    std::mutex mutex;
-    std::condition_variable wake, done_cv;
-    const audio::Block* pending = nullptr;
+    mutable std::mutex mutex;
+    mutable std::condition_variable wake, done_cv;
+    audio::Block pending;
     std::uint64_t posted = 0, completed = 0;
     bool stop = false;
 };
@@ -127,10 +134,19 @@ Analyzer::~Analyzer() = default;
 void Analyzer::push(const audio::Block& block) {
     if (block.frames() == 0) return;
     if (block.channels != impl_->channels) throw std::invalid_argument("Analyzer::push: channel count differs");
-    impl_->push(block);
+    impl_->push(block, true);
 }
 
-std::int64_t Analyzer::frames() const { return impl_->levels.frames(); }
+void Analyzer::push_overlapped(const audio::Block& block) {
+    if (block.frames() == 0) return;
+    if (block.channels != impl_->channels) throw std::invalid_argument("Analyzer::push: channel count differs");
+    impl_->push(block, false);
+}
+
+std::int64_t Analyzer::frames() const {
+    impl_->wait_idle();
+    return impl_->levels.frames();
+}
 int Analyzer::sample_rate() const { return impl_->sample_rate; }
 int Analyzer::channels() const { return impl_->channels; }
 
@@ -202,6 +218,7 @@ std::vector<ClipEvent> clip_events(const dsp::ClipDetector& clip, const dsp::Tru
 }  // namespace
 
 Analysis Analyzer::finish(const audio::StreamInfo& info) const {
+    impl_->wait_idle();
     const Impl& m = *impl_;
     Analysis a;
     const int ch = m.channels;
@@ -292,7 +309,9 @@ Analysis analyze_file(const std::filesystem::path& path, const AnalyzeOptions& o
     AnalyzeOptions opt = options;
     if (opt.threads <= 0) opt.threads = std::thread::hardware_concurrency() >= 2 ? 2 : 1;
     Analyzer analyzer(decoder.info().sample_rate, decoder.info().channels, opt);
-    for (audio::Block b = decoder.read(); b.frames() > 0; b = decoder.read()) analyzer.push(b);
+    // The decoder alternates two buffers, so block n may still be in the worker's hands while
+    // block n+1 decodes.
+    for (audio::Block b = decoder.read(); b.frames() > 0; b = decoder.read()) analyzer.push_overlapped(b);
     Analysis a = analyzer.finish(decoder.info());
     a.path = path.string();
     return a;

@@ -31,7 +31,7 @@ namespace mixscout::analysis {
 struct AnalyzeOptions {
     bool keep_series = true;          ///< keep loudness.short_term_series (10 Hz)
     int threads = 0;                  ///< kernel threads, 1 or 2; 0 = analyze_file picks (2 on >= 2 cores), Analyzer uses 1
-    std::size_t block_frames = 16384; ///< decode block size for analyze_file
+    std::size_t block_frames = 32768; ///< decode block size for analyze_file
 };
 
 class Analyzer {
@@ -44,6 +44,11 @@ public:
 
     /// Feeds a block (block.channels must match). No allocation except the series (amortised).
     void push(const audio::Block& block);
+    /// Like push(), but returns as soon as the calling thread's half of the kernels is done: with
+    /// threads = 2 the worker may still be reading the block, which must stay valid and unchanged
+    /// until the next call of any member (they all wait for the worker first). analyze_file uses
+    /// it with the decoder's alternating buffers, so decoding overlaps the worker's half.
+    void push_overlapped(const audio::Block& block);
 
     /// The measurements so far. `info` supplies the format section (container, bit depth...);
     /// its frames/duration are replaced by what was actually pushed.

@@ -29,6 +29,7 @@
 #include "core/units.hpp"
 #include "history/pipeline.hpp"
 #include "rules/rules.hpp"
+#include "stems/stems.hpp"
 
 namespace mixscout::app {
 namespace {
@@ -44,6 +45,9 @@ struct AnalyzeArgs {
     bool no_history = false;
     std::string data_dir;
     std::optional<history::IngestResult> history_result;
+    // stems helper: --stems DIR, the mix's stems; their clashes rank with the rules' issues.
+    std::string stems_dir;
+    std::optional<stems::StemsReport> stems_report;
 };
 
 // libsndfile's MP3 decoder (mpg123) prints warnings such as "Xing stream size off" straight to
@@ -85,6 +89,7 @@ nlohmann::json build_report(const analysis::Analysis& a, const AnalyzeArgs& args
     for (const auto& [key, value] : issues_report.items()) report[key] = value;  // issues[], top[]
     // [report] rules helper: report["issues"], report["top"]; history helper: store the export and
     // add report["comparison"]; stems helper: report["stems"] when --stems DIR is given.
+    if (args.stems_report) report["stems"] = stems::to_json(*args.stems_report);
     if (args.history_result) {
         report["history"] = history::to_json(args.history_result->record);
         report["comparison"] = history::to_json(args.history_result->comparison);
@@ -163,6 +168,10 @@ void print_summary(const analysis::Analysis& a, const AnalyzeArgs& args, std::FI
     std::fprintf(out, "%s Hz\n%s\n", labels.c_str(), values.c_str());
     std::fprintf(out, "  DC offset  %.1f dBFS; silence: leading %.2f s, trailing %.2f s\n", a.dc_offset_dbfs,
                  a.silence.leading_s, a.silence.trailing_s);
+    if (args.stems_report)
+        std::fprintf(out, "  Stems      %zu analysed, %zu clashes%s\n", args.stems_report->stems.size(),
+                     args.stems_report->clashes.size(),
+                     args.stems_report->errors.empty() ? "" : (", " + std::to_string(args.stems_report->errors.size()) + " unreadable (see --json)").c_str());
     // [summary] rules helper: the top three issues; history helper: what changed since last time.
     if (args.issues.empty()) {
         std::fprintf(out, "\n  No issues for profile '%s'.\n", args.profile.c_str());
@@ -193,6 +202,7 @@ void add_analyze_command(CLI::App& app, Context& ctx) {
     cmd->add_option("--profile", args->profile, "What the export is for: mix (default), streaming, apple, club, broadcast");
     cmd->add_option("--config", args->config_file, "A YAML config overlaying the shipped defaults (see `mixscout config show`)");
     // [options] register further options here.
+    cmd->add_option("--stems", args->stems_dir, "Folder of the mix's stems (Live's \"All Individual Tracks\"): clashes between them rank with the issues");
     cmd->add_flag("--no-history", args->no_history, "Do not store this export in the history (nor compare it)");
     cmd->add_option("--data-dir", args->data_dir, "Folder of the history database (default: the per-user data folder)");
     cmd->callback([args, &ctx] {
@@ -205,6 +215,15 @@ void add_analyze_command(CLI::App& app, Context& ctx) {
             a = analysis::analyze_file(args->file);
         }
         args->issues = rules::evaluate(a, cfg, args->profile);
+        if (!args->stems_dir.empty()) {  // stems helper: clashes and per-stem checks join the ranking
+            std::vector<std::filesystem::path> files;
+            std::error_code ec;
+            for (const auto& f : stems::collect_stem_files({args->stems_dir}))
+                if (!std::filesystem::equivalent(f, args->file, ec)) files.push_back(f);
+            args->stems_report = stems::analyze_stems(files, cfg);
+            args->issues.insert(args->issues.end(), args->stems_report->issues.begin(), args->stems_report->issues.end());
+            rules::rank(args->issues);
+        }
         if (!args->no_history) {  // history helper: store, compare; a failing store only warns
             std::string warning;
             args->history_result = history::try_ingest(args->data_dir, cfg, args->file, a, args->issues, warning);

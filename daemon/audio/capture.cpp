@@ -134,11 +134,11 @@ Capture::Capture(const CaptureOptions& o) : stall_s_(o.stall_s) {
         try {
             inputs = probe_inputs(*rt);
         } catch (const RtAudioError& e) {
-            why = std::string(our_name(api)) + ": " + e.getMessage();
+            why += (why.empty() ? "" : "; ") + std::string(our_name(api)) + ": " + e.getMessage();
             continue;
         }
         if (inputs.empty()) {
-            why = std::string(our_name(api)) + ": " + why_no_devices(api);
+            why += (why.empty() ? "" : "; ") + std::string(our_name(api)) + ": " + why_no_devices(api);
             continue;
         }
         const DeviceInfo* dev = nullptr;
@@ -154,7 +154,10 @@ Capture::Capture(const CaptureOptions& o) : stall_s_(o.stall_s) {
                     }
             if (!dev) {
                 // The device may come back (unplugged, or its JACK client not started yet): retry.
-                why = std::string(our_name(api)) + ": no input device matching '" + o.device + "'";
+                std::string have;
+                for (const auto& d : inputs) have += (have.empty() ? "" : ", ") + d.name;
+                why += (why.empty() ? "" : "; ") + std::string(our_name(api)) + ": no input device matching '" + o.device +
+                       "' (have: " + have + ")";
                 continue;
             }
         } else {

@@ -180,7 +180,7 @@ Decoder::Decoder(const std::filesystem::path& path, std::size_t block_frames)
 
     info_.frames = sfinfo.frames;
     info_.duration_s = static_cast<double>(info_.frames) / info_.sample_rate;
-    buffer_.resize(block_frames_ * static_cast<std::size_t>(info_.channels));
+    buffer_.resize(2 * block_frames_ * static_cast<std::size_t>(info_.channels));
     // Integer PCM read as float lands in [-1, 1) with full scale = 1.0 (libsndfile's default
     // normalisation); floats are passed through unchanged (may exceed 1.0: that is clipping).
 }
@@ -191,7 +191,8 @@ Decoder::~Decoder() {
 
 Decoder::Decoder(Decoder&& o) noexcept
     : path_(std::move(o.path_)), file_(std::exchange(o.file_, nullptr)), info_(std::move(o.info_)),
-      buffer_(std::move(o.buffer_)), block_frames_(o.block_frames_), position_(o.position_), exact_frames_(o.exact_frames_) {}
+      buffer_(std::move(o.buffer_)), next_half_(o.next_half_), block_frames_(o.block_frames_), position_(o.position_),
+      exact_frames_(o.exact_frames_) {}
 
 Decoder& Decoder::operator=(Decoder&& o) noexcept {
     if (this != &o) {
@@ -200,6 +201,7 @@ Decoder& Decoder::operator=(Decoder&& o) noexcept {
         file_ = std::exchange(o.file_, nullptr);
         info_ = std::move(o.info_);
         buffer_ = std::move(o.buffer_);
+        next_half_ = o.next_half_;
         block_frames_ = o.block_frames_;
         position_ = o.position_;
         exact_frames_ = o.exact_frames_;
@@ -209,7 +211,8 @@ Decoder& Decoder::operator=(Decoder&& o) noexcept {
 
 Block Decoder::read() {
     if (!file_) return {};
-    const sf_count_t got = sf_readf_float(file_, buffer_.data(), static_cast<sf_count_t>(block_frames_));
+    float* dst = buffer_.data() + next_half_ * block_frames_ * static_cast<std::size_t>(info_.channels);
+    const sf_count_t got = sf_readf_float(file_, dst, static_cast<sf_count_t>(block_frames_));
     if (got < 0) fail("decode error: " + one_line(sf_strerror(file_)));
     if (got == 0) {
         const int err = sf_error(file_);
@@ -225,7 +228,8 @@ Block Decoder::read() {
         return {};
     }
     position_ += got;
-    return Block{std::span<const float>(buffer_.data(), static_cast<std::size_t>(got) * info_.channels), info_.channels};
+    next_half_ ^= 1u;
+    return Block{std::span<const float>(dst, static_cast<std::size_t>(got) * info_.channels), info_.channels};
 }
 
 void Decoder::rewind() {

@@ -52,9 +52,11 @@ public:
     const StreamInfo& info() const { return info_; }
     const std::filesystem::path& path() const { return path_; }
 
-    /// The next block of up to block_frames interleaved float frames, valid until the next
-    /// read()/rewind(). An empty Block (frames() == 0) at the end. Throws InputError on a decode
-    /// error mid-file or when the stream ends short of the header's frame count.
+    /// The next block of up to block_frames interleaved float frames. An empty Block
+    /// (frames() == 0) at the end. Throws InputError on a decode error mid-file or when the
+    /// stream ends short of the header's frame count.
+    /// Blocks alternate between two buffers: a block stays valid until the second read() after
+    /// it (or rewind()), so a consumer thread may still work on it while the next one decodes.
     Block read();
     /// Frames delivered by read() so far.
     std::int64_t position() const { return position_; }
@@ -66,7 +68,8 @@ private:
     std::filesystem::path path_;
     SNDFILE* file_ = nullptr;
     StreamInfo info_;
-    std::vector<float> buffer_;
+    std::vector<float> buffer_;  ///< two blocks, used alternately
+    std::size_t next_half_ = 0;
     std::size_t block_frames_ = 4096;
     std::int64_t position_ = 0;
     bool exact_frames_ = true;  ///< header frame count is exact (not an MP3 estimate)

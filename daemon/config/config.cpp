@@ -46,6 +46,7 @@ struct Schema {
     bool nullable = false;          // default was ~ with @type(...)
     std::optional<double> min, max;
     std::vector<std::string> oneof;
+    std::string keyof;               // @keyof(path): the value must be a key of the map at path
     bool is_severity = false;
     bool open = false;
     std::vector<std::pair<std::string, std::unique_ptr<Schema>>> children;  // maps, file order
@@ -92,6 +93,7 @@ Type infer_scalar_type(const YAML::Node& n) {
 struct Annotations {
     std::optional<double> min, max;
     std::vector<std::string> oneof;
+    std::string keyof;
     std::optional<Type> items, type;
     bool open = false;
 };
@@ -137,6 +139,9 @@ Annotations parse_annotations(std::string_view line, int line_no) {
         } else if (name == "oneof") {
             std::stringstream ss(arg);
             for (std::string v; std::getline(ss, v, '|');) a.oneof.push_back(trim(v));
+        } else if (name == "keyof") {
+            a.keyof = trim(arg);
+            if (a.keyof.empty()) throw bad();
         } else if (name == "items") {
             a.items = parse_type_name(trim(arg));
             if (!a.items) throw bad();
@@ -155,6 +160,7 @@ void apply_scalar_constraints(Schema& s, const Annotations& a) {
     s.min = a.min;
     s.max = a.max;
     s.oneof = a.oneof;
+    s.keyof = a.keyof;
 }
 
 std::unique_ptr<Schema> build_schema(const YAML::Node& n, const Annotations& a, std::string_view key,
@@ -241,6 +247,11 @@ const Shipped& shipped() {
 struct Ctx {
     std::string file;
     std::vector<Problem> problems;
+    struct KeyRef {  // a @keyof value, resolved once the whole file is merged
+        std::string path, value, map_path;
+        YAML::Mark mark;
+    };
+    std::vector<KeyRef> key_refs;
     void add(const YAML::Mark& m, std::string message) {
         Problem p;
         p.file = file;
@@ -337,6 +348,7 @@ std::optional<YAML::Node> check_scalar(const Schema& s, const YAML::Node& u, con
                                       (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
                 return std::nullopt;
             }
+            if (!s.keyof.empty()) ctx.key_refs.push_back({path, text, s.keyof, u.Mark()});
             YAML::Node out(text);
             return out;
         }
@@ -355,7 +367,7 @@ std::optional<YAML::Node> merge_map(const Schema& s, const YAML::Node& def, cons
     bool ok = true;
     std::map<std::string, int> seen;  // key -> line (1-based)
     for (auto it = u.begin(); it != u.end(); ++it) {
-        const YAML::Node& k = it->first;
+        const YAML::Node k = it->first;  // a copy: it-> yields a temporary proxy
         if (!k.IsScalar()) {
             ctx.add(k.Mark(), (path.empty() ? std::string("top level") : path) + ": keys must be plain words");
             ok = false;
@@ -535,6 +547,21 @@ Config Config::parse(std::string_view yaml_text, std::string_view name) {
     }
     const Shipped& sh = shipped();
     auto merged = merge_map(*sh.schema, sh.root, user, "", ctx);
+    if (merged) {
+        // @keyof: checked against the merged tree, so a user may name an entry the same file adds.
+        for (const auto& ref : ctx.key_refs) {
+            const YAML::Node map = find(*merged, ref.map_path);
+            std::vector<std::string> names;
+            if (map.IsMap())
+                for (auto it = map.begin(); it != map.end(); ++it) names.push_back(it->first.Scalar());
+            if (std::find(names.begin(), names.end(), ref.value) != names.end()) continue;
+            std::string list;
+            for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+            const std::string hint = nearest(ref.value, names);
+            ctx.add(ref.mark, ref.path + ": '" + ref.value + "' is not one of " + ref.map_path + " (" + list + ")" +
+                                  (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+        }
+    }
     if (!merged || !ctx.problems.empty()) throw ConfigError(std::move(ctx.problems));
     Config c;
     c.root_.reset(*merged);

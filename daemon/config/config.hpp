@@ -5,10 +5,11 @@
 // (bool / integer / number / string / list of ...). Value ranges, enumerations and open maps are
 // declared by annotations in the shipped file's trailing comments (documented at its top):
 //
-//     quiet_period_s: 2.0      # range=0.1..60   why this value...
-//     profile: mix             # oneof=mix|streaming|apple|club|broadcast
-//     profiles:                # open   (users may add keys; new entries follow the first entry's shape)
-//     folders: []              # items=string
+//     quiet_period_s: 2.0      # @range(0.1, 60)   why this value...
+//     kind: premaster          # @oneof(premaster|master)
+//     profiles:                # @open   (users may add keys; new entries follow the first entry's shape)
+//     folders: []              # @items(string)
+//     curve: modern            # @keyof(tonal.curves)   (must name an entry of that map)
 //   and every key named `severity` must be critical|important|polish.
 //
 // A user file overlays only what it changes: maps merge key by key, scalars and lists replace.

@@ -52,8 +52,11 @@ struct BandEnergy::Impl {
     std::vector<float> buf[2];          // last n frames per channel
     std::vector<float> window;
     std::vector<float> bin_power;       // one-sided, accumulated over channels
-    struct Share { std::uint32_t bin, band; float weight; };
-    std::vector<Share> shares;          // bin -> band overlap weights, Parseval scale included
+    // Per band, the contiguous bins it overlaps and their weights (overlap share x Parseval scale),
+    // so a band is one dot product accumulated in a register.
+    struct Span { std::size_t first_bin, count, weight_at; };
+    std::vector<Span> spans;
+    std::vector<float> weights;
     std::unique_ptr<RealFft> fft;
     // --- filter bank
     std::vector<BiquadCoeffs> coeffs;   // [band]: both sections use the same coefficients
@@ -92,16 +95,19 @@ BandEnergy::BandEnergy(int sample_rate, int channels, BandEnergyOptions options)
         m.bin_power.assign(m.n / 2 + 1, 0.0f);
         const double bin_hz = static_cast<double>(sample_rate) / static_cast<double>(m.n);
         const double parseval = 1.0 / (static_cast<double>(m.n) * sum_w2 * channels);
-        for (std::size_t k = 0; k <= m.n / 2; ++k) {
-            const double one_sided = (k == 0 || k == m.n / 2) ? 1.0 : 2.0;
-            const double lo = std::max(0.0, (static_cast<double>(k) - 0.5) * bin_hz);
-            const double hi = std::min(nyquist, (static_cast<double>(k) + 0.5) * bin_hz);
-            for (std::size_t b = 0; b < bands_.size(); ++b) {
-                const double overlap = std::min(hi, bands_[b].hi_hz) - std::max(lo, bands_[b].lo_hz);
+        for (const FrequencyBand& band : bands_) {
+            Impl::Span span{0, 0, m.weights.size()};
+            for (std::size_t k = 0; k <= m.n / 2; ++k) {
+                const double one_sided = (k == 0 || k == m.n / 2) ? 1.0 : 2.0;
+                const double lo = std::max(0.0, (static_cast<double>(k) - 0.5) * bin_hz);
+                const double hi = std::min(nyquist, (static_cast<double>(k) + 0.5) * bin_hz);
+                const double overlap = std::min(hi, band.hi_hz) - std::max(lo, band.lo_hz);
                 if (overlap <= 0.0) continue;
-                m.shares.push_back({static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(b),
-                                    static_cast<float>(one_sided * parseval * overlap / bin_hz)});
+                if (span.count == 0) span.first_bin = k;
+                ++span.count;
+                m.weights.push_back(static_cast<float>(one_sided * parseval * overlap / bin_hz));
             }
+            m.spans.push_back(span);
         }
         m.fft = std::make_unique<RealFft>(m.n);
     } else {
@@ -208,8 +214,14 @@ bool BandEnergy::frame_ready() {
             const std::span<const std::complex<float>> out = m.fft->output();
             for (std::size_t k = 0; k < out.size(); ++k) m.bin_power[k] += std::norm(out[k]);
         }
-        std::fill(latest_.begin(), latest_.end(), 0.0f);
-        for (const Impl::Share& s : m.shares) latest_[s.band] += s.weight * m.bin_power[s.bin];
+        for (std::size_t b = 0; b < m.spans.size(); ++b) {
+            const Impl::Span& sp = m.spans[b];
+            const float* p = m.bin_power.data() + sp.first_bin;
+            const float* w = m.weights.data() + sp.weight_at;
+            float acc = 0.0f;
+            for (std::size_t i = 0; i < sp.count; ++i) acc += w[i] * p[i];
+            latest_[b] = acc;
+        }
         // Slide by one hop.
         const std::size_t hop = static_cast<std::size_t>(hop_);
         for (int c = 0; c < channels_; ++c) std::copy(m.buf[c].begin() + static_cast<std::ptrdiff_t>(hop), m.buf[c].end(), m.buf[c].begin());

@@ -18,14 +18,14 @@
 // A frame is delivered once the samples after it have been pushed; flush() delivers the rest
 // (zero-padded), so a stream of n frames yields exactly ceil(n / hop) frames.
 //
-// Two methods give the same values within a fraction of a dB for steady signals:
-//   fft          (default) one Hann-windowed real FFT per channel per hop; bins straddling a band
-//                edge are split by overlap. ~1 us per stereo frame at 48 kHz... see BENCHMARKS.md.
-//   filter_bank  one 4th-order Butterworth band-pass per band (two biquads, double precision),
-//                energy integrated over the hop: no window, sharper in time, but O(bands) work per
-//                sample. Kept for the live monitor (no look-ahead) and for comparison in the
-//                benchmark (scripts/bench-stems, docs/BENCHMARKS.md: the FFT is faster).
-//
+// Two methods, the same band layout and scale (a sine at a band's centre reads A^2/2 in both):
+//   fft          (default) one Hann-windowed real FFT per channel per hop (dsp/fft.hpp); bins
+//                straddling a band edge are split by overlap, each band is one dot product.
+//                Under 20 ns per stereo frame at 44.1 kHz (docs/BENCHMARKS.md, "Stems").
+//   filter_bank  two cascaded RBJ band-passes per band (double precision, -3 dB at the band
+//                edges; skirts only ~18 dB down two bands away), energy integrated over the hop:
+//                no window and no look-ahead, but O(bands) work per sample: about 10x slower
+//                than the FFT here (scripts/bench-stems), so it is kept for comparison only.
 // Cost: allocation in the constructor only; push() and flush() do not allocate.
 // Threading: one thread at a time; the constructor takes the FFTW planner lock (see fft.hpp),
 // distinct BandEnergy objects run in parallel on different threads.

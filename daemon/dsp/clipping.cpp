@@ -1,8 +1,8 @@
 #include "dsp/clipping.hpp"
 
-#include <algorithm>
-#include <cmath>
 #include <string>
+
+#include "dsp/true_peak.hpp"  // abs_max
 
 namespace mixscout::dsp {
 
@@ -29,20 +29,8 @@ void ClipDetector::reset() {
 bool ClipDetector::block_may_clip(const float* samples, std::size_t n) const {
     for (std::int64_t len : run_len_)
         if (len > 0) return true;  // an open run must be closed (or extended) sample-accurately
-    // Lane-wise max |x|, vectorised; the block is examined sample by sample only if it reaches
-    // full scale somewhere.
-    constexpr std::size_t lanes = 16;
-    float m[lanes] = {};
-    std::size_t i = 0;
-    for (; i + lanes <= n; i += lanes)
-        for (std::size_t k = 0; k < lanes; ++k) {
-            const float a = std::fabs(samples[i + k]);
-            m[k] = m[k] > a ? m[k] : a;
-        }
-    float r = 0.0f;
-    for (; i < n; ++i) r = std::max(r, std::fabs(samples[i]));
-    for (float v : m) r = std::max(r, v);
-    return r >= options_.full_scale;
+    // Examined sample by sample only if the block reaches full scale somewhere.
+    return abs_max(samples, n) >= options_.full_scale;
 }
 
 const ClipDetector::Run* ClipDetector::extend(int c, std::int64_t frame) {

@@ -39,7 +39,8 @@ public:
         int channel = 0;
     };
 
-    /// Feeds interleaved frames (block.channels must equal channels()). No allocation.
+    /// Feeds interleaved frames. block.channels must equal channels() (else std::invalid_argument)
+    /// unless the block is empty, which is a no-op. No allocation.
     void push(const audio::Block& block) {
         push(block, [](const Run&) {});
     }
@@ -48,6 +49,7 @@ public:
     /// afterwards: its final length is in runs(). Runs past the cap are reported too.
     template <class OnRun>
     void push(const audio::Block& block, OnRun&& on_run) {
+        if (block.interleaved.empty()) return;  // an empty block (end of stream) is a no-op
         if (block.channels != channels_) throw std::invalid_argument("ClipDetector::push: channel count mismatch");
         const std::size_t n = block.frames();
         if (n == 0) return;

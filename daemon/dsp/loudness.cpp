@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/units.hpp"
+#include "dsp/multiversion.hpp"
 
 namespace mixscout::dsp {
 
@@ -108,15 +109,6 @@ double GatingHistogram::loudness_range(double relative_gate_lu, double lo, doubl
 // LoudnessMeter
 
 namespace {
-
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__) && !defined(__SANITIZE_ADDRESS__)
-#define MIXSCOUT_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define MIXSCOUT_MULTIVERSION
-#endif
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wpsabi"  // 32-byte vectors by value in always-inlined helpers
-#endif
 
 // Four lanes of doubles (GCC/Clang vector extension): AVX registers in the x86-64-v3 clone,
 // pairs of SSE2 registers otherwise.

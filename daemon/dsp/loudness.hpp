@@ -87,7 +87,8 @@ public:
     /// sample_rate in Hz (> 0), channels >= 1. Allocates here only (histograms).
     LoudnessMeter(int sample_rate, int channels, LoudnessOptions options = {});
 
-    /// Feeds interleaved frames (block.channels must equal channels()). No allocation.
+    /// Feeds interleaved frames. block.channels must equal channels() (else std::invalid_argument)
+    /// unless the block is empty, which is a no-op. No allocation.
     void push(const audio::Block& block) {
         push(block, [](std::int64_t, double, double) {});
     }
@@ -96,6 +97,7 @@ public:
     /// short-term series this way; the live monitor drives its 10 Hz meters.
     template <class OnHop>
     void push(const audio::Block& block, OnHop&& on_hop) {
+        if (block.interleaved.empty()) return;  // an empty block (end of stream) is a no-op
         if (block.channels != channels_) throw std::invalid_argument("LoudnessMeter::push: channel count mismatch");
         const float* p = block.interleaved.data();
         std::size_t left = block.frames();

@@ -9,16 +9,7 @@
 #include <string>
 
 #include "core/units.hpp"
-
-// Function multiversioning: the hot loops get an x86-64-v3 (AVX2 + FMA) clone chosen at load
-// time on CPUs that have those features (Intel since Haswell, AMD since Zen), and a baseline
-// (SSE2) clone otherwise; about 3x faster here. ("arch=haswell" would dispatch on the CPU model
-// and miss AMD.) GCC/Clang on x86-64 ELF only; not under ASan, which needs no speed.
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__) && !defined(__SANITIZE_ADDRESS__)
-#define MIXSCOUT_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define MIXSCOUT_MULTIVERSION
-#endif
+#include "dsp/multiversion.hpp"
 
 namespace mixscout::dsp {
 
@@ -50,11 +41,6 @@ void fir_phase(const float* __restrict x, const float* __restrict h, std::size_t
 // Written with GCC/Clang vector extensions (8 floats): the auto-vectoriser gives up on the
 // fused form, and the explicit vectors compile to AVX in the haswell clone and to pairs of SSE
 // registers in the baseline clone.
-#if defined(__GNUC__) && !defined(__clang__)
-// The helpers below pass 32-byte vectors by value; they are always inlined, so the ABI note GCC
-// gives for the baseline (non-AVX) clone does not apply.
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
 typedef float v8f __attribute__((vector_size(32)));
 typedef int v8i __attribute__((vector_size(32)));
 
@@ -111,7 +97,18 @@ void peaks_x2(const float* __restrict x, const float* __restrict coeffs, std::si
     peaks_body<1>(x, coeffs, n, frame_max);
 }
 
-// max |x[i]| over n samples, vectorised the same way.
+double sinc(double x) {
+    if (std::fabs(x) < 1e-12) return 1.0;
+    const double px = std::numbers::pi * x;
+    return std::sin(px) / px;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// abs_max: lane-wise maxima, then the lanes: an element-wise max the compiler vectorises without
+// the fast-math a max reduction would need.
+
 MIXSCOUT_MULTIVERSION
 float abs_max(const float* __restrict x, std::size_t n) {
     constexpr std::size_t lanes = 16;
@@ -128,13 +125,6 @@ float abs_max(const float* __restrict x, std::size_t n) {
     return r;
 }
 
-double sinc(double x) {
-    if (std::fabs(x) < 1e-12) return 1.0;
-    const double px = std::numbers::pi * x;
-    return std::sin(px) / px;
-}
-
-}  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // Oversampler
@@ -259,6 +249,7 @@ void TruePeakMeter::reset() {
 }
 
 void TruePeakMeter::push(const audio::Block& block) {
+    if (block.interleaved.empty()) return;  // an empty block (end of stream) is a no-op
     if (block.channels != channels_) throw std::invalid_argument("TruePeakMeter::push: channel count mismatch");
     const std::size_t frames = block.frames();
     const auto ch = static_cast<std::size_t>(channels_);

@@ -7,7 +7,7 @@
 // through unchanged, so the true peak is never below the sample peak. Its passband is flat within
 // 0.05 dB up to 0.8 of Nyquist (-0.65 dB at 0.85); beyond that the reading is limited by 4x
 // oversampling itself, which can miss a crest by up to 0.69 dB at Nyquist (Annex 2). Sines up to
-// 0.6 of Nyquist read within +0/-0.25 dB of their amplitude (Tech 3341 allows +0.2/-0.4).
+// 0.6 of Nyquist read within +0.05/-0.3 dB of their amplitude (Tech 3341 allows +0.2/-0.4).
 //
 // The meter's kernel computes all phases of 8 frames at once in SIMD registers (AVX2+FMA via
 // function multiversioning on x86-64, SSE2 otherwise) and keeps only each frame's max |value|;
@@ -21,6 +21,10 @@
 #include "audio/block.hpp"
 
 namespace mixscout::dsp {
+
+/// max |x[i]| over n samples (0 for n == 0), vectorised; for sample peaks and "could this block
+/// clip?" checks.
+float abs_max(const float* x, std::size_t n);
 
 /// A single-channel polyphase interpolator (upsampler) by an integer factor (1, 2 or 4).
 /// Stateful: consecutive process() calls continue the same stream. No allocation after
@@ -79,7 +83,8 @@ class TruePeakMeter {
 public:
     TruePeakMeter(int sample_rate, int channels, TruePeakOptions options = {});
 
-    void push(const audio::Block& block);  ///< block.channels must equal channels()
+    /// block.channels must equal channels() (else std::invalid_argument); an empty block is a no-op.
+    void push(const audio::Block& block);
 
     double true_peak_dbtp() const;                 ///< max over channels, floored at -120
     double channel_true_peak_dbtp(int ch) const;

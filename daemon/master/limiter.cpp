@@ -72,22 +72,15 @@ double TruePeakLimiter::step_gain(double required) {
 
     // 2. program-dependent release, in dB.
     double r = 1.0;
-    if (held >= 1.0 && release_db_ > -1e-9 && sustained_db_ > -1e-6) {
-        release_db_ = 0.0;
-        sustained_db_ = 0.0;
+    if (held >= 1.0 && release_.idle()) {
+        release_ = {};
     } else {
-        if (release_db_ < sustained_db_)
-            release_db_ += (sustained_db_ - release_db_) * k_fast_;
-        else
-            release_db_ -= release_db_ * k_slow_;
         if (held != last_held_) {  // the hold is piecewise constant: one log per change
             last_held_ = held;
             last_held_db_ = held < 1.0 ? 20.0 * std::log10(std::max(held, 1e-9)) : 0.0;
         }
-        const double held_db = last_held_db_;
-        release_db_ = std::min(release_db_, held_db);
-        sustained_db_ += (release_db_ - sustained_db_) * k_sustain_;
-        r = release_db_ < 0.0 ? std::min(std::exp(release_db_ * (std::numbers::ln10 / 20.0)), held) : 1.0;
+        const double db = release_.step(last_held_db_, k_fast_, k_slow_, k_sustain_);
+        r = db < 0.0 ? std::min(std::exp(db * (std::numbers::ln10 / 20.0)), held) : 1.0;
     }
 
     // 3. attack: two moving averages spanning the look-ahead.

@@ -8,11 +8,11 @@
 //   1. hold:    h[t] = min(g_req) over the last W = L + 2E samples, where L is the look-ahead and
 //               E = 8 (the oversampler's half support: the gain is also low on every sample the
 //               reconstruction filter reads around the peak);
-//   2. release: r[t] = min(h[t], recovered r[t-1]) — in dB, recovering quickly (release_fast_ms)
-//               towards the *sustained* reduction level (a 1.5 s average of the reduction) and
-//               slowly (release_slow_ms) beyond it. An isolated transient is released fast; in a
-//               dense passage the gain rests at the sustained level instead of bouncing between
-//               peaks: no pumping;
+//   2. release: r[t] = min(h[t], recovered r[t-1]) — in dB, recovering towards 0 dB at a rate set by
+//               the *sustained* reduction (a 1.5 s average of the hold's demand): release_fast_ms
+//               when limiting is isolated (a transient: no audible hole after it), sliding to
+//               release_slow_ms as the sustained reduction reaches 3 dB (a dense passage: the
+//               gain rests instead of bouncing between beats — no pumping);
 //   3. attack:  two cascaded moving averages of L/2 samples each: the gain descends along a smooth
 //               S-curve spread over the whole look-ahead, and every average only reads values
 //               that are already <= the requirement of the peak it arrives at.
@@ -32,6 +32,21 @@
 #include "master/master.hpp"
 
 namespace mixscout::master {
+
+/// The program-dependent release (step 2 below), shared with the loudness model.
+struct ReleaseEnvelope {
+    double release_db = 0.0;    ///< current reduction, <= 0
+    double sustained_db = 0.0;  ///< average demand, <= 0
+    /// One step: held_db = the hold's demand (<= 0); k_* = one-pole coefficients per step.
+    double step(double held_db, double k_fast, double k_slow, double k_sustain) {
+        sustained_db += (held_db - sustained_db) * k_sustain;
+        const double w = sustained_db < -3.0 ? 1.0 : -sustained_db / 3.0;
+        release_db -= release_db * (k_fast + (k_slow - k_fast) * w);
+        if (held_db < release_db) release_db = held_db;
+        return release_db;
+    }
+    bool idle() const { return release_db > -1e-9 && sustained_db > -1e-6; }
+};
 
 class TruePeakLimiter {
 public:
@@ -64,7 +79,7 @@ private:
     std::int64_t t_ = 0;      // detection time index
     float prev_peak_ = 0.0f;
     // release state (dB)
-    double release_db_ = 0.0, sustained_db_ = 0.0;
+    ReleaseEnvelope release_;
     double last_held_ = 1.0, last_held_db_ = 0.0;
     // attack: two box filters
     std::vector<double> ring1_, ring2_;

@@ -6,6 +6,7 @@
 
 #include "core/units.hpp"
 #include "dsp/loudness.hpp"
+#include "master/limiter.hpp"
 
 namespace mixscout::master {
 
@@ -35,7 +36,7 @@ double LimiterModel::loss_db(double peak_gain_db) const {
     const double gain_energy = db_to_power(peak_gain_db);
     dsp::GatingHistogram before, after;
     std::deque<std::size_t> window;  // indices of a monotonic (increasing required dB) window
-    double release_db = 0.0, sustained_db = 0.0;
+    ReleaseEnvelope env;
     double hop_before = 0.0, hop_after = 0.0;
     double ring_before[4] = {0, 0, 0, 0}, ring_after[4] = {0, 0, 0, 0};
     int hop_fill = 0, hops = 0;
@@ -50,12 +51,7 @@ double LimiterModel::loss_db(double peak_gain_db) const {
         }
         while (window.front() < i) window.pop_front();
         const double held_db = required(window.front());
-        if (release_db < sustained_db)
-            release_db += (sustained_db - release_db) * k_fast_;
-        else
-            release_db -= release_db * k_slow_;
-        release_db = std::min(release_db, held_db);
-        sustained_db += (release_db - sustained_db) * k_sustain_;
+        const double release_db = env.step(held_db, k_fast_, k_slow_, k_sustain_);
         const double e = energy_[i] * gain_energy;
         hop_before += e;
         hop_after += release_db < 0.0 ? e * std::pow(10.0, release_db / 10.0) : e;

@@ -31,10 +31,11 @@ constexpr double analysis_end = 40.0, render_end = 88.0;
 constexpr double aim_above_db = 0.15;     // the render aims this much loud; the exact trim follows
 constexpr double short_tolerance_lu = 0.2; // a render this much short of the target is redone
 constexpr int max_render_passes = 3;
-constexpr double max_extra_gain_db = 24.0; // the most the limiter is asked to give back
+constexpr double max_extra_gain_db = 12.0; // the most the limiter is ever asked to give back
+constexpr double min_useful_slope = 0.15;  // LU of loudness per dB of gain worth limiting for
 
 std::string fmt(const char* f, double a) {
-    char buf[128];
+    char buf[512];
     std::snprintf(buf, sizeof buf, f, a);
     return buf;
 }
@@ -361,7 +362,15 @@ MasterReport master_file(const fs::path& mix, const std::vector<fs::path>& refer
     const double eq_peak_db = power_change_db(mixp, curves);
     const LimiterModel model(mixp.chunks, mixp.chunk_frames, mixp.sample_rate, options.ceiling_dbtp, options.limiter);
     auto predicted = [&](double g) { return g + model.loss_db(g + eq_peak_db); };  // loudness change
-    double lo = base_db, hi = base_db + max_extra_gain_db;
+    // Beyond the point where a dB of gain buys less than min_useful_slope LU, more gain only
+    // crushes the mix (and lifts its noise) without making it louder: never go past it.
+    double cap_db = base_db + max_extra_gain_db;
+    for (double g = base_db; g < base_db + max_extra_gain_db; g += 0.5)
+        if (predicted(g + 0.5) - predicted(g) < 0.5 * min_useful_slope) {
+            cap_db = g;
+            break;
+        }
+    double lo = base_db, hi = cap_db;
     if (predicted(hi) < base_db) {
         lo = hi;
     } else {
@@ -370,7 +379,7 @@ MasterReport master_file(const fs::path& mix, const std::vector<fs::path>& refer
             (predicted(mid) < base_db ? lo : hi) = mid;
         }
     }
-    double gain_db = hi + aim_above_db;
+    double gain_db = std::min(hi + aim_above_db, cap_db);
 
     const fs::path dir = output.has_parent_path() ? output.parent_path() : fs::path(".");
     TempFiles temps;
@@ -387,16 +396,17 @@ MasterReport master_file(const fs::path& mix, const std::vector<fs::path>& refer
         r = render(plan, gain_db, temp, progress, p0, p1);
         rep.render_passes = pass;
         const double short_by = rep.target_lufs - r.lufs;
-        if (short_by <= short_tolerance_lu || pass == max_render_passes) break;
+        if (short_by <= short_tolerance_lu || pass == max_render_passes || gain_db >= cap_db) break;
         // Short: step by the shortfall over the model's slope (dLoudness/dGain near this gain).
-        const double slope = std::clamp((predicted(gain_db + 0.5) - predicted(gain_db - 0.5)), 0.1, 1.0);
-        gain_db += std::min(12.0, short_by / slope) + aim_above_db;
+        const double slope = std::clamp((predicted(gain_db + 0.5) - predicted(gain_db - 0.5)), min_useful_slope, 1.0);
+        gain_db = std::min(cap_db, gain_db + short_by / slope + aim_above_db);
     }
     // A downward trim only: lands on the target and can only lower the true peak.
     double trim_db = std::min(0.0, rep.target_lufs - r.lufs);
     rep.limiter = r.limiter;
     if (rep.target_lufs - r.lufs > short_tolerance_lu)
-        rep.notes.push_back(fmt("the target is %.1f LU louder than the limiter can reach at this ceiling; "
+        rep.notes.push_back(fmt("the target is %.1f LU louder than this mix gets through a limiter at this "
+                                "ceiling without being crushed (its peaks, often the low end, set the limit); "
                                 "the output stops short of it",
                                 rep.target_lufs - r.lufs));
 

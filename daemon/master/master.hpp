@@ -13,15 +13,18 @@
 //      linear-phase FIR (~0.17 s long; FFTW overlap-add), so nothing is smeared in phase.
 //   3. gain to the target loudness (the references' mean integrated loudness, or target_lufs),
 //      then a look-ahead true-peak limiter (see limiter.hpp) at ceiling_dbtp.
-//   4. loudness is measured on the rendered result; the render aims slightly loud and a final
-//      exact downward trim lands on the target (a downward trim can only lower true peak). If
-//      the render came out short of the target, it is redone with more gain (at most twice).
+//   4. the gain is solved before rendering against a model of the limiter (loudness_model.hpp);
+//      loudness is then measured on the rendered result: the render aims slightly loud and a final
+//      exact downward trim lands on the target (a downward trim can only lower true peak). If the
+//      render came out short, it is redone with more gain (at most twice) — but never past the
+//      point where a dB of gain buys less than 0.15 LU: then the mix cannot get louder without
+//      being crushed, the output stops short and a note says so.
 //
 // Passes over the mix: 1 analysis + 1 render (+1 only in the rare case above), then a cheap copy
 // pass from a 32-bit float temp file (next to the output) to the final file at --bits, with TPDF
-// dither when writing 16-bit. Memory is bounded: ~6 MB of spectra per file being analysed, ~1 MB
-// per render; it does not grow with the length of the mix (except 8 bytes per 85 ms frame of
-// the mix for the limiter's loudness-loss estimate: 340 KB per hour).
+// dither when writing 16-bit, metering what is written (the final true-peak check). Memory: ~6 MB
+// of spectra per file being analysed, a few MB per render, plus the mix's limiter-model chunks
+// (8 bytes per 1.3 ms: 1.4 MB per 4 minutes, 22 MB per hour). 27 MB peak for a 4-minute song.
 //
 // Input rules (each an InputError naming the file): stereo files only (a mono mix has no width to
 // match and a mono reference none to give: export stereo); at least min_duration_s long; not
@@ -32,6 +35,7 @@
 // Threading: master_file() blocks; it runs the analyses on up to one thread per file and calls
 // `progress` from the calling thread only.
 #pragma once
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>

@@ -55,6 +55,7 @@ void Monitor::start() {
         std::lock_guard lock(mutex_);
         stopping_ = false;
     }
+    stop_requested_ = false;
     thread_ = std::thread([this] { run(); });
 }
 
@@ -63,6 +64,7 @@ void Monitor::stop() {
         std::lock_guard lock(mutex_);
         stopping_ = true;
     }
+    stop_requested_ = true;
     cv_.notify_all();
     if (thread_.joinable()) thread_.join();
 }
@@ -183,6 +185,7 @@ void Monitor::stream(audio::Capture& capture) {
         xruns_ = xruns0 + capture.driver_xruns();
         if (n > 0) {
             process(n);
+            if (stop_requested_) break;
             continue;
         }
         if (!capture.healthy()) {

@@ -6,7 +6,7 @@
 // Threads:
 //   audio callback   audio::Capture: copies each period into a lock-free ring, nothing else
 //                    (no allocation, lock, log or system call; see audio/capture.hpp)
-//   monitor thread   owns the Capture; every poll_s (10 ms, a timed wait that nobody needs to
+//   monitor thread   owns the Capture; every poll_s (25 ms, a timed wait that nobody needs to
 //                    signal, so the callback never wakes anyone) drains the ring through
 //                    LiveMeters (meters at 10 Hz, live issues) and TakeRecorder (takes), sends
 //                    /mixscout/meter and /mixscout/live_issue, and hands finished takes to the
@@ -45,7 +45,7 @@ struct MonitorOptions {
     audio::CaptureOptions capture;
     LiveOptions live;
     TakeOptions take;
-    double poll_s = 0.010;       ///< how often the monitor thread drains the ring
+    double poll_s = 0.025;       ///< how often the monitor thread drains the ring
     double retry_min_s = 0.5;    ///< first retry after a failure; doubles ...
     double retry_max_s = 10.0;   ///< ... up to this
     std::string profile = "mix"; ///< delivery profile the takes are judged against
@@ -99,7 +99,8 @@ private:
     std::thread thread_;
     std::mutex mutex_;
     std::condition_variable cv_;
-    bool stopping_ = false;
+    bool stopping_ = false;                  // guarded by mutex_ (the timed waits)
+    std::atomic<bool> stop_requested_{false};  // the same, for the busy loop without the lock
     std::atomic<std::uint64_t> overflows_{0}, dropped_{0}, xruns_{0}, frames_{0}, meters_{0}, issues_{0}, takes_{0},
         streams_{0};
     std::atomic<int> sample_rate_{0};

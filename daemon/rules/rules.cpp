@@ -43,6 +43,43 @@ struct Profile {
     double ceiling_dbtp = 0.0;
 };
 
+struct Curve {
+    std::vector<double> centre_hz, db;
+    /// Target at f (dB), linear in log2(f) between the given points, flat beyond them.
+    double at(double f) const {
+        if (centre_hz.empty()) return 0.0;
+        if (f <= centre_hz.front()) return db.front();
+        if (f >= centre_hz.back()) return db.back();
+        for (std::size_t k = 1; k < centre_hz.size(); ++k)
+            if (f <= centre_hz[k]) {
+                const double t = std::log2(f / centre_hz[k - 1]) / std::log2(centre_hz[k] / centre_hz[k - 1]);
+                return db[k - 1] + t * (db[k] - db[k - 1]);
+            }
+        return db.back();
+    }
+};
+
+/// tonal.curves[tonal.curve] at tonal.centres_hz. Throws InputError when they do not fit together
+/// (the schema checks each value; these cross-key checks are the rules' own).
+Curve target_curve(const config::Config& cfg) {
+    Curve c;
+    const auto name = cfg.get<std::string>("tonal.curve");
+    if (name.find('.') != std::string::npos || !cfg.has("tonal.curves." + name)) {
+        std::string list;
+        for (const auto& k : cfg.keys("tonal.curves")) list += (list.empty() ? "" : ", ") + k;
+        throw InputError("config: tonal.curve '" + name + "' is not one of tonal.curves (" + list + ")");
+    }
+    c.centre_hz = cfg.get<std::vector<double>>("tonal.centres_hz");
+    c.db = cfg.get<std::vector<double>>("tonal.curves." + name);
+    if (c.centre_hz.size() != c.db.size() || c.centre_hz.size() < 2)
+        throw InputError("config: tonal.curves." + name + " has " + std::to_string(c.db.size()) + " values for " +
+                         std::to_string(c.centre_hz.size()) + " tonal.centres_hz");
+    if (!std::is_sorted(c.centre_hz.begin(), c.centre_hz.end()) ||
+        std::adjacent_find(c.centre_hz.begin(), c.centre_hz.end()) != c.centre_hz.end())
+        throw InputError("config: tonal.centres_hz must rise from low to high");
+    return c;
+}
+
 class Evaluator {
 public:
     Evaluator(const Analysis& a, const config::Config& cfg, Profile p) : a_(a), cfg_(cfg), p_(std::move(p)) {}
@@ -63,6 +100,10 @@ public:
             silence();
         }
         format();
+        // A whole-file phase problem is the cause of the mono loss: report it once.
+        const bool phase_whole = std::any_of(out_.begin(), out_.end(), [](const Issue& i) { return i.rule == "phase" && i.title.rfind("Phase", 0) == 0; });
+        if (phase_whole)
+            out_.erase(std::remove_if(out_.begin(), out_.end(), [](const Issue& i) { return i.rule == "stereo.mono_loss"; }), out_.end());
         rank(out_);
         return std::move(out_);
     }
@@ -250,22 +291,6 @@ private:
     }
 
     // ---- tonal balance -----------------------------------------------------------------------------
-    struct Curve {
-        std::vector<double> centre_hz, db;
-        /// Target at f (dB), linear in log2(f) between the given points, flat beyond them.
-        double at(double f) const {
-            if (centre_hz.empty()) return 0.0;
-            if (f <= centre_hz.front()) return db.front();
-            if (f >= centre_hz.back()) return db.back();
-            for (std::size_t k = 1; k < centre_hz.size(); ++k)
-                if (f <= centre_hz[k]) {
-                    const double t = std::log2(f / centre_hz[k - 1]) / std::log2(centre_hz[k] / centre_hz[k - 1]);
-                    return db[k - 1] + t * (db[k] - db[k - 1]);
-                }
-            return db.back();
-        }
-    };
-
     struct Region {
         const char* id;
         double lo_hz, hi_hz;     // octave bands whose centre lies in [lo, hi]
@@ -301,12 +326,7 @@ private:
 
     void tonal() {
         if (a_.spectrum.bands.empty()) return;
-        Curve target;
-        target.centre_hz = cfg_.get<std::vector<double>>("tonal.centres_hz");
-        target.db = cfg_.get<std::vector<double>>("tonal.target_db");
-        if (target.centre_hz.size() != target.db.size() || target.centre_hz.empty()) {
-            throw InputError("config: tonal.centres_hz and tonal.target_db must have the same number of entries");
-        }
+        const Curve target = target_curve(cfg_);
         const auto oct = deviations(a_.spectrum.bands, target, 0.0);
         // A third-octave band holds a third of an octave band's power: -4.77 dB.
         const auto third = deviations(a_.spectrum.third_octave, target, -10.0 * std::log10(3.0));
@@ -423,7 +443,9 @@ private:
             const double min_c = d("phase.min_correlation"), min_low = d("phase.min_low_correlation");
             const double def_all = min_c - s.correlation, def_low = min_low - s.low_correlation;
             if (def_all > 0 || def_low > 0) {
-                Issue& i = add("phase", "phase", severity("phase"));
+                const double judged = def_all >= def_low ? s.correlation : s.low_correlation;
+                const Severity sev = judged <= d("phase.major_correlation") ? severity("phase", "major_severity") : severity("phase");
+                Issue& i = add("phase", "phase", sev);
                 if (def_all >= def_low) {
                     i.title = "Phase problem: L/R correlation " + num(s.correlation, 2);
                     i.detail = "left and right are " + std::string(s.correlation < -0.5 ? "largely" : "partly") +
@@ -559,7 +581,10 @@ std::vector<Issue> evaluate(const analysis::Analysis& a, const config::Config& c
 
 std::vector<std::string> profile_names(const config::Config& cfg) { return cfg.keys("profiles"); }
 
-void check_profile(const config::Config& cfg, std::string_view profile) { (void)read_profile(cfg, profile); }
+void check_profile(const config::Config& cfg, std::string_view profile) {
+    (void)read_profile(cfg, profile);
+    (void)target_curve(cfg);
+}
 
 std::vector<Issue> top(const std::vector<Issue>& ranked, std::size_t n) {
     return {ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(std::min(n, ranked.size()))};

@@ -42,7 +42,9 @@ namespace mixscout::rules {
 /// Throws InputError on an unknown profile ("unknown profile 'x' (one of: mix, streaming, ...)").
 std::vector<Issue> evaluate(const analysis::Analysis& a, const config::Config& cfg, std::string_view profile = "mix");
 
-/// Throws InputError unless `profile` names a profile of cfg (the message lists them).
+/// Throws InputError unless `profile` names a profile of cfg (the message lists them) and the
+/// tonal target (tonal.curve, tonal.curves, tonal.centres_hz) fits together. Cheap: call it
+/// before a long analysis, or after a config reload.
 void check_profile(const config::Config& cfg, std::string_view profile);
 
 /// The profile names in cfg, in file order.

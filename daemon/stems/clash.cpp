@@ -254,7 +254,12 @@ std::vector<Clash> find_clashes(const StemSeries& a, const StemSeries& b, const 
         const std::string carve = "cut " + keep.name + " there instead (EQ Eight bell at " + format_hz(centre) + ", Q " +
                                   format_q(q) + ", " + format_db(-cut / 2.0) + ") and " + y.name + " by half as much";
         const bool bottom_end = c.hi_hz <= 300.0 && y.centroid_hz >= 4.0 * c.hi_hz;
-        if (c.rhythmic) {
+        char multiband[256];
+        std::snprintf(multiband, sizeof multiband,
+                      "Multiband Dynamics on %s, side-chain from %s, only the band %.0f-%.0f Hz: ratio 3:1, duck about %.0f dB",
+                      y.name.c_str(), keep.name.c_str(), c.lo_hz, c.hi_hz, std::round(cut));
+        if (c.rhythmic && c.hi_hz <= 160.0) {
+            // The low end: duck the whole yielder on each hit (the classic kick/bass side-chain).
             const double release_ms = std::clamp(std::round(hit_length_s(keep, k0, k1, frame_s, o.floor_dbfs) * 100.0) * 10.0, 30.0, 300.0);
             char buf[256];
             std::snprintf(buf, sizeof buf,
@@ -263,21 +268,17 @@ std::vector<Clash> find_clashes(const StemSeries& a, const StemSeries& b, const 
                           y.name.c_str(), keep.name.c_str(), release_ms, std::round(cut));
             c.fix = buf;
             c.alternative = bell;
+        } else if (c.rhythmic) {
+            // Higher up, duck only the fighting band on each hit.
+            c.fix = multiband;
+            c.alternative = bell;
         } else if (bottom_end) {
             c.fix = "EQ Eight on " + y.name + ": low cut (48 dB/oct) at " + format_hz(c.hi_hz) + " - the range is below what " +
                     y.name + " is about";
             c.alternative = bell;
         } else {
             c.fix = bell;
-            if (keep.percussive) {
-                char buf[256];
-                std::snprintf(buf, sizeof buf,
-                              "Multiband Dynamics on %s, side-chain from %s, only the band %.0f-%.0f Hz: ratio 3:1, duck about %.0f dB",
-                              y.name.c_str(), keep.name.c_str(), c.lo_hz, c.hi_hz, std::round(cut));
-                c.alternative = buf;
-            } else {
-                c.alternative = carve;
-            }
+            c.alternative = keep.percussive ? std::string(multiband) : carve;
         }
         out.push_back(std::move(c));
     }

@@ -1,14 +1,16 @@
 // mixscout stems: the clash search on band-energy series (no audio here: pure and testable).
 //
 // Definition. For stems A and B, frame t (50 ms) and band k (1/3 octave), with L = band power in
-// dBFS (dsp/band_energy.hpp):
-//   sounding(S, t)      the stem's whole frame is above floor_dbfs;
+// dBFS (dsp/band_energy.hpp); the thresholds are `stems.clash.*` in config/mixscout.yaml:
+//   sounding(S, t)      the stem's whole frame is above floor_dbfs (-60);
+//   plays(S, t)         S sounded within hold_s (2 s) of t (a snare between hits still plays);
 //   carries(S, t, k)    L_S(t,k) >= floor_dbfs and L_S(t,k) >= loudest band of S at t - significance_db
-//                       (the band is part of what the stem is doing at that moment);
+//                       (12 dB: the band is one of the main parts of what the stem does right now);
 //   fight(t, k)         carries(A,t,k) and carries(B,t,k) and |L_A(t,k) - L_B(t,k)| <= within_db
-//                       (neither masks the other: both compete for the same critical region).
-// Let together = frames where both stems sound. A band clashes when it fights in at least
-// min_band_fraction of `together`; adjacent clashing bands merge into a range (split beyond
+//                       (6 dB: neither masks the other, both compete for the same critical region),
+//                       kept only in runs of at least min_fight_frames (2) consecutive frames.
+// Let together = frames where both stems play. A band clashes when it fights in at least
+// min_band_fraction (5 %) of `together`; adjacent clashing bands merge into a range (split beyond
 // max_range_bands). For a range: overlap = frames where any of its bands fights (overlap_s =
 // frames * frame_s), overlap_fraction = overlap / together, energy_share = mean over those frames
 // of (power of A and B in the range) / (power of all stems, all bands) — how much of the whole
@@ -16,13 +18,15 @@
 //   critical   overlap_fraction >= critical_fraction  and energy_share >= critical_share
 //   important  overlap_fraction >= important_fraction and energy_share >= important_share
 //   polish     otherwise
+// (energy_share is unweighted power, so it favours the low end, where fights cost most headroom.)
 // score = overlap_fraction * energy_share * 100 (ranks clashes within a severity).
 //
 // Who yields: the stem whose role comes later in the priority list; on a tie, the one with the
 // smaller share of its own power in the range (it loses least). The fix:
-//   rhythmic  (the keeper is percussive, the yielder is not): Compressor on the yielder,
-//             side-chained from the keeper; release from the keeper's hit length; alternative:
-//             the EQ cut;
+//   rhythmic  (the keeper is percussive, the yielder is not) in the low end (range below 160 Hz):
+//             Compressor on the yielder, side-chained from the keeper, release = the keeper's
+//             measured hit length; higher up: a side-chained Multiband Dynamics band on the range;
+//             alternative: the EQ cut;
 //   otherwise EQ Eight on the yielder: a bell at the range's geometric centre, Q = centre /
 //             bandwidth, gain = -(separation_db + median(L_yield - L_keep)) clamped to
 //             [min_cut_db, max_cut_db]; a low cut instead when the range is the yielder's bottom

@@ -62,7 +62,7 @@ public:
     }
     std::size_t pending() const override { return gate_.pending(); }
     void stop() override {
-        stopped_ = true;
+        *alive_ = false;
         timer_.cancel();
         gate_.stop();
     }
@@ -70,8 +70,8 @@ public:
 private:
     void schedule() {
         timer_.expires_after(seconds(options_.poll_interval_s));
-        timer_.async_wait([this](const boost::system::error_code& ec) {
-            if (ec || stopped_) return;
+        timer_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
+            if (ec || !*alive) return;
             scan();
             schedule();
         });
@@ -91,7 +91,7 @@ private:
     detail::StabilityGate gate_;
     asio::steady_timer timer_;
     std::map<fs::path, FileState> known_;
-    bool stopped_ = false;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for handlers queued before stop()
 };
 
 // ---- inotify ----------------------------------------------------------------------------------
@@ -118,8 +118,8 @@ public:
     }
     std::size_t pending() const override { return gate_.pending(); }
     void stop() override {
-        if (stopped_) return;
-        stopped_ = true;
+        if (!*alive_) return;
+        *alive_ = false;
         boost::system::error_code ec;
         stream_.close(ec);
         gate_.stop();
@@ -158,8 +158,9 @@ private:
         for (const auto& p : list_exports(options_)) gate_.touch(p, options_.settle_s);
     }
     void read() {
-        stream_.async_read_some(asio::buffer(buffer_), [this](const boost::system::error_code& ec, std::size_t n) {
-            if (ec || stopped_) {
+        stream_.async_read_some(asio::buffer(buffer_), [this, alive = alive_](const boost::system::error_code& ec, std::size_t n) {
+            if (!*alive) return;
+            if (ec) {
                 if (ec && ec != asio::error::operation_aborted) log::error("watch: inotify read: " + ec.message());
                 return;
             }
@@ -212,7 +213,7 @@ private:
     asio::posix::stream_descriptor stream_;
     std::vector<char> buffer_;
     std::map<int, fs::path> dirs_;
-    bool stopped_ = false;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for handlers queued before stop()
 };
 #endif
 

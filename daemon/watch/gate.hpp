@@ -16,6 +16,9 @@ class StabilityGate {
 public:
     StabilityGate(boost::asio::io_context& io, double give_up_s, Watcher::OnReady on_ready)
         : io_(io), give_up_s_(give_up_s), on_ready_(std::move(on_ready)) {}
+    ~StabilityGate() { stop(); }
+    StabilityGate(const StabilityGate&) = delete;
+    StabilityGate& operator=(const StabilityGate&) = delete;
     /// The file changed (or may have): it must now stay unchanged for delay_s and then have a
     /// complete header before it is reported.
     void touch(const std::filesystem::path& path, double delay_s);
@@ -42,6 +45,8 @@ private:
     std::map<std::filesystem::path, std::unique_ptr<Pending>> pending_;
     std::uint64_t next_generation_ = 1;
     bool stopped_ = false;
+    // Completion handlers already queued when the gate goes away must not touch it.
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace mixscout::watch::detail

@@ -185,8 +185,8 @@ void StabilityGate::arm(const fs::path& path, Pending& p) {
     p.generation = next_generation_++;
     p.timer.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
         std::chrono::duration<double>(p.delay_s)));
-    p.timer.async_wait([this, path, gen = p.generation](const boost::system::error_code& ec) {
-        if (!ec) fire(path, gen);
+    p.timer.async_wait([this, path, gen = p.generation, alive = alive_](const boost::system::error_code& ec) {
+        if (!ec && *alive) fire(path, gen);
     });
 }
 
@@ -225,6 +225,7 @@ void StabilityGate::fire(const fs::path& path, std::uint64_t generation) {
 
 void StabilityGate::stop() {
     stopped_ = true;
+    *alive_ = false;
     pending_.clear();  // timers cancelled; their handlers see no entry
 }
 

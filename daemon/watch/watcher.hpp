@@ -51,7 +51,7 @@ struct Options {
     std::vector<std::filesystem::path> folders;
     bool recursive = false;
     std::string backend = "auto";  ///< auto | inotify | polling (auto: inotify on Linux)
-    double settle_s = 0.15;        ///< inotify: unchanged this long after the writer closed it
+    double settle_s = 0.1;         ///< inotify: unchanged this long after the writer closed it
     double quiet_period_s = 1.0;   ///< polling: unchanged this long (size + mtime)
     double poll_interval_s = 0.5;  ///< polling: how often the folders are listed
     double give_up_s = 120.0;      ///< incomplete header and unchanged this long: skip (logged)

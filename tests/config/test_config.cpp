@@ -89,7 +89,7 @@ TEST(ConfigOverlay, UserFileChangesOnlyWhatItSets) {
 }
 
 TEST(ConfigOverlay, ListsAreReplacedWhole) {
-    const Config c = Config::parse("tonal:\n  centres_hz: [100, 1000]\n  target_db: [-5, -10]\n");
+    const Config c = Config::parse("tonal:\n  centres_hz: [100, 1000]\n  curves:\n    mine: [-5, -10]\n");
     EXPECT_EQ(c.get<std::vector<double>>("tonal.centres_hz"), (std::vector<double>{100, 1000}));
 }
 
@@ -176,11 +176,11 @@ TEST(ConfigErrors, WrongTypes) {
         EXPECT_EQ(p[0].column, 18);
     }
     {   // A list where a list of numbers belongs holds a word.
-        const auto p = problems_of("tonal:\n  target_db: [1, 2, x]\n");
+        const auto p = problems_of("tonal:\n  curves:\n    modern: [1, 2, x]\n");
         ASSERT_EQ(p.size(), 1u);
-        EXPECT_EQ(p[0].line, 2);
-        EXPECT_EQ(p[0].column, 21);
-        EXPECT_NE(p[0].message.find("tonal.target_db[2]"), std::string::npos) << p[0].message;
+        EXPECT_EQ(p[0].line, 3);
+        EXPECT_EQ(p[0].column, 20);
+        EXPECT_NE(p[0].message.find("tonal.curves.modern[2]"), std::string::npos) << p[0].message;
     }
 }
 
@@ -206,6 +206,17 @@ TEST(ConfigErrors, SeverityAndEnumerations) {
     EXPECT_EQ(p[0].line, 3);
     EXPECT_EQ(p[0].column, 15);
     EXPECT_NE(p[0].message.find("did you mean 'critical'"), std::string::npos) << p[0].message;
+}
+
+TEST(ConfigErrors, KeyOfAnotherMap) {
+    // tonal.curve must name an entry of tonal.curves — including one the same file adds.
+    const auto p = problems_of("tonal:\n  curve: orchestrel\n");
+    ASSERT_EQ(p.size(), 1u);
+    EXPECT_EQ(p[0].line, 2);
+    EXPECT_EQ(p[0].column, 10);
+    EXPECT_NE(p[0].message.find("did you mean 'orchestral'"), std::string::npos) << p[0].message;
+    const Config c = Config::parse("tonal:\n  curve: mine\n  curves:\n    mine: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0]\n");
+    EXPECT_EQ(c.get<std::string>("tonal.curve"), "mine");
 }
 
 TEST(ConfigErrors, YamlSyntaxError) {

@@ -1,13 +1,14 @@
 // `mixscout config check` and `config show` through the real binary.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdlib>
+#include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
+#include <vector>
 #include <string>
 
+#include "support/process.hpp"
 #include "support/signals.hpp"
 
 namespace {
@@ -17,21 +18,16 @@ struct CliRun {
     std::string out, err;
 };
 
-std::string slurp(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-CliRun run(const mixscout::test::TempDir& dir, const std::string& args) {
-    const auto out = dir / "stdout.txt", err = dir / "stderr.txt";
-    const std::string cmd = std::string("'") + MIXSCOUT_BIN + "' " + args + " >'" + out.string() + "' 2>'" + err.string() + "' </dev/null";
-    const int status = std::system(cmd.c_str());
+/// Runs the real binary to completion (10 s deadline) and captures what it printed.
+CliRun run(const std::vector<std::string>& args) {
+    mixscout::test::Process p(MIXSCOUT_BIN, args);
     CliRun r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(out);
-    r.err = slurp(err);
+    r.exit_code = p.wait_exit(std::chrono::seconds(10)).value_or(-1);
+    const auto to_eof = [](const std::string&) { return false; };  // returns when the pipe closes
+    p.wait_for_out(to_eof, std::chrono::seconds(5));
+    p.wait_for_err(to_eof, std::chrono::seconds(5));
+    r.out = p.out();
+    r.err = p.err();
     return r;
 }
 
@@ -47,7 +43,7 @@ TEST(ConfigCli, CheckBrokenFileExits2WithOneLine) {
     mixscout::test::TempDir dir;
     const auto file = dir / "broken.yaml";
     write_text(file, "rules:\n  clipping:\n    enabled: maybe\n");
-    const CliRun r = run(dir, "config check '" + file.string() + "'");
+    const CliRun r = run({"config", "check", file.string()});
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_EQ(lines(r.err), 1u) << r.err;
     EXPECT_NE(r.err.find(file.string() + ":3:14: rules.clipping.enabled: expected a boolean"), std::string::npos) << r.err;
@@ -57,7 +53,7 @@ TEST(ConfigCli, CheckSyntaxErrorExits2) {
     mixscout::test::TempDir dir;
     const auto file = dir / "syntax.yaml";
     write_text(file, "rules: [\n");
-    const CliRun r = run(dir, "config check '" + file.string() + "'");
+    const CliRun r = run({"config", "check", file.string()});
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_EQ(lines(r.err), 1u) << r.err;
     EXPECT_NE(r.err.find("YAML syntax error"), std::string::npos) << r.err;
@@ -65,7 +61,7 @@ TEST(ConfigCli, CheckSyntaxErrorExits2) {
 
 TEST(ConfigCli, CheckMissingFileExits2) {
     mixscout::test::TempDir dir;
-    const CliRun r = run(dir, "config check '" + (dir / "absent.yaml").string() + "'");
+    const CliRun r = run({"config", "check", (dir / "absent.yaml").string()});
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_EQ(lines(r.err), 1u) << r.err;
 }
@@ -74,7 +70,7 @@ TEST(ConfigCli, CheckGoodFileExits0) {
     mixscout::test::TempDir dir;
     const auto file = dir / "good.yaml";
     write_text(file, "rules:\n  clipping:\n    enabled: false\n");
-    const CliRun r = run(dir, "config check '" + file.string() + "'");
+    const CliRun r = run({"config", "check", file.string()});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_TRUE(r.err.empty()) << r.err;
 }
@@ -83,21 +79,21 @@ TEST(ConfigCli, ShowPrintsTheEffectiveConfig) {
     mixscout::test::TempDir dir;
     const auto file = dir / "user.yaml";
     write_text(file, "profiles:\n  streaming:\n    target_lufs: -13\n");
-    const CliRun r = run(dir, "config show --json --config '" + file.string() + "'");
+    const CliRun r = run({"config", "show", "--json", "--config", file.string()});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto j = nlohmann::json::parse(r.out);
     EXPECT_DOUBLE_EQ(j["profiles"]["streaming"]["target_lufs"].get<double>(), -13.0);
     EXPECT_DOUBLE_EQ(j["profiles"]["apple"]["target_lufs"].get<double>(), -16.0);  // untouched default
 
     // The YAML form, fed back through `config check`, is a valid config.
-    const CliRun y = run(dir, "config show --config '" + file.string() + "'");
+    const CliRun y = run({"config", "show", "--config", file.string()});
     ASSERT_EQ(y.exit_code, 0) << y.err;
     write_text(dir / "shown.yaml", y.out);
-    EXPECT_EQ(run(dir, "config check '" + (dir / "shown.yaml").string() + "'").exit_code, 0);
+    EXPECT_EQ(run({"config", "check", (dir / "shown.yaml").string()}).exit_code, 0);
 
     // A broken --config is refused with one line, exit 2.
     write_text(dir / "bad.yaml", "profiles:\n  streaming:\n    target_lufs: loud\n");
-    const CliRun b = run(dir, "config show --config '" + (dir / "bad.yaml").string() + "'");
+    const CliRun b = run({"config", "show", "--config", (dir / "bad.yaml").string()});
     EXPECT_EQ(b.exit_code, 2);
     EXPECT_EQ(lines(b.err), 1u) << b.err;
     EXPECT_NE(b.err.find(":3:18:"), std::string::npos) << b.err;

@@ -276,3 +276,33 @@ TEST(Daemon, SigtermFinishesQueuedWork) {
     std::size_t analysed_total = d->process().count_in_err("info: analysed ");
     EXPECT_EQ(f.exported().size(), analysed_total);
 }
+
+TEST(Daemon, DeviceRequestsAnalyzeHistoryReference) {
+    Fixture f;
+    auto d = f.start();
+    drop(f.exports / "Request Song.wav", short_mix(1.0, 21));
+    ASSERT_TRUE(f.wait_idle(1)) << d->process().err();
+    // Analyse now (empty path: the newest export). Same content: the history says so, same iteration.
+    ASSERT_TRUE(test::oscsend(d->port(), "/mixscout/analyze", "s", {""}));
+    ASSERT_TRUE(f.dump.wait_for("/mixscout/export", 2, kDeadline)) << d->process().err();
+    const auto exports = f.dump.with_address("/mixscout/export");
+    EXPECT_EQ(exports[1].args[0], exports[0].args[0]);
+    EXPECT_EQ(exports[1].args[2], "1");
+    // The song's iterations.
+    ASSERT_TRUE(test::oscsend(d->port(), "/mixscout/history", "s", {""}));
+    ASSERT_TRUE(f.dump.wait_for("/mixscout/history_end", 1, kDeadline)) << d->process().err();
+    const auto end = f.dump.with_address("/mixscout/history_end")[0];
+    EXPECT_EQ(end.args[0], exports[0].args[1]);  // the current song
+    EXPECT_EQ(end.args[1], "1");
+    ASSERT_EQ(f.dump.with_address("/mixscout/history_item").size(), 1u);
+    // A reference track for the song.
+    const auto ref = f.dir / "Reference.wav";
+    test::write_audio(ref, short_mix(1.0, 22));
+    ASSERT_TRUE(test::oscsend(d->port(), "/mixscout/reference", "s", {ref.string()}));
+    ASSERT_TRUE(f.dump.wait_for("/mixscout/reference_added", 1, kDeadline)) << d->process().err();
+    EXPECT_EQ(f.dump.with_address("/mixscout/reference_added")[0].args[0], ref.string());
+    // A file that does not exist is an error message, not a crash.
+    ASSERT_TRUE(test::oscsend(d->port(), "/mixscout/analyze", "s", {(f.dir / "nope.wav").string()}));
+    ASSERT_TRUE(f.dump.wait_for("/mixscout/error", 1, kDeadline)) << d->process().err();
+    EXPECT_TRUE(d->process().running());
+}

@@ -4,6 +4,8 @@
 #include <sndfile.h>
 
 #include "dsp/clipping.hpp"
+#include "dsp/loudness.hpp"
+#include "dsp/true_peak.hpp"
 #include "kernel_signals.hpp"
 
 using namespace mixscout;
@@ -111,4 +113,20 @@ TEST(Clipping, RunsAreCappedButCounted) {
     EXPECT_EQ(d.runs().size(), 1000u);
     EXPECT_EQ(d.run_count(), 1200);
     EXPECT_EQ(d.clipped_samples(), 4800);
+}
+
+TEST(KernelContract, EmptyBlocksAreNoOpsAndWrongLayoutsThrow) {
+    ClipDetector clip(48000, 2);
+    LoudnessMeter loud(48000, 2);
+    TruePeakMeter tp(48000, 2);
+    const audio::Block empty{};  // what a decoder returns at the end: no samples, 0 channels
+    clip.push(empty);
+    loud.push(empty);
+    tp.push(empty);
+    EXPECT_EQ(clip.frames() + loud.frames() + tp.frames(), 0);
+    const std::vector<float> mono(480, 0.1f);
+    const audio::Block wrong{std::span<const float>(mono), 1};
+    EXPECT_THROW(clip.push(wrong), std::invalid_argument);
+    EXPECT_THROW(loud.push(wrong), std::invalid_argument);
+    EXPECT_THROW(tp.push(wrong), std::invalid_argument);
 }

@@ -15,6 +15,12 @@ namespace {
 std::atomic<long> g_allocations{0};
 }
 
+// The replacements below pair malloc with free, which is correct; GCC cannot see that the
+// replaced operator new is the allocator and warns about the pairing.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
 void* operator new(std::size_t n) {
     g_allocations.fetch_add(1, std::memory_order_relaxed);
     if (void* p = std::malloc(n ? n : 1)) return p;

@@ -80,7 +80,9 @@ TEST_P(Tech3341, Case9ShortTermConstant) {
 }
 
 TEST_P(Tech3341, Case12MomentaryConstant) {
-    // 0.18 s at -20 dBFS, 0.22 s at -30 dBFS, repeated: every 400 ms window holds one period.
+    // 0.18 s at -20 dBFS, 0.22 s at -30 dBFS, repeated: every 400 ms window holds one period, whose
+    // mean energy is that of -23 LUFS. Tech 3341 expects M = -23.0 +-0.1 constant after 1 s; our
+    // 10 Hz readings are constant from the first complete window (hop 3) on.
     Segments seg;
     for (int i = 0; i < 20; ++i) {
         seg.push_back({-20, 0.18});
@@ -214,4 +216,14 @@ TEST(LoudnessVsLibebur128, Noise) {
 
 TEST(LoudnessVsLibebur128, MusicLike) {
     for (int fs : {44100, 48000}) expect_agrees_with_libebur128(test::music_like(30, fs), "music-like");
+}
+
+TEST(Loudness, ManyChannelsAddTheirEnergies) {
+    // All channel weights are 1: six channels of the same -30 dBFS sine carry three times the
+    // energy of a stereo pair, which reads -30 LUFS: -30 + 10 log10(3). Exercises the 4-lane groups.
+    const Signal s = test::sine_segments({{-30, 5}}, 48000, 1000.0, 6);
+    const Measured r = measure(s);
+    EXPECT_NEAR(r.integrated, -30.0 + 10.0 * std::log10(3.0), 0.1);
+    const test::Ebur128Figures ref = test::ebur128_measure(test::sine_segments({{-30, 5}}, 48000, 1000.0, 2));
+    EXPECT_NEAR(r.integrated - 10.0 * std::log10(3.0), ref.integrated_lufs, 0.05);
 }

@@ -240,10 +240,6 @@ TEST_F(MasterTest, MatchesLoudnessBalanceAndWidthUnderTheCeiling) {
     const Spectrum sr = spectrum(reference), sm = spectrum(mix), so = spectrum(written);
     const double before = balance_distance_db(sm, sr), after = balance_distance_db(so, sr);
     EXPECT_GT(before, 2.0);
-    std::printf("distance %.2f -> %.2f dB; side/mid mix %.2f ref %.2f out %.2f; I ref %.2f out %.2f tp %.2f\n", before, after,
-                sm.side_to_mid_db, sr.side_to_mid_db, so.side_to_mid_db, ref.integrated_lufs, out.integrated_lufs,
-                out.true_peak_dbtp);
-    std::printf("%s\n", master::summary(rep).c_str());
     EXPECT_LE(after, 0.3 * before) << "1/3-octave distance " << before << " dB -> " << after << " dB";
     // Width: the side/mid ratio moves from the mix's towards the reference's.
     EXPECT_NEAR(so.side_to_mid_db, sr.side_to_mid_db, 0.3 * std::fabs(sm.side_to_mid_db - sr.side_to_mid_db));

@@ -5,6 +5,8 @@
 #include <ebur128.h>
 
 #include <cmath>
+#include <cstdio>
+#include <ctime>
 #include <numbers>
 #include <vector>
 
@@ -222,4 +224,30 @@ TEST(MonitorOptions, ShippedConfigGivesTheDocumentedDefaults) {
     EXPECT_EQ(o.live.ceiling_dbtp, 0.0);  // the mix profile's ceiling
     EXPECT_EQ(o.take.silence_dbfs, -60.0);
     EXPECT_EQ(o.live.clipping_severity, "critical");
+}
+
+// Not a test: the DSP share of the monitor's CPU (scripts/bench-monitor measures the process).
+// build/tests/test_monitor --gtest_also_run_disabled_tests --gtest_filter='*MonitorDspBench*'
+TEST(MonitorDspBench, DISABLED_SixtySecondsOfStereo) {
+    const test::Signal s = test::pink_noise(-20.0, 60.0, 48000, 2, 5);
+    const auto cpu = [] {
+        timespec t{};
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+        return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+    };
+    const std::size_t block = 480;  // 10 ms, as the monitor thread reads
+    auto run = [&](auto&& push) {
+        const double t0 = cpu();
+        for (std::size_t f = 0; f < s.frames(); f += block) {
+            const std::size_t n = std::min(block, s.frames() - f);
+            push(audio::Block{std::span<const float>(s.samples.data() + f * 2, n * 2), 2});
+        }
+        return cpu() - t0;
+    };
+    LiveMeters meters(48000, 2, {}, [](const MeterReading&) {}, [](const LiveIssue&) {});
+    const double meters_s = run([&](const audio::Block& b) { meters.push(b); });
+    TakeRecorder takes(48000, 2, {});
+    const double takes_s = run([&](const audio::Block& b) { (void)takes.push(b); });
+    std::printf("LiveMeters: %.3f s CPU per 60 s (%.2f %% of a core); TakeRecorder (Analyzer): %.3f s (%.2f %%)\n", meters_s,
+                meters_s / 0.6, takes_s, takes_s / 0.6);
 }

@@ -37,8 +37,10 @@ std::string which(const std::string& name) {
 
 struct Tools {
     std::string jackd = which("jackd"), jack_play = which("jack-play"), jack_lsp = which("jack_lsp"),
-                jack_connect = which("jack_connect");
-    bool ok() const { return !jackd.empty() && !jack_play.empty() && !jack_lsp.empty() && !jack_connect.empty(); }
+                jack_connect = which("jack_connect"), jack_transport = which("jack_transport");
+    bool ok() const {
+        return !jackd.empty() && !jack_play.empty() && !jack_lsp.empty() && !jack_connect.empty() && !jack_transport.empty();
+    }
 };
 
 /// A JACK server (dummy backend, 48 kHz, no real-time scheduling so it runs unprivileged) under
@@ -82,6 +84,20 @@ private:
 };
 
 std::string server_name(const char* test) { return std::string("mixscout_") + test + "_" + std::to_string(::getpid()); }
+
+/// Plays `file` into mixscout's input ports from its first sample: jack-play waits for the JACK
+/// transport (-t), its ports are connected, then the transport rolls. (-c 3, zero-order hold:
+/// jack-play always runs libsamplerate, and at ratio 1 only the hold passes samples unchanged;
+/// the sinc converters would round a clipped flat top off.)
+std::unique_ptr<Process> play_into_monitor(const Tools& tools, const JackServer& jack, const std::filesystem::path& file) {
+    auto play = std::make_unique<Process>(tools.jack_play, std::vector<std::string>{"-t", "-u", "-n", "player", "-c", "3", file.string()});
+    EXPECT_TRUE(jack.wait_for_port("player:out_2", milliseconds(5000))) << jack.ports() << play->err();
+    EXPECT_EQ(run_command(tools.jack_connect, {"player:out_1", "mixscout:inport 0"}), 0);
+    EXPECT_EQ(run_command(tools.jack_connect, {"player:out_2", "mixscout:inport 1"}), 0);
+    // jack_transport reads its commands from stdin.
+    EXPECT_EQ(run_command("/bin/sh", {"-c", "echo play | '" + tools.jack_transport + "'"}), 0);
+    return play;
+}
 
 struct Meter {
     double momentary, short_term, true_peak, correlation, time_s;
@@ -132,9 +148,8 @@ std::vector<Row> stored_exports(const std::filesystem::path& db_file) {
 
 }  // namespace
 
-// 0.5 s of silence (it absorbs the moment jack-play plays before its ports are connected), 6 s of
-// pink noise at -20 dBFS RMS with 8 full-scale samples at 4.5 s into the noise, then whatever
-// silence the server delivers after the file ends.
+// 0.5 s of silence, 6 s of pink noise at -20 dBFS RMS with 8 full-scale samples at 4.5 s into
+// the noise, 0.5 s of silence, then whatever silence the server delivers after the file ends.
 TEST(MonitorJack, MetersLiveIssueAndTakeFromAPlayedFile) {
     const Tools tools;
     if (!tools.ok()) GTEST_SKIP() << "JACK tools not installed (need jackd, jack-play, jack_lsp, jack_connect: "
@@ -144,7 +159,8 @@ TEST(MonitorJack, MetersLiveIssueAndTakeFromAPlayedFile) {
 
     TempDir dir;
     constexpr double lead_s = 0.5, noise_s = 6.0, clip_after_s = 4.5;
-    Signal s = concat(silence(lead_s), pink_noise(-20.0, noise_s, 48000, 2, 21));
+    // The file ends with 0.5 s of silence too: jack-play exits before the last ~75 ms it read.
+    Signal s = concat(concat(silence(lead_s), pink_noise(-20.0, noise_s, 48000, 2, 21)), silence(0.5));
     insert_clip(s, lead_s + clip_after_s, 8, 0);
     const auto file = dir / "played.wav";
     write_audio(file, s, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
@@ -159,12 +175,8 @@ TEST(MonitorJack, MetersLiveIssueAndTakeFromAPlayedFile) {
         << mon.err();
     ASSERT_TRUE(jack.wait_for_port("mixscout:inport 1", milliseconds(5000))) << jack.ports();
 
-    // -c 3: zero-order hold. jack-play always runs libsamplerate, and at ratio 1 only the hold
-    // passes samples through unchanged (the sinc converters would round the flat top off).
-    Process play(tools.jack_play, {"-u", "-n", "player", "-c", "3", file.string()});
-    ASSERT_TRUE(jack.wait_for_port("player:out_2", milliseconds(5000))) << jack.ports() << play.err();
-    ASSERT_EQ(run_command(tools.jack_connect, {"player:out_1", "mixscout:inport 0"}), 0);
-    ASSERT_EQ(run_command(tools.jack_connect, {"player:out_2", "mixscout:inport 1"}), 0);
+    const auto play = play_into_monitor(tools, jack, file);
+    ASSERT_FALSE(::testing::Test::HasFailure());
 
     // The take ends 1 s after the noise: it is judged, stored and pushed like an export.
     ASSERT_TRUE(dump.wait_for("/mixscout/export", 1, milliseconds(20000))) << mon.err();
@@ -202,7 +214,8 @@ TEST(MonitorJack, MetersLiveIssueAndTakeFromAPlayedFile) {
     ASSERT_LT(h0 + 65, meters.size()) << "no noise onset in the meters";
     const auto oracle = ebur128_short_term(s);
     const std::size_t onset_hop = static_cast<std::size_t>(lead_s * 10);  // the file's hop 5 holds the onset
-    for (std::size_t k = onset_hop + 31; k < oracle.size(); ++k) {       // complete 3 s windows of noise
+    const std::size_t end_hop = onset_hop + static_cast<std::size_t>(noise_s * 10);
+    for (std::size_t k = onset_hop + 31; k < end_hop; ++k) {  // complete 3 s windows of noise
         EXPECT_NEAR(meters[k - onset_hop + h0].short_term, oracle[k], 0.5) << "file hop " << k;
     }
 
@@ -231,7 +244,7 @@ TEST(MonitorJack, MetersLiveIssueAndTakeFromAPlayedFile) {
     EXPECT_EQ(rows[0].kind, "live_take");
     EXPECT_EQ(rows[0].song, "Test Song");
     // The take is the noise: it starts with the sound and the silence that ended it is not in it
-    // (read granularity: a poll's worth of frames on each side).
+    // (granularity: the frames of one read of the ring, about 25 ms, on each side).
     const double duration = rows[0].analysis["format"]["duration_s"].get<double>();
     EXPECT_GE(duration, noise_s - 0.01);
     EXPECT_LE(duration, noise_s + 0.2);
@@ -277,4 +290,44 @@ TEST(MonitorJack, ServerGoneIsReportedAndMonitoringResumes) {
     EXPECT_TRUE(dump.wait_for("/mixscout/meter", before + 3, milliseconds(5000)));
     mon.signal(SIGTERM);
     EXPECT_EQ(mon.wait_exit(milliseconds(10000)), std::optional<int>(0)) << mon.err();
+}
+
+// The daemon monitors next to watching folders when its config says monitor.enabled; a take is
+// pushed like an export and stored as a live take.
+TEST(MonitorJack, DaemonMonitorsWhenTheConfigSaysSo) {
+    const Tools tools;
+    if (!tools.ok()) GTEST_SKIP() << "JACK tools not installed (apt install jackd2 jack-tools)";
+    JackServer jack(tools, server_name("daemon"));
+    ASSERT_TRUE(jack.ready()) << jack.log();
+    TempDir dir;
+    std::filesystem::create_directories(dir / "exports");
+    const auto file = dir / "played.wav";
+    write_audio(file, concat(concat(silence(0.3), pink_noise(-20.0, 2.5, 48000, 2, 8)), silence(0.5)),
+                SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+    const auto cfg = dir / "mixscout.yaml";
+    std::ofstream(cfg) << "monitor:\n  enabled: true\n  api: jack\n  song: Daemon Song\n  take_end_silence_s: 0.5\n"
+                          "  min_take_s: 1.0\nwatch:\n  pick_up_on_start: false\n";
+    OscDump dump;
+    DaemonProcess daemon({"--config", cfg.string(), "--watch", (dir / "exports").string(), "--listen", "0", "--send",
+                          "127.0.0.1:" + std::to_string(dump.port()), "--data-dir", (dir / "data").string()});
+    ASSERT_TRUE(daemon.started()) << daemon.process().err();
+    ASSERT_TRUE(daemon.process().wait_for_err([](const std::string& e) { return e.find("capturing jack") != std::string::npos; },
+                                              milliseconds(15000)))
+        << daemon.process().err();
+    ASSERT_TRUE(dump.wait_for("/mixscout/meter", 3, milliseconds(5000)));
+    ASSERT_TRUE(jack.wait_for_port("mixscout:inport 1", milliseconds(5000))) << jack.ports();
+    const auto play = play_into_monitor(tools, jack, file);
+    ASSERT_FALSE(::testing::Test::HasFailure());
+    ASSERT_TRUE(dump.wait_for("/mixscout/fixes_end", 1, milliseconds(15000))) << daemon.process().err();
+    const auto exports = dump.with_address("/mixscout/export");
+    ASSERT_EQ(exports.size(), 1u);
+    EXPECT_EQ(exports[0].args[1], "Daemon Song");
+    daemon.process().signal(SIGTERM);
+    EXPECT_EQ(daemon.process().wait_exit(milliseconds(10000)), std::optional<int>(0)) << daemon.process().err();
+    const auto rows = stored_exports(dir / "data" / "history.sqlite");
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].kind, "live_take");
+    const double duration = rows[0].analysis["format"]["duration_s"].get<double>();
+    EXPECT_GE(duration, 2.5 - 0.01);
+    EXPECT_LE(duration, 2.5 + 0.2);
 }

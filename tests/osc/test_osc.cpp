@@ -174,3 +174,10 @@ TEST(OscEndpoint, ParsesHostPort) {
     EXPECT_THROW(osc::parse_host_port(":9002"), InputError);
     EXPECT_EQ(osc::resolve_endpoint("localhost", 9002).address().to_string(), "127.0.0.1");
 }
+
+TEST(OscProtocol, CommittedDocumentIsWhatTheGeneratorWrites) {
+    std::string output;
+    const int code = test::run_command("/usr/bin/python3",
+                                       {std::string(MIXSCOUT_SOURCE_DIR) + "/scripts/gen-protocol-doc", "--check"}, &output);
+    EXPECT_EQ(code, 0) << output;
+}

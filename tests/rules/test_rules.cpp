@@ -70,7 +70,7 @@ std::vector<double> synth(std::size_t n, const std::function<double(double)>& ma
 /// scaled to rms_dbfs (per channel, mean).
 Signal shaped(const Config& cfg, double rms_dbfs, const Shape& shape = {}) {
     const auto centres = cfg.get<std::vector<double>>("tonal.centres_hz");
-    const auto target = cfg.get<std::vector<double>>("tonal.target_db");
+    const auto target = cfg.get<std::vector<double>>("tonal.curves." + cfg.get<std::string>("tonal.curve"));
     auto target_at = [&](double f) {  // dB, linear in log f, flat outside
         if (f <= centres.front()) return target.front();
         if (f >= centres.back()) return target.back();
@@ -125,7 +125,9 @@ protected:
         name += sf_format && (sf_format & SF_FORMAT_TYPEMASK) == SF_FORMAT_OGG ? ".ogg" : ".wav";
         const auto path = dir / name;
         mixscout::test::write_audio(path, s, sf_format);
-        return mixscout::analysis::analyze_file(path);
+        mixscout::analysis::AnalyzeOptions opt;
+        opt.threads = 1;  // the rules are under test here, not the analyzer's threading
+        return mixscout::analysis::analyze_file(path, opt);
     }
     std::vector<Issue> issues(const Signal& s, std::string_view profile = "mix", int sf_format = 0) {
         return mixscout::rules::evaluate(analyse(s, sf_format), cfg, profile);
@@ -350,7 +352,7 @@ INSTANTIATE_TEST_SUITE_P(Regions, TonalRules,
 
 TEST_F(Rules, MuddyFixCentresOnTheExcessAndEscalates) {
     Shape sh;
-    sh.gain_db = [](double f) { return f >= 280 && f <= 450 ? 12.0 : 0.0; };
+    sh.gain_db = [](double f) { return f >= 280 && f <= 450 ? 14.0 : 0.0; };
     const auto v = issues(control("mix", sh));
     const Issue* i = find(v, "tonal.muddy");
     ASSERT_NE(i, nullptr) << rules_of(v);
@@ -389,10 +391,46 @@ TEST_F(Rules, LowEndNotMono) {
 TEST_F(Rules, MonoFoldDownLoss) {
     Shape sh;
     sh.side_db = 3.0;  // side above mid: the channels partly cancel in mono
-    const auto v = issues(control("mix", sh));
-    const Issue* i = find(v, "stereo.mono_loss");
-    ASSERT_NE(i, nullptr) << rules_of(v);
+    const Analysis a = analyse(control("mix", sh));
+    // With equal-level channels a loss above 3 dB means negative correlation, which the phase rule
+    // reports as the cause: one problem, one issue.
+    const auto v = mixscout::rules::evaluate(a, cfg);
+    EXPECT_NE(find(v, "phase"), nullptr) << rules_of(v);
+    EXPECT_EQ(find(v, "stereo.mono_loss"), nullptr) << rules_of(v);
+    // Alone, the mono-loss rule trips on it.
+    cfg = Config::parse("rules:\n  phase:\n    enabled: false\n");
+    const auto w = mixscout::rules::evaluate(a, cfg);
+    const Issue* i = find(w, "stereo.mono_loss");
+    ASSERT_NE(i, nullptr) << rules_of(w);
     EXPECT_GT(i->value, 3.0);
+    EXPECT_DOUBLE_EQ(i->value, a.stereo.mono_loss_db);
+}
+
+TEST_F(Rules, SlightlyNegativeCorrelationIsImportantNotCritical) {
+    Shape sh;
+    sh.side_db = 0.8;  // (1 - 1.2) / (1 + 1.2): correlation about -0.1, very wide, not polarity-flipped
+    sh.mono_low = false;
+    const auto v = issues(control("mix", sh));
+    const Issue* i = find(v, "phase");
+    ASSERT_NE(i, nullptr) << rules_of(v);
+    EXPECT_GT(i->value, -0.3);
+    EXPECT_EQ(i->severity, Severity::important);
+}
+
+TEST_F(Rules, TonalCurveMustFitTheCentres) {
+    const Analysis a = analyse(control());
+    // A curve that does not exist is refused by the config itself (@keyof(tonal.curves)).
+    EXPECT_THROW(Config::parse("tonal:\n  curve: mine\n"), mixscout::config::ConfigError);
+    cfg = Config::parse("tonal:\n  curve: mine\n  curves:\n    mine: [1, 2, 3]\n");
+    try {
+        (void)mixscout::rules::evaluate(a, cfg);
+        FAIL();
+    } catch (const mixscout::InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("tonal.curves.mine has 3 values for 10"), std::string::npos) << e.what();
+    }
+    // The orchestral curve is much darker: the modern-shaped control reads bright against it.
+    cfg = Config::parse("tonal:\n  curve: orchestral\n");
+    EXPECT_NE(find(mixscout::rules::evaluate(a, cfg), "tonal.bright"), nullptr);
 }
 
 TEST_F(Rules, LeftRightImbalance) {

@@ -1,6 +1,7 @@
 // Test signals for the stems tests: instruments built with known spectra and envelopes.
 // Everything is deterministic; mono unless a channel count is given.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <random>

@@ -187,5 +187,28 @@ TEST(StemFiles, CliPrintsTheReportAsJson) {
     EXPECT_EQ(test::run_command(MIXSCOUT_BIN, {"stems", (dir / "nothing-here.wav").string()}, &err), 2);
 }
 
+TEST(StemFiles, AnalyzeWithStemsRanksTheClashesWithTheRules) {
+    TempDir dir;
+    std::filesystem::create_directory(dir / "stems");
+    const Signal k = sig::kick(6.0), b = sig::bass(6.0);
+    test::write_audio(dir / "stems" / "Song 1-Kick.wav", k);
+    test::write_audio(dir / "stems" / "Song 2-Bass.wav", b);
+    Signal mix = k;
+    test::mix_into(mix, b);
+    test::write_audio(dir / "stems" / "Song Master.wav", mix);  // Live's mix next to its stems: not a stem
+    std::string out;
+    const int code = test::run_command(
+        MIXSCOUT_BIN, {"analyze", (dir / "stems" / "Song Master.wav").string(), "--stems", (dir / "stems").string(), "--json", "--no-history"},
+        &out);
+    EXPECT_EQ(code, 0);
+    const nlohmann::json j = nlohmann::json::parse(out);
+    ASSERT_TRUE(j.contains("stems"));
+    EXPECT_EQ(j["stems"]["stems"].size(), 2u);
+    ASSERT_FALSE(j["stems"]["clashes"].empty());
+    bool clash_issue = false;
+    for (const auto& i : j["issues"]) clash_issue = clash_issue || (i["category"] == "clash" && i["rule"] == "clash.kick.bass");
+    EXPECT_TRUE(clash_issue) << j["issues"].dump();
+}
+
 }  // namespace
 }  // namespace mixscout::stems
