@@ -123,7 +123,9 @@ std::string band_label(double lo_hz, double hi_hz) {
 
 void print_summary(const analysis::Analysis& a, const AnalyzeArgs& args, std::FILE* out) {
     const auto& f = a.format;
-    std::string depth = f.bit_depth > 0 ? std::to_string(f.bit_depth) + "-bit " : (f.encoding + " ");
+    std::string depth = f.bit_depth > 0 ? std::to_string(f.bit_depth) + "-bit "
+                        : f.encoding == f.container ? std::string()  // "mp3 stereo MP3" says it twice
+                                                    : f.encoding + " ";
     std::string container = f.container;
     std::transform(container.begin(), container.end(), container.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
     std::fprintf(out, "%s\n", a.path.c_str());

@@ -151,7 +151,9 @@ Decoder::Decoder(const std::filesystem::path& path, std::size_t block_frames)
     info_.channels = sfinfo.channels;
     info_.container = container_name(major);
     encoding_of(sub, info_.encoding, info_.bit_depth);
-    exact_frames_ = major != SF_FORMAT_MPEG;
+    // MP3 and Ogg lengths are estimates (MP3 without a Xing header; Ogg's last granule position
+    // can run past the decoded samples, e.g. wesnoth's northerners.ogg by 5806 frames).
+    exact_frames_ = major != SF_FORMAT_MPEG && major != SF_FORMAT_OGG;
 
     auto close_and_fail = [this](const std::string& what) {
         sf_close(file_);
@@ -219,8 +221,9 @@ Block Decoder::read() {
         if (err != SF_ERR_NO_ERROR && position_ < info_.frames)
             fail("truncated or corrupt: decoding stopped after " + std::to_string(position_) + " of " +
                  std::to_string(info_.frames) + " frames (" + one_line(sf_strerror(file_)) + ")");
-        // A stream that ends short of its declared length is half a file. MP3 frame counts
-        // without a Xing/Info header are estimates, so allow them 1 % (at least two MPEG frames).
+        // A stream that ends short of its declared length is half a file. Inexact lengths (MP3,
+        // Ogg: see the constructor) get 1 % slack, at least two MPEG frames. A half-written Ogg
+        // has no end page and is refused in the constructor.
         const std::int64_t slack = exact_frames_ ? 0 : std::max<std::int64_t>(info_.frames / 100, 2304);
         if (position_ + slack < info_.frames)
             fail("truncated: header says " + std::to_string(info_.frames) + " frames, file has " +

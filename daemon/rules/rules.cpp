@@ -160,7 +160,7 @@ private:
         const double window = d("clipping.merge_window_s");
         std::vector<double> moments;
         for (double t : starts)
-            if (moments.empty() || t - moments.back() > window) moments.push_back(t);
+            if (moments.empty() || t - moments.back() >= window) moments.push_back(t);
         Issue& i = add("clipping", "clipping", severity("clipping"));
         std::string when;
         for (std::size_t k = 0; k < moments.size() && k < 3; ++k) when += (k ? ", " : "") + format_time(moments[k]);

@@ -32,10 +32,10 @@ CliRun run(const std::vector<std::string>& args) {
 
 std::size_t lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
 
-/// Pink noise at a sane mix level with full-scale runs at 0.5 s, 1.5 s and 2.5 s on the left.
+/// Pink noise at a sane mix level with full-scale runs at 0.5 s, 1.7 s and 2.9 s on the left.
 std::filesystem::path clipped_mix(const mixscout::test::TempDir& dir) {
     auto s = mixscout::test::pink_noise(-22.0, 3.5);
-    for (double t : {0.5, 1.5, 2.5}) mixscout::test::insert_clip(s, t, 30, 0);
+    for (double t : {0.5, 1.7, 2.9}) mixscout::test::insert_clip(s, t, 30, 0);
     const auto path = dir / "clipped.wav";
     mixscout::test::write_audio(path, s);
     return path;
@@ -58,7 +58,7 @@ TEST(AnalyzeCli, JsonHasRankedIssuesAndTopThree) {
     EXPECT_EQ(first["severity"], "critical");
     for (const char* key : {"title", "detail", "fix", "times_s", "score"}) EXPECT_TRUE(first.contains(key)) << key;
     ASSERT_EQ(first["times_s"].size(), 3u);
-    EXPECT_NEAR(first["times_s"][1].get<double>(), 1.5, 0.011);
+    EXPECT_NEAR(first["times_s"][1].get<double>(), 1.7, 0.011);
     EXPECT_EQ(j["top"].size(), std::min<std::size_t>(3, j["issues"].size()));
     EXPECT_EQ(j["top"][0], first);
 }

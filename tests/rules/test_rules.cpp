@@ -214,6 +214,17 @@ TEST_F(Rules, ClippingWithTimestamps) {
     EXPECT_EQ(find(v, "headroom"), nullptr);
 }
 
+TEST_F(Rules, ClippingRunsWithinTheMergeWindowAreOneMoment) {
+    Signal s = control();
+    for (double t : {1.0, 1.3, 1.6}) mixscout::test::insert_clip(s, t, 20, 1);  // within 1 s of the first
+    const auto v = issues(s);
+    const Issue* i = find(v, "clipping");
+    ASSERT_NE(i, nullptr) << rules_of(v);
+    ASSERT_EQ(i->times_s.size(), 1u);
+    EXPECT_NEAR(i->times_s[0], 1.0, 0.011);
+    EXPECT_DOUBLE_EQ(i->value, 3.0);  // still three clipped runs
+}
+
 TEST_F(Rules, ClippingRuleCanBeDisabledOrTolerated) {
     Signal s = control();
     for (double t : {0.5, 1.7}) mixscout::test::insert_clip(s, t, 20, 0);
