@@ -145,7 +145,7 @@ int run_monitor(const MonitorArgs& args) {
     monitor::Monitor mon(opts, sender, [&](const monitor::Take& take) {
         const auto o = monitor::process_take(take, cfg, opts.profile, store ? &*store : nullptr, opts.song, data_dir);
         log::info(o.status);
-        for (const auto& m : monitor::outcome_messages(o)) sender.send(m);
+        for (const auto& m : osc::export_messages(o)) sender.send(m);
     });
 
     asio::io_context io;

@@ -284,13 +284,7 @@ struct Daemon::Impl {
     }
 
     void send_outcome(const Outcome& o) {
-        std::vector<osc::Message> msgs;
-        msgs.push_back(osc::make_message("/mixscout/export", o.path, o.song, o.iteration));
-        int rank = 0;
-        for (const auto& f : o.fixes) msgs.push_back(osc::make_message("/mixscout/fix", ++rank, f.severity, f.title, f.fix));
-        msgs.push_back(osc::make_message("/mixscout/fixes_end", rank));
-        if (!o.verdict.empty()) msgs.push_back(osc::make_message("/mixscout/verdict", o.verdict, o.summary));
-        if (!o.stop_reason.empty()) msgs.push_back(osc::make_message("/mixscout/stop", o.stop_reason));
+        std::vector<osc::Message> msgs = osc::export_messages(o);
         {
             std::lock_guard lock(latest_mutex);
             latest = msgs;

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "osc/outcome.hpp"
 #include "watch/watcher.hpp"
 
 namespace mixscout::config {
@@ -53,20 +54,7 @@ struct Job {
 };
 
 /// What a processed export means for the device: the messages' content.
-struct Outcome {
-    struct Fix {
-        std::string severity, title, fix;
-    };
-    std::string path, song;
-    int iteration = 0;
-    std::int64_t export_id = 0;
-    bool is_new = true;          ///< false: identical content already in the history
-    std::vector<Fix> fixes;      ///< at most three, in rank order
-    std::string verdict;         ///< protocol enum; empty = no /mixscout/verdict
-    std::string summary;
-    std::string stop_reason;     ///< non-empty: send /mixscout/stop
-    std::string status;          ///< one line for /mixscout/status and the log
-};
+using Outcome = osc::ExportOutcome;
 
 /// The pluggable "process this export" step: analyses job.file (and job.stems) under `cfg`,
 /// records it, and says what to tell the device. Throws InputError for a bad file. Called on a

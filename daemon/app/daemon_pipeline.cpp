@@ -26,15 +26,6 @@ bool looks_like_stem(const fs::path& file) {
 
 namespace {
 
-std::vector<Outcome::Fix> fixes_of(const std::vector<rules::Issue>& ranked) {
-    std::vector<Outcome::Fix> out;
-    for (const auto& i : ranked) {
-        if (out.size() == 3) break;
-        out.push_back({std::string(rules::to_string(i.severity)), i.title, i.fix});
-    }
-    return out;
-}
-
 /// The set name shared by stems "My Song 3-Bass", "My Song 4-Keys" -> "My Song".
 std::string set_name(const std::vector<fs::path>& stems) {
     if (stems.empty()) return {};
@@ -69,15 +60,15 @@ Outcome process_export(const Job& job, const config::Config& cfg, StoreAccess& a
         out.path = job.stems.front().parent_path().string();
         out.song = set_name(job.stems);
         out.iteration = 0;
-        out.fixes = fixes_of(stems_report->issues);
+        out.fixes = osc::top_fixes(stems_report->issues);
         out.summary = std::to_string(stems_report->stems.size()) + " stems, " +
                       std::to_string(stems_report->clashes.size()) + " clashes";
         out.status = "stems of " + out.song + ": " + out.summary;
         return out;
     }
 
+    // One kernel thread per analysis: the daemon already runs watch.workers analyses in parallel.
     analysis::AnalyzeOptions options;
-    options.threads = 0;  // the latency budget: use both kernels' threads when the machine has them
     const analysis::Analysis a = analysis::analyze_file(job.file.path, options);
     std::vector<rules::Issue> issues = rules::evaluate(a, cfg, profile);
     if (stems_report) {
@@ -94,7 +85,7 @@ Outcome process_export(const Job& job, const config::Config& cfg, StoreAccess& a
             out.iteration = r.record.iteration;
             out.export_id = r.record.export_id;
             out.is_new = r.record.is_new;
-            out.fixes = fixes_of(r.comparison.next.empty() ? r.issues : r.comparison.next);
+            out.fixes = osc::top_fixes(r.comparison.next.empty() ? r.issues : r.comparison.next);
             out.verdict = std::string(history::to_string(r.comparison.verdict));
             out.summary = r.comparison.summary;
             if (r.comparison.stop.fired)
@@ -102,13 +93,13 @@ Outcome process_export(const Job& job, const config::Config& cfg, StoreAccess& a
         } catch (const StoreError& e) {
             log::error(e.what());
             out.song = job.file.path.stem().string();
-            out.fixes = fixes_of(issues);
+            out.fixes = osc::top_fixes(issues);
             out.verdict = "first";
             out.summary = std::string("history unavailable: ") + e.what();
         }
     } else {
         out.song = job.file.path.stem().string();
-        out.fixes = fixes_of(issues);
+        out.fixes = osc::top_fixes(issues);
         out.verdict = "first";
         out.summary = "history unavailable: " + access.error;
     }

@@ -15,15 +15,6 @@ namespace mixscout::monitor {
 
 namespace {
 
-std::vector<TakeOutcome::Fix> fixes_of(const std::vector<rules::Issue>& ranked) {
-    std::vector<TakeOutcome::Fix> out;
-    for (const auto& i : ranked) {
-        if (out.size() == 3) break;
-        out.push_back({std::string(rules::to_string(i.severity)), i.title, i.fix});
-    }
-    return out;
-}
-
 std::string utc_stamp() {
     const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
     std::tm tm{};
@@ -65,7 +56,7 @@ TakeOutcome process_take(const Take& take, const config::Config& cfg, const std:
             out.iteration = rec.iteration;
             out.export_id = rec.export_id;
             out.is_new = rec.is_new;
-            out.fixes = fixes_of(cmp.next.empty() ? issues : cmp.next);
+            out.fixes = osc::top_fixes(cmp.next.empty() ? issues : cmp.next);
             out.verdict = std::string(history::to_string(cmp.verdict));
             out.summary = cmp.summary;
             if (cmp.stop.fired) out.stop_reason = cmp.stop.message.empty() ? "Ready to master" : cmp.stop.message;
@@ -79,7 +70,7 @@ TakeOutcome process_take(const Take& take, const config::Config& cfg, const std:
     }
     if (!stored) {
         rules::rank(issues);
-        out.fixes = fixes_of(issues);
+        out.fixes = osc::top_fixes(issues);
         out.verdict = "first";
     }
     char len[32];
@@ -87,17 +78,6 @@ TakeOutcome process_take(const Take& take, const config::Config& cfg, const std:
     out.status = "live take of " + out.song + " (" + len + "): #" + std::to_string(out.iteration) + ", " + out.verdict +
                  ", " + std::to_string(out.fixes.size()) + " fixes" + (stored ? "" : " (not stored)");
     return out;
-}
-
-std::vector<osc::Message> outcome_messages(const TakeOutcome& o) {
-    std::vector<osc::Message> msgs;
-    msgs.push_back(osc::make_message("/mixscout/export", o.path, o.song, o.iteration));
-    int rank = 0;
-    for (const auto& f : o.fixes) msgs.push_back(osc::make_message("/mixscout/fix", ++rank, f.severity, f.title, f.fix));
-    msgs.push_back(osc::make_message("/mixscout/fixes_end", rank));
-    if (!o.verdict.empty()) msgs.push_back(osc::make_message("/mixscout/verdict", o.verdict, o.summary));
-    if (!o.stop_reason.empty()) msgs.push_back(osc::make_message("/mixscout/stop", o.stop_reason));
-    return msgs;
 }
 
 }  // namespace mixscout::monitor
