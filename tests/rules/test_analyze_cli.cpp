@@ -78,7 +78,8 @@ TEST(AnalyzeCli, ConfigAndProfileOptions) {
         std::ofstream(dir / "quiet.yaml") << "rules:\n  clipping:\n    enabled: false\n";
         const CliRun r = run({"analyze", "--no-history", "--json", "--config", (dir / "quiet.yaml").string(), wav.string()});
         ASSERT_EQ(r.exit_code, 0) << r.err;
-        for (const auto& i : nlohmann::json::parse(r.out)["issues"]) EXPECT_NE(i["rule"], "clipping");
+        const auto report = nlohmann::json::parse(r.out);  // named: a range-for over a temporary's member dangles
+        for (const auto& i : report["issues"]) EXPECT_NE(i["rule"], "clipping");
     }
     {   // A broken config: exit 2, one line with line and column, nothing analysed.
         std::ofstream(dir / "bad.yaml") << "rules:\n  clipping:\n    enabeld: false\n";
