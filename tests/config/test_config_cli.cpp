@@ -8,28 +8,15 @@
 #include <vector>
 #include <string>
 
+#include "cli/cli_run.hpp"
 #include "support/process.hpp"
 #include "support/signals.hpp"
 
 namespace {
 
-struct CliRun {
-    int exit_code = -1;
-    std::string out, err;
-};
-
-/// Runs the real binary to completion (10 s deadline) and captures what it printed.
-CliRun run(const std::vector<std::string>& args) {
-    mixscout::test::Process p(MIXSCOUT_BIN, args);
-    CliRun r;
-    r.exit_code = p.wait_exit(std::chrono::seconds(10)).value_or(-1);
-    const auto to_eof = [](const std::string&) { return false; };  // returns when the pipe closes
-    p.wait_for_out(to_eof, std::chrono::seconds(5));
-    p.wait_for_err(to_eof, std::chrono::seconds(5));
-    r.out = p.out();
-    r.err = p.err();
-    return r;
-}
+// The one way tests run the real binary (tests/cli/cli_run.hpp).
+using CliRun = mixscout::test::CliResult;
+CliRun run(const std::vector<std::string>& args) { return mixscout::test::run_cli(args); }
 
 void write_text(const std::filesystem::path& p, const std::string& text) {
     std::ofstream(p, std::ios::binary) << text;

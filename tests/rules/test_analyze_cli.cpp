@@ -8,27 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "cli/cli_run.hpp"
 #include "support/process.hpp"
 #include "support/signals.hpp"
 
 namespace {
 
-struct CliRun {
-    int exit_code = -1;
-    std::string out, err;
-};
-
-CliRun run(const std::vector<std::string>& args) {
-    mixscout::test::Process p(MIXSCOUT_BIN, args);
-    CliRun r;
-    r.exit_code = p.wait_exit(std::chrono::seconds(30)).value_or(-1);
-    const auto to_eof = [](const std::string&) { return false; };  // returns when the pipe closes
-    p.wait_for_out(to_eof, std::chrono::seconds(5));
-    p.wait_for_err(to_eof, std::chrono::seconds(5));
-    r.out = p.out();
-    r.err = p.err();
-    return r;
-}
+// The one way tests run the real binary (tests/cli/cli_run.hpp).
+using CliRun = mixscout::test::CliResult;
+CliRun run(const std::vector<std::string>& args) { return mixscout::test::run_cli(args); }
 
 std::size_t lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
 
