@@ -11,6 +11,18 @@ std::mutex& fft_planner_mutex() {
     return m;
 }
 
+namespace {
+
+// The measured plan when wisdom has it (FFTW_WISDOM_ONLY returns null otherwise, without
+// measuring), else an estimated one. Caller holds the planner lock.
+template <class Plan>
+fftwf_plan plan_with_wisdom(Plan&& plan) {
+    if (fftwf_plan p = plan(FFTW_MEASURE | FFTW_WISDOM_ONLY)) return p;
+    return plan(FFTW_ESTIMATE);
+}
+
+}  // namespace
+
 RealFft::RealFft(std::size_t size) : size_(size) {
     if (size < 2 || size % 2 != 0) throw std::invalid_argument("RealFft: size must be even and >= 2");
     std::lock_guard lock(fft_planner_mutex());
@@ -22,7 +34,7 @@ RealFft::RealFft(std::size_t size) : size_(size) {
         fftwf_free(out);
         throw std::bad_alloc();
     }
-    plan_ = fftwf_plan_dft_r2c_1d(static_cast<int>(size), in_, out, FFTW_ESTIMATE);
+    plan_ = plan_with_wisdom([&](unsigned flags) { return fftwf_plan_dft_r2c_1d(static_cast<int>(size), in_, out, flags); });
     if (!plan_) {
         fftwf_free(in_);
         fftwf_free(out);
@@ -38,5 +50,75 @@ RealFft::~RealFft() {
 }
 
 void RealFft::forward() { fftwf_execute(static_cast<fftwf_plan>(plan_)); }
+
+StereoFft::StereoFft(std::size_t size) : size_(size) {
+    if (size < 2 || size % 2 != 0) throw std::invalid_argument("StereoFft: size must be even and >= 2");
+    std::lock_guard lock(fft_planner_mutex());
+    auto* in = fftwf_alloc_complex(size);
+    auto* out = fftwf_alloc_complex(size);
+    if (!in || !out) {
+        fftwf_free(in);
+        fftwf_free(out);
+        throw std::bad_alloc();
+    }
+    in_ = reinterpret_cast<std::complex<float>*>(in);
+    out_ = reinterpret_cast<std::complex<float>*>(out);
+    plan_ = plan_with_wisdom([&](unsigned flags) { return fftwf_plan_dft_1d(static_cast<int>(size), in, out, FFTW_FORWARD, flags); });
+    if (!plan_) {
+        fftwf_free(in);
+        fftwf_free(out);
+        throw std::runtime_error("StereoFft: FFTW could not plan");
+    }
+}
+
+StereoFft::~StereoFft() {
+    std::lock_guard lock(fft_planner_mutex());
+    fftwf_destroy_plan(static_cast<fftwf_plan>(plan_));
+    fftwf_free(reinterpret_cast<fftwf_complex*>(in_));
+    fftwf_free(reinterpret_cast<fftwf_complex*>(out_));
+}
+
+void StereoFft::forward() { fftwf_execute(static_cast<fftwf_plan>(plan_)); }
+
+std::complex<float> StereoFft::left(std::size_t k) const {
+    const std::complex<float> z = out_[k], zc = std::conj(out_[k == 0 ? 0 : size_ - k]);
+    return 0.5f * (z + zc);
+}
+
+std::complex<float> StereoFft::right(std::size_t k) const {
+    const std::complex<float> z = out_[k], zc = std::conj(out_[k == 0 ? 0 : size_ - k]);
+    const std::complex<float> d = 0.5f * (z - zc);
+    return {d.imag(), -d.real()};  // d / i
+}
+
+bool load_fft_wisdom(const std::string& path) {
+    std::lock_guard lock(fft_planner_mutex());
+    return fftwf_import_wisdom_from_filename(path.c_str()) != 0;
+}
+
+bool save_fft_wisdom(const std::string& path) {
+    std::lock_guard lock(fft_planner_mutex());
+    return fftwf_export_wisdom_to_filename(path.c_str()) != 0;
+}
+
+void tune_fft(const FftSizes& sizes) {
+    std::lock_guard lock(fft_planner_mutex());
+    for (std::size_t n : sizes.real) {
+        float* in = fftwf_alloc_real(n);
+        fftwf_complex* out = fftwf_alloc_complex(n / 2 + 1);
+        if (in && out)
+            if (fftwf_plan p = fftwf_plan_dft_r2c_1d(static_cast<int>(n), in, out, FFTW_MEASURE)) fftwf_destroy_plan(p);
+        fftwf_free(in);
+        fftwf_free(out);
+    }
+    for (std::size_t n : sizes.stereo) {
+        fftwf_complex* in = fftwf_alloc_complex(n);
+        fftwf_complex* out = fftwf_alloc_complex(n);
+        if (in && out)
+            if (fftwf_plan p = fftwf_plan_dft_1d(static_cast<int>(n), in, out, FFTW_FORWARD, FFTW_MEASURE)) fftwf_destroy_plan(p);
+        fftwf_free(in);
+        fftwf_free(out);
+    }
+}
 
 }  // namespace mixscout::dsp

@@ -1,7 +1,13 @@
 // mixscout dsp: a thin wrapper over FFTW (single precision) for real-input transforms.
 //
-// RealFft(n) plans one out-of-place r2c transform of size n (FFTW_ESTIMATE: cheap to plan,
-// no wisdom files) and owns SIMD-aligned input/output buffers.
+// RealFft(n) plans one out-of-place r2c transform of size n and owns SIMD-aligned input/output
+// buffers. StereoFft(n) transforms two real channels at once: it packs them into one complex
+// transform (x = left + i right) and separates the spectra afterwards, which costs 0.6-0.85x two
+// RealFfts here (FFTW's complex codelets are its fastest: tests/dsp bench, docs/BENCHMARKS.md).
+//
+// Planning: FFTW_ESTIMATE (about 1 ms) unless FFTW wisdom for the size is loaded, in which case
+// the measured plan is used (FFTW_MEASURE plans of 8192 points run ~2x faster here but take
+// ~150 ms to make). Wisdom is only ever an optimisation: see load_fft_wisdom() below.
 //
 // Threading contract: FFTW's planner is not thread-safe, so construction and destruction take
 // a process-wide mutex (fft_planner_mutex(); anyone else calling fftwf_plan_* / fftwf_destroy_plan
@@ -13,6 +19,8 @@
 #include <cstddef>
 #include <mutex>
 #include <span>
+#include <string>
+#include <vector>
 
 namespace mixscout::dsp {
 
@@ -40,5 +48,45 @@ private:
     std::complex<float>* out_ = nullptr;
     void* plan_ = nullptr;  // fftwf_plan
 };
+
+/// Two real channels of the same length through one complex transform.
+class StereoFft {
+public:
+    explicit StereoFft(std::size_t size);  ///< size >= 2, even
+    ~StereoFft();
+    StereoFft(const StereoFft&) = delete;
+    StereoFft& operator=(const StereoFft&) = delete;
+
+    std::size_t size() const { return size_; }
+    /// size() interleaved pairs: element j is {left[j], right[j]}. Fill, then call forward().
+    std::span<std::complex<float>> input() { return {in_, size_}; }
+    /// Transforms input(); unnormalised, no allocation.
+    void forward();
+    /// Bin k (0 .. size/2) of each channel's own spectrum, separated from the packed transform:
+    /// L_k = (Z_k + conj Z_{n-k}) / 2,  R_k = (Z_k - conj Z_{n-k}) / 2i.
+    std::complex<float> left(std::size_t k) const;
+    std::complex<float> right(std::size_t k) const;
+    /// The packed spectrum Z (size() bins), valid after forward(), for loops that separate many
+    /// bins at once (see left()/right() for the algebra).
+    std::span<const std::complex<float>> packed() const { return {out_, size_}; }
+
+private:
+    std::size_t size_ = 0;
+    std::complex<float>* in_ = nullptr;
+    std::complex<float>* out_ = nullptr;
+    void* plan_ = nullptr;  // fftwf_plan
+};
+
+/// FFTW wisdom: measured plans remembered between runs. load_fft_wisdom() imports a file written
+/// by save_fft_wisdom() (false if it is missing or unreadable: plans are then estimated);
+/// tune_fft() measures plans for the given sizes (about 0.1-0.3 s each at 8192 points) so that
+/// later RealFft/StereoFft of those sizes use them. All three take the planner lock.
+bool load_fft_wisdom(const std::string& path);
+bool save_fft_wisdom(const std::string& path);
+struct FftSizes {
+    std::vector<std::size_t> real;    ///< RealFft sizes
+    std::vector<std::size_t> stereo;  ///< StereoFft sizes
+};
+void tune_fft(const FftSizes& sizes);
 
 }  // namespace mixscout::dsp
