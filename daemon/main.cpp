@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "app/commands.hpp"
+#include "app/fft_wisdom.hpp"
 #include "core/error.hpp"
 
 int main(int argc, char** argv) {
@@ -17,6 +18,9 @@ int main(int argc, char** argv) {
     mixscout::app::add_daemon_command(cli, ctx);
     mixscout::app::add_monitor_commands(cli, ctx);
     mixscout::app::add_master_command(cli, ctx);
+    mixscout::app::add_tune_command(cli, ctx);
+    // Measured FFT plans from an earlier `tune` (or the daemon's first start): a speed-up only.
+    mixscout::app::load_wisdom();
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

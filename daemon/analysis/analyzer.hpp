@@ -9,12 +9,14 @@
 //
 // Memory: constant in the stream length, except LoudnessInfo::short_term_series (4 bytes per
 // 100 ms, ~144 kB per hour; off with keep_series = false) and clip events (capped at 1000).
-// Cost: ~20 ns per stereo frame on one core (4x true-peak FIR, K-weighting + gating, Welch STFT,
-// level stats); threads = 2 splits the kernels over two threads (see docs/BENCHMARKS.md).
+// Cost: ~12 ns per stereo frame of CPU (4x true-peak FIR, K-weighting + gating, Welch STFT, level
+// stats, decoding not included); threads > 1 run the kernels (and in consume() the decoder) side
+// by side, each kernel still seeing the blocks in order (see analyzer.cpp, docs/BENCHMARKS.md).
 //
-// Threading: an Analyzer is used from one thread at a time. With threads = 2 it owns one worker
-// thread, started in the constructor and joined in the destructor; push() returns only when both
-// halves are done with the block, so the caller may reuse the block's memory right after.
+// Threading: an Analyzer is used from one thread at a time. With threads = N it owns N - 1 worker
+// threads, started in the constructor and joined in the destructor; the calling thread works too.
+// push() returns only when every kernel is done with the block, so the caller may reuse the
+// block's memory right after.
 // Construction plans FFTs (serialised internally, FFTW planning is not thread-safe): construct
 // outside any real-time callback.
 #pragma once
@@ -30,7 +32,8 @@ namespace mixscout::analysis {
 
 struct AnalyzeOptions {
     bool keep_series = true;          ///< keep loudness.short_term_series (10 Hz)
-    int threads = 0;                  ///< kernel threads, 1 or 2; 0 = analyze_file picks (2 on >= 2 cores), Analyzer uses 1
+    int threads = 0;                  ///< threads working on the stream, the caller's included; 0 = analyze_file
+                                      ///< picks default_threads(), an Analyzer built directly uses 1
     std::size_t block_frames = 32768; ///< decode block size for analyze_file
 };
 
@@ -44,11 +47,10 @@ public:
 
     /// Feeds a block (block.channels must match). No allocation except the series (amortised).
     void push(const audio::Block& block);
-    /// Like push(), but returns as soon as the calling thread's half of the kernels is done: with
-    /// threads = 2 the worker may still be reading the block, which must stay valid and unchanged
-    /// until the next call of any member (they all wait for the worker first). analyze_file uses
-    /// it with the decoder's alternating buffers, so decoding overlaps the worker's half.
-    void push_overlapped(const audio::Block& block);
+    /// Decodes the rest of the decoder's stream and feeds it, like push() per block but with
+    /// decoding overlapped with the kernels (threads > 1). Decoder errors propagate (InputError);
+    /// the measurements then cover the blocks before the error.
+    void consume(audio::Decoder& decoder);
 
     /// The measurements so far. `info` supplies the format section (container, bit depth...);
     /// its frames/duration are replaced by what was actually pushed.
@@ -68,6 +70,9 @@ private:
 /// Decodes and analyses a file in one streaming pass. Throws InputError("<path>: ...") for bad
 /// input (see audio/decoder.hpp). Analysis::path is set to `path` as given.
 Analysis analyze_file(const std::filesystem::path& path, const AnalyzeOptions& options = {});
+
+/// One thread per core, at most 4 (where analyze_file stops gaining).
+int default_threads();
 
 /// Analyses samples already in memory (interleaved, block.channels channels).
 Analysis analyze_samples(const audio::Block& block, int sample_rate, const AnalyzeOptions& options = {});

@@ -3,6 +3,7 @@
 
 #include "app/commands.hpp"
 #include "app/daemon.hpp"
+#include "app/fft_wisdom.hpp"
 #include "core/error.hpp"
 #include "osc/endpoint.hpp"
 
@@ -39,6 +40,7 @@ void add_daemon_command(CLI::App& app, Context& ctx) {
         }
         flags.data_dir = args->data_dir;
         flags.log_level = args->log_level;
+        BackgroundTune tune;  // first start only: measure FFT plans while the daemon runs
         Daemon daemon(std::move(flags));
         ctx.exit_code = daemon.run();
     });

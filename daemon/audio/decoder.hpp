@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,9 @@ public:
     /// Blocks alternate between two buffers: a block stays valid until the second read() after
     /// it (or rewind()), so a consumer thread may still work on it while the next one decodes.
     Block read();
+    /// The next block of up to dst.size() / channels frames, decoded into dst (caller-owned
+    /// memory, e.g. a ring of buffers a pipeline cycles through); same end and errors as read().
+    Block read_into(std::span<float> dst);
     /// Frames delivered by read() so far.
     std::int64_t position() const { return position_; }
     /// Back to frame 0 (two-pass users, e.g. mastering).
@@ -65,7 +69,9 @@ public:
 
 private:
     [[noreturn]] void fail(const std::string& what) const;
+    struct FileReader;  // libsndfile's virtual I/O over a read-ahead buffer (decoder.cpp)
     std::filesystem::path path_;
+    std::unique_ptr<FileReader> reader_;  // outlives file_ (closed after it)
     SNDFILE* file_ = nullptr;
     StreamInfo info_;
     std::vector<float> buffer_;  ///< two blocks, used alternately

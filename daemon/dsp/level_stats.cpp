@@ -4,6 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "dsp/multiversion.hpp"
+
 namespace mixscout::dsp {
 
 LevelStats::LevelStats(int sample_rate, int channels, double silence_threshold_dbfs)
@@ -21,34 +23,49 @@ void LevelStats::reset() {
     sum_ = {};
 }
 
+namespace {
+
+// Peak, sum of squares and sum over interleaved samples in 8 lanes (lane k sees channel
+// k % channels, as 8 is a multiple of 1 and 2): one pass over the block instead of one strided
+// pass per channel, and lane-wise so it vectorises (float peaks, double sums).
+constexpr std::size_t lanes = 8;
+MIXSCOUT_MULTIVERSION
+std::size_t lane_sums(const float* __restrict x, std::size_t total, float* __restrict peak, double* __restrict sq,
+                      double* __restrict sum) {
+    std::size_t i = 0;
+    for (; i + lanes <= total; i += lanes)
+        for (std::size_t k = 0; k < lanes; ++k) {
+            const float v = x[i + k];
+            const float a = std::fabs(v);
+            peak[k] = peak[k] > a ? peak[k] : a;
+            sq[k] += static_cast<double>(v) * static_cast<double>(v);
+            sum[k] += static_cast<double>(v);
+        }
+    return i;
+}
+
+}  // namespace
+
 void LevelStats::push(const audio::Block& block) {
     const std::size_t n = block.frames();
     const float* x = block.interleaved.data();
-    for (int c = 0; c < channels_; ++c) {
-        // Float peak/threshold tests vectorise; the sums go to double through 4 accumulators.
-        float peak = 0.0f;
-        double sq[4] = {}, sum[4] = {};
-        std::size_t i = 0;
-        for (; i + 4 <= n; i += 4) {
-            for (int j = 0; j < 4; ++j) {
-                const float v = x[(i + j) * channels_ + c];
-                peak = std::max(peak, std::fabs(v));
-                sq[j] += static_cast<double>(v) * v;
-                sum[j] += v;
-            }
-        }
-        for (; i < n; ++i) {
-            const float v = x[i * channels_ + c];
-            peak = std::max(peak, std::fabs(v));
-            sq[0] += static_cast<double>(v) * v;
-            sum[0] += v;
-        }
-        peak_[c] = std::max(peak_[c], static_cast<double>(peak));
-        sum_sq_[c] += (sq[0] + sq[1]) + (sq[2] + sq[3]);
-        sum_[c] += (sum[0] + sum[1]) + (sum[2] + sum[3]);
+    const std::size_t total = n * static_cast<std::size_t>(channels_);
+    float peak[lanes] = {};
+    double sq[lanes] = {}, sum[lanes] = {};
+    const std::size_t done = lane_sums(x, total, peak, sq, sum);
+    for (std::size_t i = done; i < total; ++i) {  // the tail: lane i % 8 keeps the channel mapping
+        const float v = x[i];
+        peak[i % lanes] = std::max(peak[i % lanes], std::fabs(v));
+        sq[i % lanes] += static_cast<double>(v) * v;
+        sum[i % lanes] += v;
+    }
+    for (std::size_t k = 0; k < lanes; ++k) {
+        const std::size_t c = k % static_cast<std::size_t>(channels_);
+        peak_[c] = std::max(peak_[c], static_cast<double>(peak[k]));
+        sum_sq_[c] += sq[k];
+        sum_[c] += sum[k];
     }
     // Silence edges: the first loud frame (once), the last loud frame (scan from the block's end).
-    const std::size_t total = n * static_cast<std::size_t>(channels_);
     if (first_loud_ < 0) {
         for (std::size_t s = 0; s < total; ++s)
             if (std::fabs(x[s]) > threshold_) {

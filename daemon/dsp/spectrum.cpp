@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numbers>
 #include <stdexcept>
 
 #include "core/units.hpp"
+#include "dsp/multiversion.hpp"
 
 namespace mixscout::dsp {
 
@@ -58,12 +60,12 @@ WelchSpectrum::WelchSpectrum(int sample_rate, int channels, std::size_t fft_size
     // one-sided spectrum doubles bins 1..N/2-1 (done when reading).
     scale_ = 1.0 / (static_cast<double>(fft_size_) * sum_w2);
     const std::size_t bins = fft_size_ / 2 + 1;
-    for (int c = 0; c < channels_; ++c) {
-        ring_[c].assign(fft_size_, 0.0f);
-        acc_power_[c].assign(bins, 0.0);
-        fft_[c] = std::make_unique<RealFft>(fft_size_);
-    }
+    ring_.assign(fft_size_, {0.0f, 0.0f});
+    mirror_.assign(bins, {0.0f, 0.0f});
+    for (auto& b : batch_) b.assign(bins, 0.0f);
+    for (int c = 0; c < channels_; ++c) acc_power_[c].assign(bins, 0.0);
     if (channels_ == 2) acc_cross_.assign(bins, 0.0);
+    fft_ = std::make_unique<StereoFft>(fft_size_);
 }
 
 WelchSpectrum::~WelchSpectrum() = default;
@@ -74,50 +76,93 @@ void WelchSpectrum::push(const audio::Block& block) {
     std::size_t i = 0;
     while (i < frames) {
         const std::size_t n = std::min(frames - i, fft_size_ - fill_);
+        std::complex<float>* dst = ring_.data() + fill_;
         if (channels_ == 1) {
-            std::copy(in + i, in + i + n, ring_[0].data() + fill_);
+            for (std::size_t j = 0; j < n; ++j) dst[j] = {in[i + j], 0.0f};
         } else {
-            float* l = ring_[0].data() + fill_;
-            float* r = ring_[1].data() + fill_;
-            const float* src = in + 2 * i;
-            for (std::size_t j = 0; j < n; ++j) {
-                l[j] = src[2 * j];
-                r[j] = src[2 * j + 1];
-            }
+            std::memcpy(static_cast<void*>(dst), in + 2 * i, n * sizeof(std::complex<float>));  // L,R pairs
         }
         fill_ += n;
         i += n;
         if (fill_ == fft_size_) {
             process_segment();
-            for (int c = 0; c < channels_; ++c) std::copy(ring_[c].begin() + static_cast<std::ptrdiff_t>(hop_), ring_[c].end(), ring_[c].begin());
+            std::copy(ring_.begin() + static_cast<std::ptrdiff_t>(hop_), ring_.end(), ring_.begin());
             fill_ = fft_size_ - hop_;
         }
     }
 }
 
+namespace {
+
+// One segment's channel powers and cross term, separated from the packed transform z (n bins,
+// fft.hpp): with Z_k = a + ib and Z_{n-k} = c + id,
+//   L_k = ((a + c) + i(b - d)) / 2,   R_k = ((b + d) + i(c - a)) / 2.
+// mirror[k] = Z_{n-k} is built first so that the main loop reads both with unit stride and
+// vectorises. Accumulates in float (flushed to double by the caller every few hundred segments).
+MIXSCOUT_MULTIVERSION
+void accumulate_segment(const std::complex<float>* z, std::complex<float>* mirror, std::size_t n, float* pl, float* pr,
+                        float* px) {
+    const std::size_t bins = n / 2 + 1;
+    mirror[0] = z[0];
+    for (std::size_t k = 1; k < bins; ++k) mirror[k] = z[n - k];
+    const float* zf = reinterpret_cast<const float*>(z);
+    const float* mf = reinterpret_cast<const float*>(mirror);
+    if (pr) {
+        for (std::size_t k = 0; k < bins; ++k) {
+            const float a = zf[2 * k], b = zf[2 * k + 1], c = mf[2 * k], d = mf[2 * k + 1];
+            const float lr = a + c, li = b - d, rr = b + d, ri = c - a;
+            pl[k] += 0.25f * (lr * lr + li * li);
+            pr[k] += 0.25f * (rr * rr + ri * ri);
+            px[k] += 0.25f * (lr * rr + li * ri);
+        }
+    } else {
+        for (std::size_t k = 0; k < bins; ++k) {
+            const float a = zf[2 * k], b = zf[2 * k + 1], c = mf[2 * k], d = mf[2 * k + 1];
+            const float lr = a + c, li = b - d;
+            pl[k] += 0.25f * (lr * lr + li * li);
+        }
+    }
+}
+
+MIXSCOUT_MULTIVERSION
+void window_pairs(const std::complex<float>* src, const float* w, std::complex<float>* dst, std::size_t n) {
+    const float* s = reinterpret_cast<const float*>(src);
+    float* d = reinterpret_cast<float*>(dst);
+    for (std::size_t j = 0; j < n; ++j) {
+        d[2 * j] = s[2 * j] * w[j];
+        d[2 * j + 1] = s[2 * j + 1] * w[j];
+    }
+}
+
+}  // namespace
+
 void WelchSpectrum::process_segment() {
-    const std::size_t bins = fft_size_ / 2 + 1;
-    for (int c = 0; c < channels_; ++c) {
-        float* dst = fft_[c]->input().data();
-        const float* src = ring_[c].data();
-        const float* w = window_.data();
-        for (std::size_t j = 0; j < fft_size_; ++j) dst[j] = src[j] * w[j];
-        fft_[c]->forward();
-        const auto* X = fft_[c]->output().data();
-        double* acc = acc_power_[c].data();
-        for (std::size_t k = 0; k < bins; ++k) acc[k] += static_cast<double>(std::norm(X[k]));
-    }
-    if (channels_ == 2) {
-        const auto* L = fft_[0]->output().data();
-        const auto* R = fft_[1]->output().data();
-        double* acc = acc_cross_.data();
-        for (std::size_t k = 0; k < bins; ++k)
-            acc[k] += static_cast<double>(L[k].real() * R[k].real() + L[k].imag() * R[k].imag());
-    }
+    const std::size_t n = fft_size_;
+    window_pairs(ring_.data(), window_.data(), fft_->input().data(), n);
+    fft_->forward();
+    const bool stereo = channels_ == 2;
+    accumulate_segment(fft_->packed().data(), mirror_.data(), n, batch_[0].data(), stereo ? batch_[1].data() : nullptr,
+                       stereo ? batch_[2].data() : nullptr);
     ++segments_;
+    if (++batched_ == batch_segments) flush_batch();
+}
+
+void WelchSpectrum::flush_batch() const {
+    if (batched_ == 0) return;
+    const std::size_t bins = fft_size_ / 2 + 1;
+    for (std::size_t k = 0; k < bins; ++k) {
+        acc_power_[0][k] += batch_[0][k];
+        if (channels_ == 2) {
+            acc_power_[1][k] += batch_[1][k];
+            acc_cross_[k] += batch_[2][k];
+        }
+    }
+    for (auto& b : batch_) std::fill(b.begin(), b.end(), 0.0f);
+    batched_ = 0;
 }
 
 BandPower WelchSpectrum::band(double lo_hz, double hi_hz) const {
+    flush_batch();
     BandPower p;
     if (segments_ == 0) return p;
     const double nyquist = sample_rate_ / 2.0;
@@ -149,6 +194,7 @@ BandPower WelchSpectrum::band(double lo_hz, double hi_hz) const {
 }
 
 std::vector<double> WelchSpectrum::power_spectrum(int channel) const {
+    flush_batch();
     std::vector<double> out;
     if (segments_ == 0) return out;
     const std::size_t bins = fft_size_ / 2 + 1;

@@ -12,8 +12,10 @@
 // overlap, so narrow low third-octave bands stay smooth. A stream shorter than one segment has
 // no spectrum (all bands read as silence).
 //
-// Cost: two real FFTs per hop (fft_size/2 frames), ~8 ns per stereo frame. Memory: ~5 * fft_size
-// doubles/floats, allocated in the constructor; push() does not allocate.
+// Cost: one complex FFT per hop (fft_size/2 frames) carrying both channels (StereoFft), plus the
+// window and the per-bin accumulation: ~6 ns per stereo frame at 8192 points (docs/BENCHMARKS.md);
+// mono takes the same path with a silent second channel. Memory: ~6 * fft_size doubles/floats,
+// allocated in the constructor; push() does not allocate.
 // Threading: one thread at a time; construction takes the FFTW planner lock (see fft.hpp).
 #pragma once
 #include <cstdint>
@@ -72,13 +74,23 @@ private:
     std::size_t fft_size_;
     std::size_t hop_;
     std::vector<float> window_;
-    std::vector<float> ring_[2];   // the last fft_size frames per channel (linear, shifted per hop)
+    // The last fft_size frames as {left, right} pairs (right = 0 for mono): a stereo block's
+    // interleaved samples have exactly this layout, so filling it is a copy. Linear, shifted per hop.
+    std::vector<std::complex<float>> ring_;
     std::size_t fill_ = 0;         // frames in ring_ (< fft_size)
-    std::vector<double> acc_power_[2];
-    std::vector<double> acc_cross_;
+    std::vector<std::complex<float>> mirror_;  // Z_{n-k} of the current segment (scratch)
+    // Per-bin sums of the last batched_ segments in float (fast, vectorised), added to the double
+    // totals every batch_segments segments and before any read: float alone would lose the small
+    // bins of hour-long files to rounding. Mutable: reads flush.
+    static constexpr int batch_segments = 256;
+    mutable std::vector<float> batch_[3];      // left power, right power, cross
+    mutable int batched_ = 0;
+    void flush_batch() const;
+    mutable std::vector<double> acc_power_[2];
+    mutable std::vector<double> acc_cross_;
     std::int64_t segments_ = 0;
     double scale_ = 0.0;           // per-bin |X|^2 -> mean-square contribution (one-sided)
-    std::unique_ptr<RealFft> fft_[2];
+    std::unique_ptr<StereoFft> fft_;
 };
 
 /// Least-squares slope, dB per octave, of band levels against log2(centre) for the bands whose

@@ -90,8 +90,6 @@ public:
     double channel_true_peak_dbtp(int ch) const;
     double true_peak_linear() const;               ///< max |oversampled| over channels
     double channel_true_peak_linear(int ch) const;
-    double sample_peak_dbfs() const;               ///< max |sample| over channels (no oversampling)
-    double channel_sample_peak_dbfs(int ch) const;
     /// Max true peak since the previous call (or construction), dBTP; then resets the hold.
     double take_held_peak_dbtp();
 
@@ -122,10 +120,9 @@ private:
     float over_threshold_;
     std::int64_t merge_gap_frames_;
     std::vector<Oversampler> oversamplers_;
-    std::vector<float> in_;         // one channel of a chunk, deinterleaved
+    std::vector<float> in_;         // a chunk deinterleaved: channel c at c * chunk_frames
     std::vector<float> frame_max_;  // max |.| over the phases of each input frame
     std::vector<float> peak_;       // per channel, linear
-    std::vector<float> sample_peak_;
     float held_ = 0.0f;
     std::vector<Over> overs_;
     std::vector<std::int64_t> open_over_;  // per channel: index in overs_ of the open span, or -1
