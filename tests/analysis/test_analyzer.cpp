@@ -152,6 +152,49 @@ TEST(Analyzer, TwoThreadsGiveExactlyTheSameResult) {
     EXPECT_TRUE(a == b);
 }
 
+TEST(AnalyzeFile, AnyThreadCountGivesExactlyTheSameResult) {
+    // Each kernel sees the blocks in order whatever the threads do, so the numbers must not
+    // change; small blocks make the decoder cycle the ring of buffers many times and the lanes
+    // drift apart.
+    test::TempDir dir;
+    test::Signal s = test::music_like(12.0, 48000);
+    test::insert_clip(s, 5.0, 12, 0);
+    test::write_audio(dir / "m.wav", s, SF_FORMAT_WAV | SF_FORMAT_PCM_24);
+    analysis::AnalyzeOptions o;
+    o.block_frames = 1000;
+    o.threads = 1;
+    const auto sequential = analysis::analyze_file(dir / "m.wav", o);
+    for (int threads : {2, 3, 4}) {
+        o.threads = threads;
+        EXPECT_TRUE(analysis::analyze_file(dir / "m.wav", o) == sequential) << threads << " threads";
+    }
+    // The inserted burst is among what all of them found.
+    EXPECT_TRUE(std::any_of(sequential.clipping.events.begin(), sequential.clipping.events.end(), [](const auto& e) {
+        return e.kind == "full_scale" && std::abs(e.time_s - 5.0) < 0.01;
+    }));
+}
+
+TEST(AnalyzeFile, ADecodeErrorMidStreamReachesTheCaller) {
+    // A FLAC cut short decodes until the cut, then fails on a worker thread: the error must
+    // surface from analyze_file as the decoder's InputError, on every thread count.
+    test::TempDir dir;
+    test::write_audio(dir / "full.flac", test::music_like(6.0, 44100), SF_FORMAT_FLAC | SF_FORMAT_PCM_16);
+    const auto size = std::filesystem::file_size(dir / "full.flac");
+    std::filesystem::copy_file(dir / "full.flac", dir / "cut.flac");
+    std::filesystem::resize_file(dir / "cut.flac", size / 2);
+    for (int threads : {1, 2, 4}) {
+        analysis::AnalyzeOptions o;
+        o.threads = threads;
+        o.block_frames = 2048;
+        try {
+            analysis::analyze_file(dir / "cut.flac", o);
+            ADD_FAILURE() << "no error with " << threads << " threads";
+        } catch (const InputError& e) {
+            EXPECT_NE(std::string(e.what()).find("cut.flac: "), std::string::npos) << e.what();
+        }
+    }
+}
+
 TEST(Analyzer, IncrementalPushesMatchOnePush) {
     const test::Signal s = test::music_like(8.0, 48000);
     const auto whole = analysis::analyze_samples(block_of(s), 48000);

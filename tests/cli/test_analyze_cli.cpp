@@ -171,3 +171,29 @@ TEST(AnalyzeCli, MemoryDoesNotGrowWithTheFileLength) {
 
 }  // namespace
 }  // namespace mixscout
+
+namespace mixscout::test {
+namespace {
+
+TEST(TuneCli, WritesAWisdomFileFftwCanRead) {
+    namespace fs = std::filesystem;
+    TempDir dir;
+    const fs::path file = dir / "sub" / "fftw-wisdom";
+    const CliResult r = run_cli({"tune", "--file", file.string()}, std::chrono::seconds(120));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find(file.string()), std::string::npos) << r.out;
+    std::ifstream in(file);
+    std::string head;
+    std::getline(in, head);
+    EXPECT_EQ(head.rfind("(fftw-3", 0), 0u) << head;  // FFTW's own format, e.g. "(fftw-3.3.10 fftwf_wisdom #x..."
+    EXPECT_NE(head.find("fftwf_wisdom"), std::string::npos) << head;
+    // Somewhere it cannot write (the "folder" is a file): exit 1 and one line saying so.
+    std::ofstream(dir / "plain-file") << "x";
+    const CliResult bad = run_cli({"tune", "--file", (dir / "plain-file" / "fftw-wisdom").string(), "-q"}, std::chrono::seconds(120));
+    EXPECT_EQ(bad.exit_code, 1);
+    EXPECT_NE(bad.err.find("cannot write the FFT wisdom file"), std::string::npos) << bad.err;
+    EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+}
+
+}  // namespace
+}  // namespace mixscout::test

@@ -55,3 +55,62 @@ TEST(StereoFft, DcAndNyquistAreReal) {
 }
 
 }  // namespace
+
+// Wisdom: FFTW itself says whether it holds a measured plan (FFTW_WISDOM_ONLY returns null
+// otherwise), so these check tune/save/load through FFTW's API, not ours.
+#include <fftw3.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace {
+
+bool fftw_has_measured_c2c(int n) {
+    std::lock_guard lock(mixscout::dsp::fft_planner_mutex());
+    fftwf_complex* in = fftwf_alloc_complex(static_cast<std::size_t>(n));
+    fftwf_complex* out = fftwf_alloc_complex(static_cast<std::size_t>(n));
+    fftwf_plan p = fftwf_plan_dft_1d(n, in, out, FFTW_FORWARD, FFTW_MEASURE | FFTW_WISDOM_ONLY);
+    const bool has = p != nullptr;
+    if (p) fftwf_destroy_plan(p);
+    fftwf_free(in);
+    fftwf_free(out);
+    return has;
+}
+
+void forget_wisdom() {
+    std::lock_guard lock(mixscout::dsp::fft_planner_mutex());
+    fftwf_forget_wisdom();
+}
+
+TEST(FftWisdom, TuneMeasuresSavesAndLoadsPlans) {
+    namespace fs = std::filesystem;
+    const fs::path file = fs::temp_directory_path() / ("mixscout-wisdom-" + std::to_string(::getpid()));
+    constexpr int n = 1024;  // small: measuring takes milliseconds
+    forget_wisdom();
+    ASSERT_FALSE(fftw_has_measured_c2c(n));
+    mixscout::dsp::tune_fft({.real = {}, .stereo = {n}});
+    EXPECT_TRUE(fftw_has_measured_c2c(n));
+    ASSERT_TRUE(mixscout::dsp::save_fft_wisdom(file.string()));
+    std::ifstream in(file);
+    std::string head;
+    std::getline(in, head);
+    EXPECT_NE(head.find("fftwf_wisdom"), std::string::npos) << head;  // FFTW's own file format
+
+    forget_wisdom();
+    ASSERT_FALSE(fftw_has_measured_c2c(n));
+    EXPECT_TRUE(mixscout::dsp::load_fft_wisdom(file.string()));
+    EXPECT_TRUE(fftw_has_measured_c2c(n));
+    // A StereoFft made now uses the measured plan and still transforms correctly.
+    StereoFft fft(n);
+    for (std::size_t j = 0; j < n; ++j) fft.input()[j] = {1.0f, 0.0f};
+    fft.forward();
+    EXPECT_NEAR(fft.left(0).real(), static_cast<float>(n), 1e-3);
+    EXPECT_NEAR(std::abs(fft.right(0)), 0.0f, 1e-3);
+
+    EXPECT_FALSE(mixscout::dsp::load_fft_wisdom((file.string() + ".missing")));
+    fs::remove(file);
+    forget_wisdom();
+}
+
+}  // namespace
