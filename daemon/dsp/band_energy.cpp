@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <cstring>
 #include <numbers>
 #include <stdexcept>
 
 #include "core/error.hpp"
 #include "dsp/biquad.hpp"
 #include "dsp/fft.hpp"
+#include "dsp/multiversion.hpp"
 
 namespace mixscout::dsp {
 
@@ -25,7 +27,10 @@ const std::vector<FrequencyBand>& critical_bands() {
     return bands;
 }
 
+
 namespace {
+
+using Pair = std::complex<float>;  // one stereo frame {left, right}: the StereoFft input layout
 
 /// RBJ cookbook band-pass (0 dB peak gain) at fc with quality q.
 BiquadCoeffs band_pass(double fc, double q, int sample_rate) {
@@ -41,28 +46,234 @@ std::size_t next_pow2(std::size_t n) {
     return p;
 }
 
+// Bands whose upper edge is at or below split_hz (1/3 octaves up to 2 kHz, critical bands up to
+// 1720-2000 Hz) come from the decimated long transform; the others from short transforms, where
+// a band spans at least 15 of their bins (so their wider leakage moves little across band edges).
+constexpr double split_hz = 2300.0;
+// Anti-alias rejection of the decimator: anything folding below split_hz is at least this far down.
+constexpr double alias_rejection_db = 80.0;
+
+double bessel_i0(double x) {
+    double sum = 1.0, term = 1.0;
+    for (int k = 1; k < 60; ++k) {
+        term *= (x / (2.0 * k)) * (x / (2.0 * k));
+        sum += term;
+        if (term < 1e-14 * sum) break;
+    }
+    return sum;
+}
+
+/// Kaiser-windowed sinc low-pass for decimation by `factor` (Kaiser's design formulas, Oppenheim &
+/// Schafer 7.6): cutoff at the decimated Nyquist, flat (ripple ~1e-4) to split_hz and at least
+/// alias_rejection_db down from rate/factor - split_hz, i.e. wherever a frequency would fold below
+/// split_hz. Odd length, unity DC gain.
+std::vector<float> decimation_fir(int sample_rate, int factor) {
+    if (factor == 1) return {1.0f};
+    const double a = alias_rejection_db;
+    const double transition = 2.0 * std::numbers::pi * (static_cast<double>(sample_rate) / factor - 2.0 * split_hz) / sample_rate;
+    const double beta = 0.1102 * (a - 8.7);
+    int taps = static_cast<int>(std::ceil((a - 8.0) / (2.285 * transition))) + 1;
+    if (taps % 2 == 0) ++taps;
+    const double centre = 0.5 * (taps - 1);
+    const double cutoff = 0.5 / factor;  // cycles per sample
+    std::vector<double> h(static_cast<std::size_t>(taps));
+    double sum = 0.0;
+    for (int k = 0; k < taps; ++k) {
+        const double t = k - centre;
+        const double x = 2.0 * std::numbers::pi * cutoff * t;
+        const double sinc = t == 0.0 ? 1.0 : std::sin(x) / x;
+        const double r = t / centre;
+        h[static_cast<std::size_t>(k)] = sinc * bessel_i0(beta * std::sqrt(std::max(0.0, 1.0 - r * r)));
+        sum += h[static_cast<std::size_t>(k)];
+    }
+    std::vector<float> out;
+    for (double v : h) out.push_back(static_cast<float>(v / sum));
+    return out;
+}
+
+// The hot loops below work on floats laid out {left, right, left, right, ...}; independent lanes
+// let GCC vectorise them without fast-math (MIXSCOUT_MULTIVERSION adds an AVX2+FMA clone).
+
+/// One decimated stereo frame: the sum of h2[i] * x[i] over n floats, even lanes left, odd lanes
+/// right (h2 holds each tap twice).
+MIXSCOUT_MULTIVERSION
+Pair fir_pair(const float* __restrict h2, const float* __restrict x, std::size_t n) {
+    constexpr std::size_t lanes = 16;
+    float acc[lanes] = {};
+    std::size_t i = 0;
+    for (; i + lanes <= n; i += lanes)
+        for (std::size_t k = 0; k < lanes; ++k) acc[k] += h2[i + k] * x[i + k];
+    float left = 0.0f, right = 0.0f;
+    for (; i < n; i += 2) {
+        left += h2[i] * x[i];
+        right += h2[i + 1] * x[i + 1];
+    }
+    for (std::size_t k = 0; k < lanes; k += 2) {
+        left += acc[k];
+        right += acc[k + 1];
+    }
+    return {left, right};
+}
+
+MIXSCOUT_MULTIVERSION
+void multiply(float* __restrict out, const float* __restrict a, const float* __restrict b, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) out[i] = a[i] * b[i];
+}
+
+MIXSCOUT_MULTIVERSION
+float dot(const float* __restrict a, const float* __restrict b, std::size_t n) {
+    constexpr std::size_t lanes = 8;
+    float acc[lanes] = {};
+    std::size_t i = 0;
+    for (; i + lanes <= n; i += lanes)
+        for (std::size_t k = 0; k < lanes; ++k) acc[k] += a[i + k] * b[i + k];
+    float r = 0.0f;
+    for (; i < n; ++i) r += a[i] * b[i];
+    for (float v : acc) r += v;
+    return r;
+}
+
+/// power[i] = |Z_k|^2 + |Z_{n-k}|^2 for k = lo + i (Z as interleaved floats; Z_n is Z_0).
+MIXSCOUT_MULTIVERSION
+void power_pairs(const float* __restrict z, std::size_t n, std::size_t lo, float* __restrict power, std::size_t count) {
+    std::size_t i = 0;
+    if (lo == 0 && count > 0) {
+        power[0] = 2.0f * (z[0] * z[0] + z[1] * z[1]);
+        i = 1;
+    }
+    const float* up = z + 2 * lo;
+    const float* down = z + 2 * (n - lo);  // moves down as i grows
+    for (; i < count; ++i) {
+        const float* u = up + 2 * i;
+        const float* d = down - 2 * i;
+        power[i] = u[0] * u[0] + u[1] * u[1] + d[0] * d[0] + d[1] * d[1];
+    }
+}
+
+/// One transform size: a window, a StereoFft, and the bands measured from it.
+struct Path {
+    std::size_t n = 0;              // transform size
+    std::vector<float> window2;     // the window, each value twice: it multiplies {left, right} pairs
+    std::unique_ptr<StereoFft> fft;
+    std::size_t bin_lo = 0;         // power[] holds bins [bin_lo, bin_lo + power.size())
+    std::vector<float> power;       // |Z_k|^2 + |Z_{n-k}|^2 = 2 (|L_k|^2 + |R_k|^2)
+    // Per band, the contiguous bins it overlaps and their weights (overlap share x Parseval scale),
+    // so a band is one dot product accumulated in registers.
+    struct Span { std::size_t first_bin, count, weight_at; };
+    std::vector<Span> spans;
+    std::vector<float> weights;
+
+    /// The path measures `bands` from a transform of `size` points at `rate_hz` (its own rate)
+    /// with window w.
+    void build(std::size_t size, const std::vector<double>& w, double rate_hz, int channels, std::span<const FrequencyBand> bands) {
+        n = size;
+        window2.resize(2 * n);
+        double sum_w2 = 0.0;
+        for (std::size_t i = 0; i < n; ++i) {
+            window2[2 * i] = window2[2 * i + 1] = static_cast<float>(w[i]);
+            sum_w2 += w[i] * w[i];
+        }
+        const double bin_hz = rate_hz / static_cast<double>(n);
+        const double nyquist_hz = 0.5 * rate_hz;
+        // Parseval, one-sided, channel-averaged; the 1/2 undoes the factor 2 in power[].
+        const double parseval = 0.5 / (static_cast<double>(n) * sum_w2 * channels);
+        std::size_t lo = n, hi = 0;
+        for (const FrequencyBand& band : bands) {
+            Span span{0, 0, weights.size()};
+            for (std::size_t k = 0; k <= n / 2; ++k) {
+                const double one_sided = (k == 0 || k == n / 2) ? 1.0 : 2.0;
+                const double bin_lo_hz = std::max(0.0, (static_cast<double>(k) - 0.5) * bin_hz);
+                const double bin_hi_hz = std::min(nyquist_hz, (static_cast<double>(k) + 0.5) * bin_hz);
+                const double overlap_hz = std::min(bin_hi_hz, band.hi_hz) - std::max(bin_lo_hz, band.lo_hz);
+                if (overlap_hz <= 0.0) continue;
+                if (span.count == 0) span.first_bin = k;
+                ++span.count;
+                weights.push_back(static_cast<float>(one_sided * parseval * overlap_hz / bin_hz));
+            }
+            if (span.count > 0) {
+                lo = std::min(lo, span.first_bin);
+                hi = std::max(hi, span.first_bin + span.count);
+            }
+            spans.push_back(span);
+        }
+        bin_lo = lo < hi ? lo : 0;
+        power.assign(lo < hi ? hi - lo : 0, 0.0f);
+        fft = std::make_unique<StereoFft>(n);
+    }
+
+    /// The band powers of the n pairs at x, into out[0 .. spans.size()). No allocation.
+    void measure(const Pair* x, float* out) {
+        multiply(reinterpret_cast<float*>(fft->input().data()), reinterpret_cast<const float*>(x), window2.data(), 2 * n);
+        fft->forward();
+        // |L_k|^2 + |R_k|^2 = (|Z_k|^2 + |Z_{n-k}|^2) / 2: the channel sum needs no separation.
+        const Pair* z = fft->packed().data();
+        power_pairs(reinterpret_cast<const float*>(z), n, bin_lo, power.data(), power.size());
+        for (std::size_t b = 0; b < spans.size(); ++b) {
+            const Span& sp = spans[b];
+            out[b] = sp.count ? dot(weights.data() + sp.weight_at, power.data() + (sp.first_bin - bin_lo), sp.count) : 0.0f;
+        }
+    }
+};
+
 }  // namespace
 
 struct BandEnergy::Impl {
     BandMethod method = BandMethod::fft;
-    // --- fft
-    std::size_t n = 0;                  // FFT size
-    std::size_t pre_pad = 0;            // zeros before the stream so frame windows are centred on hops
-    std::size_t fill = 0;               // frames buffered (< n after frame_ready)
-    std::vector<float> buf[2];          // last n frames per channel
-    std::vector<float> window;
-    std::vector<float> bin_power;       // one-sided, accumulated over channels
-    // Per band, the contiguous bins it overlaps and their weights (overlap share x Parseval scale),
-    // so a band is one dot product accumulated in a register.
-    struct Span { std::size_t first_bin, count, weight_at; };
-    std::vector<Span> spans;
-    std::vector<float> weights;
-    std::unique_ptr<RealFft> fft;
+    // --- fft. Positions count input frames from the start of pre_pad zeros put before the stream;
+    // frame i's long window is [i*hop, i*hop + n).
+    std::int64_t n = 0;                 // long window, input frames
+    std::int64_t pre_pad = 0;           // zeros before the stream so frame windows are centred on hops
+    std::int64_t decim = 1;             // decimation factor of the low path
+    std::int64_t taps = 1, delay = 0;   // decimation FIR length (zero-padded) and its centre tap
+    std::vector<float> fir2;            // its taps, each twice (see fir_pair)
+    std::size_t low_bands = 0;          // bands [0, low_bands) from the low path, the rest from the high
+    Path low;                           // Hann, n / decim points at rate / decim
+    Path high;                          // sine window, n / 4 points at the input rate, every n / 8
+    std::int64_t sub_hop = 0;           // 0: no high path
+    std::vector<double> long_w2;        // the long Hann window squared: weights of the high sub-frames
+    // Input {left, right} pairs at positions [raw_at, raw_at + raw_len).
+    std::vector<Pair> raw;
+    std::int64_t raw_at = 0;
+    std::size_t raw_len = 0;
+    // Decimated pairs: pair j stands for position j * decim; held for j in [dec_at, dec_at + dec_len).
+    std::vector<Pair> dec;
+    std::int64_t dec_at = 0;
+    std::size_t dec_len = 0;
+    // High-path sub-frame s covers [s*sub_hop, s*sub_hop + high.n); its band powers are kept in
+    // slot s % slots until no frame needs them.
+    static constexpr std::int64_t slots = 8;  // a frame uses at most 7
+    std::vector<float> sub_power;
+    std::int64_t next_sub = 0;
     // --- filter bank
     std::vector<BiquadCoeffs> coeffs;   // [band]: both sections use the same coefficients
     std::vector<BiquadState> states;    // [channel][band][2]
     std::vector<double> energy;         // per band, over the current hop
     std::int64_t in_hop = 0;            // frames in the current hop
+
+    std::int64_t fill() const { return raw_at + static_cast<std::int64_t>(raw_len); }
+    std::int64_t low_start(std::int64_t frame, std::int64_t hop) const { return (frame * hop + decim / 2) / decim; }
+    /// Input needed before frame i can be computed: its long window, and the decimator's look-ahead
+    /// for the window's last decimated pair (at most delay + decim/2 positions past the window).
+    std::int64_t need(std::int64_t frame, std::int64_t hop) const {
+        const std::int64_t last_dec = low_start(frame, hop) + static_cast<std::int64_t>(low.n) - 1;
+        return std::max(frame * hop + n, last_dec * decim - delay + taps);
+    }
+    /// Positions before this are read by no later frame.
+    std::int64_t oldest_needed(std::int64_t frame, std::int64_t hop) const {
+        std::int64_t at = (dec_at + static_cast<std::int64_t>(dec_len)) * decim - delay;
+        if (sub_hop > 0) at = std::min(at, std::max(next_sub, (frame * hop + sub_hop - 1) / sub_hop) * sub_hop);
+        return at;
+    }
+    /// Room for `count` more input pairs: drops what no later frame reads (a copy every few frames).
+    void make_room(std::size_t count, std::int64_t frame, std::int64_t hop) {
+        if (raw_len + count <= raw.size()) return;
+        const std::int64_t keep_from = std::clamp(oldest_needed(frame, hop), raw_at, fill());
+        const auto drop = static_cast<std::size_t>(keep_from - raw_at);
+        std::copy(raw.begin() + static_cast<std::ptrdiff_t>(drop), raw.begin() + static_cast<std::ptrdiff_t>(raw_len), raw.begin());
+        raw_at = keep_from;
+        raw_len -= drop;
+        if (raw_len + count > raw.size()) throw std::logic_error("BandEnergy: input buffer too small");
+    }
 };
 
 BandEnergy::BandEnergy(int sample_rate, int channels, BandEnergyOptions options)
@@ -80,36 +291,46 @@ BandEnergy::BandEnergy(int sample_rate, int channels, BandEnergyOptions options)
     Impl& m = *impl_;
     m.method = options.method;
     if (m.method == BandMethod::fft) {
-        m.n = next_pow2(std::max<std::size_t>(static_cast<std::size_t>(std::ceil(options.window_s * sample_rate)),
-                                              static_cast<std::size_t>(hop_)));
-        m.pre_pad = (m.n - static_cast<std::size_t>(hop_)) / 2;
-        m.window.resize(m.n);
-        double sum_w2 = 0.0;
-        for (std::size_t i = 0; i < m.n; ++i) {
-            // Periodic Hann: overlapped copies sum to a constant.
-            const double w = 0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * static_cast<double>(i) / static_cast<double>(m.n));
-            m.window[i] = static_cast<float>(w);
-            sum_w2 += w * w;
-        }
-        for (int c = 0; c < channels; ++c) m.buf[c].assign(m.n, 0.0f);
-        m.bin_power.assign(m.n / 2 + 1, 0.0f);
-        const double bin_hz = static_cast<double>(sample_rate) / static_cast<double>(m.n);
-        const double parseval = 1.0 / (static_cast<double>(m.n) * sum_w2 * channels);
-        for (const FrequencyBand& band : bands_) {
-            Impl::Span span{0, 0, m.weights.size()};
-            for (std::size_t k = 0; k <= m.n / 2; ++k) {
-                const double one_sided = (k == 0 || k == m.n / 2) ? 1.0 : 2.0;
-                const double lo = std::max(0.0, (static_cast<double>(k) - 0.5) * bin_hz);
-                const double hi = std::min(nyquist, (static_cast<double>(k) + 0.5) * bin_hz);
-                const double overlap = std::min(hi, band.hi_hz) - std::max(lo, band.lo_hz);
-                if (overlap <= 0.0) continue;
-                if (span.count == 0) span.first_bin = k;
-                ++span.count;
-                m.weights.push_back(static_cast<float>(one_sided * parseval * overlap / bin_hz));
+        const std::size_t n = next_pow2(std::max<std::size_t>(static_cast<std::size_t>(std::ceil(options.window_s * sample_rate)),
+                                                              static_cast<std::size_t>(hop_)));
+        m.n = static_cast<std::int64_t>(n);
+        m.pre_pad = (m.n - hop_) / 2;
+        // Decimate the low path while its rate stays >= 4 x split_hz (a transition band >= 2 x
+        // split_hz wide, so a short FIR) and its transform >= 64 points: by 4 at 44.1/48 kHz.
+        while (m.decim < 64 && sample_rate / (2.0 * static_cast<double>(m.decim)) >= 4.0 * split_hz && m.n / (2 * m.decim) >= 64)
+            m.decim *= 2;
+        const std::vector<float> fir = decimation_fir(sample_rate, static_cast<int>(m.decim));
+        m.delay = static_cast<std::int64_t>(fir.size() - 1) / 2;
+        for (float h : fir) m.fir2.insert(m.fir2.end(), {h, h});
+        if (fir.size() > 1) m.fir2.resize((m.fir2.size() + 15) / 16 * 16, 0.0f);  // zero taps: whole vector lanes in fir_pair
+        m.taps = static_cast<std::int64_t>(m.fir2.size() / 2);
+        // Without decimation the low path measures every band: one long transform, as before.
+        while (m.low_bands < bands_.size() && (m.decim == 1 || bands_[m.low_bands].hi_hz <= split_hz)) ++m.low_bands;
+        const std::size_t n_low = n / static_cast<std::size_t>(m.decim);
+        std::vector<double> w(n_low);
+        for (std::size_t i = 0; i < n_low; ++i)  // periodic Hann: overlapped copies sum to a constant
+            w[i] = 0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * static_cast<double>(i) / static_cast<double>(n_low));
+        m.low.build(n_low, w, static_cast<double>(sample_rate) / static_cast<double>(m.decim), channels,
+                    std::span<const FrequencyBand>(bands_).first(m.low_bands));
+        if (m.low_bands < bands_.size()) {
+            // Periodic sine window: its squares sum to 1 at 50 % overlap, so every sample counts
+            // equally before the long window's weights are applied.
+            const std::size_t n_high = n / 4;
+            w.assign(n_high, 0.0);
+            for (std::size_t i = 0; i < n_high; ++i) w[i] = std::sin(std::numbers::pi * static_cast<double>(i) / static_cast<double>(n_high));
+            m.high.build(n_high, w, sample_rate, channels, std::span<const FrequencyBand>(bands_).subspan(m.low_bands));
+            m.sub_hop = static_cast<std::int64_t>(n_high / 2);
+            m.sub_power.assign(static_cast<std::size_t>(Impl::slots) * (bands_.size() - m.low_bands), 0.0f);
+            m.long_w2.resize(n);
+            for (std::size_t i = 0; i < n; ++i) {
+                const double h = 0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * static_cast<double>(i) / static_cast<double>(n));
+                m.long_w2[i] = h * h;
             }
-            m.spans.push_back(span);
         }
-        m.fft = std::make_unique<RealFft>(m.n);
+        // Room for a frame's input (its window, a hop, the FIR's reach) twice over, so the buffers
+        // are compacted only every few frames.
+        m.raw.resize(static_cast<std::size_t>(2 * (m.n + hop_ + m.taps + m.decim) + 64));
+        m.dec.resize(2 * n_low + static_cast<std::size_t>(hop_ / m.decim) + 16);
     } else {
         // Two cascaded band-passes per band, Q chosen so the pair is -3 dB at the band edges:
         // each section is 1/sqrt(2) there, i.e. Q^2 (f/fc - fc/f)^2 = sqrt(2) - 1.
@@ -135,8 +356,13 @@ void BandEnergy::reset() {
     frames_out_ = 0;
     std::fill(latest_.begin(), latest_.end(), 0.0f);
     if (m.method == BandMethod::fft) {
-        for (int c = 0; c < channels_; ++c) std::fill(m.buf[c].begin(), m.buf[c].end(), 0.0f);
-        m.fill = m.pre_pad;
+        // Zeros from the first position the decimator reads up to the stream's start.
+        m.raw_at = -m.delay;
+        m.raw_len = static_cast<std::size_t>(m.pre_pad + m.delay);
+        std::fill(m.raw.begin(), m.raw.begin() + static_cast<std::ptrdiff_t>(m.raw_len), Pair{});
+        m.dec_at = 0;
+        m.dec_len = 0;
+        m.next_sub = 0;
     } else {
         for (BiquadState& st : m.states) st.reset();
         std::fill(m.energy.begin(), m.energy.end(), 0.0);
@@ -150,12 +376,15 @@ std::size_t BandEnergy::consume(const audio::Block& block, std::size_t offset) {
     const std::size_t avail = block.frames() - offset;
     const float* src = block.interleaved.data() + offset * static_cast<std::size_t>(channels_);
     if (m.method == BandMethod::fft) {
-        const std::size_t take = std::min(avail, m.n - m.fill);
-        for (int c = 0; c < channels_; ++c) {
-            float* dst = m.buf[c].data() + m.fill;
-            for (std::size_t i = 0; i < take; ++i) dst[i] = src[i * channels_ + c];
-        }
-        m.fill += take;
+        const auto wanted = static_cast<std::size_t>(std::max<std::int64_t>(0, m.need(frames_out_, hop_) - m.fill()));
+        const std::size_t take = std::min(avail, wanted);
+        m.make_room(take, frames_out_, hop_);
+        Pair* dst = m.raw.data() + m.raw_len;
+        if (channels_ == 2)
+            std::memcpy(static_cast<void*>(dst), src, take * sizeof(Pair));  // interleaved stereo is already {left, right} pairs
+        else
+            for (std::size_t i = 0; i < take; ++i) dst[i] = {src[i], 0.0f};
+        m.raw_len += take;
         frames_in_ += static_cast<std::int64_t>(take);
         return take;
     }
@@ -185,8 +414,10 @@ std::size_t BandEnergy::consume(const audio::Block& block, std::size_t offset) {
 void BandEnergy::pad_zeros() {
     Impl& m = *impl_;
     if (m.method == BandMethod::fft) {
-        for (int c = 0; c < channels_; ++c) std::fill(m.buf[c].begin() + static_cast<std::ptrdiff_t>(m.fill), m.buf[c].end(), 0.0f);
-        m.fill = m.n;
+        const auto count = static_cast<std::size_t>(std::max<std::int64_t>(0, m.need(frames_out_, hop_) - m.fill()));
+        m.make_room(count, frames_out_, hop_);
+        std::fill_n(m.raw.begin() + static_cast<std::ptrdiff_t>(m.raw_len), count, Pair{});
+        m.raw_len += count;
         return;
     }
     const std::size_t nb = bands_.size();
@@ -204,28 +435,45 @@ void BandEnergy::pad_zeros() {
 bool BandEnergy::frame_ready() {
     Impl& m = *impl_;
     if (m.method == BandMethod::fft) {
-        if (m.fill < m.n) return false;
-        std::fill(m.bin_power.begin(), m.bin_power.end(), 0.0f);
-        std::span<float> in = m.fft->input();
-        for (int c = 0; c < channels_; ++c) {
-            const float* x = m.buf[c].data();
-            for (std::size_t i = 0; i < m.n; ++i) in[i] = x[i] * m.window[i];
-            m.fft->forward();
-            const std::span<const std::complex<float>> out = m.fft->output();
-            for (std::size_t k = 0; k < out.size(); ++k) m.bin_power[k] += std::norm(out[k]);
+        const std::int64_t i = frames_out_;
+        if (m.fill() < m.need(i, hop_)) return false;
+        // Low path: decimate up to the end of this frame's window, then one long transform.
+        const std::int64_t j0 = m.low_start(i, hop_);
+        const std::int64_t j_end = j0 + static_cast<std::int64_t>(m.low.n);
+        if (j_end - m.dec_at > static_cast<std::int64_t>(m.dec.size())) {  // drop the pairs before j0
+            const auto drop = static_cast<std::size_t>(std::min<std::int64_t>(j0 - m.dec_at, static_cast<std::int64_t>(m.dec_len)));
+            std::copy(m.dec.begin() + static_cast<std::ptrdiff_t>(drop), m.dec.begin() + static_cast<std::ptrdiff_t>(m.dec_len), m.dec.begin());
+            m.dec_at += static_cast<std::int64_t>(drop);
+            m.dec_len -= drop;
         }
-        for (std::size_t b = 0; b < m.spans.size(); ++b) {
-            const Impl::Span& sp = m.spans[b];
-            const float* p = m.bin_power.data() + sp.first_bin;
-            const float* w = m.weights.data() + sp.weight_at;
-            float acc = 0.0f;
-            for (std::size_t i = 0; i < sp.count; ++i) acc += w[i] * p[i];
-            latest_[b] = acc;
+        const std::size_t reach = 2 * static_cast<std::size_t>(m.taps);
+        for (std::int64_t j = m.dec_at + static_cast<std::int64_t>(m.dec_len); j < j_end; ++j) {
+            const Pair* x = m.raw.data() + (j * m.decim - m.delay - m.raw_at);
+            m.dec[m.dec_len++] = fir_pair(m.fir2.data(), reinterpret_cast<const float*>(x), reach);
         }
-        // Slide by one hop.
-        const std::size_t hop = static_cast<std::size_t>(hop_);
-        for (int c = 0; c < channels_; ++c) std::copy(m.buf[c].begin() + static_cast<std::ptrdiff_t>(hop), m.buf[c].end(), m.buf[c].begin());
-        m.fill -= hop;
+        m.low.measure(m.dec.data() + (j0 - m.dec_at), latest_.data());
+        // High path: the sub-frames inside the long window, weighted by its square: a Welch
+        // average shaped like the long window, so both paths describe the same stretch of time.
+        if (m.sub_hop > 0) {
+            const std::size_t nb = bands_.size() - m.low_bands;
+            const std::int64_t first = (i * hop_ + m.sub_hop - 1) / m.sub_hop;
+            const std::int64_t last = (i * hop_ + m.n - static_cast<std::int64_t>(m.high.n)) / m.sub_hop;
+            for (std::int64_t s = std::max(m.next_sub, first); s <= last; ++s)
+                m.high.measure(m.raw.data() + (s * m.sub_hop - m.raw_at), m.sub_power.data() + static_cast<std::size_t>(s % Impl::slots) * nb);
+            m.next_sub = std::max(m.next_sub, last + 1);
+            float* out = latest_.data() + m.low_bands;
+            std::fill(out, out + nb, 0.0f);
+            double sum_a = 0.0;
+            for (std::int64_t s = first; s <= last; ++s) {
+                const std::int64_t centre = s * m.sub_hop + static_cast<std::int64_t>(m.high.n / 2) - i * hop_;
+                const auto a = static_cast<float>(m.long_w2[static_cast<std::size_t>(centre)]);
+                const float* p = m.sub_power.data() + static_cast<std::size_t>(s % Impl::slots) * nb;
+                for (std::size_t b = 0; b < nb; ++b) out[b] += a * p[b];
+                sum_a += a;
+            }
+            const auto scale = static_cast<float>(1.0 / sum_a);
+            for (std::size_t b = 0; b < nb; ++b) out[b] *= scale;
+        }
         ++frames_out_;
         return true;
     }

@@ -12,19 +12,31 @@
 //
 // Timing: frame i describes the hop [i*hop, (i+1)*hop) frames of the stream, where hop =
 // round(frame_s * sample_rate) (so frame_s() is exact: 2205 / 44100 = 0.05). The analysis window
-// (Hann, window_s long, rounded up to a power of two: 8192 at 44.1/48 kHz, 5.9 Hz bins, enough
+// (Hann, window_s long, rounded up to a power of two: 8192 at 44.1/48 kHz, 5.4-5.9 Hz bins, enough
 // for the 25 Hz third-octave) is centred on that hop, so a frame sees up to (window - hop) / 2
 // frames before and after it: energy is smeared by about +-60 ms at 48 kHz, never shifted.
-// A frame is delivered once the samples after it have been pushed; flush() delivers the rest
-// (zero-padded), so a stream of n frames yields exactly ceil(n / hop) frames.
+// A frame is delivered once the samples after it (and the decimator's ~20 samples of look-ahead)
+// have been pushed; flush() delivers the rest (zero-padded), so a stream of n frames yields
+// exactly ceil(n / hop) frames.
 //
 // Two methods, the same band layout and scale (a sine at a band's centre reads A^2/2 in both):
-//   fft          (default) one Hann-windowed real FFT per channel per hop (dsp/fft.hpp); bins
-//                straddling a band edge are split by overlap, each band is one dot product.
-//                Under 20 ns per stereo frame at 44.1 kHz (docs/BENCHMARKS.md, "Stems").
+//   fft          (default) multi-rate, each sample transformed about 3 times in all:
+//                - bands up to 2.3 kHz (the 2 kHz third octave, Bark band 1720-2000 Hz): the input
+//                  low-passed (Kaiser FIR, flat to 2.3 kHz, >= 80 dB against anything folding
+//                  below it) and decimated by 4 at 44.1/48 kHz, then one Hann transform of
+//                  window/4 points per hop: the same window and bins as a full-rate transform;
+//                - bands above: sine-windowed transforms of window/4 points (21.5 Hz bins at
+//                  44.1 kHz, >= 15 bins per band) every window/8, averaged with the long Hann
+//                  window's square as weights, so they describe the same stretch of time (within
+//                  one short transform's resolution).
+//                Both channels go through one complex transform (StereoFft); each band is one dot
+//                product over the bins it overlaps (edge bins split by overlap). Without room to
+//                decimate (rates below ~18 kHz) one full-rate transform measures every band.
+//                About 6 ns per stereo frame at 44.1 kHz (perf share of a WAV stems run; it was
+//                ~20 ns with two full-rate real transforms per hop: docs/BENCHMARKS.md, "Stems").
 //   filter_bank  two cascaded RBJ band-passes per band (double precision, -3 dB at the band
 //                edges; skirts only ~18 dB down two bands away), energy integrated over the hop:
-//                no window and no look-ahead, but O(bands) work per sample: about 10x slower
+//                no window and no look-ahead, but O(bands) work per sample: tens of times slower
 //                than the FFT here (scripts/bench-stems), so it is kept for comparison only.
 // Cost: allocation in the constructor only; push() and flush() do not allocate.
 // Threading: one thread at a time; the constructor takes the FFTW planner lock (see fft.hpp),

@@ -24,13 +24,16 @@ void ClipDetector::reset() {
     run_count_ = 0;
     clipped_samples_ = 0;
     frames_ = 0;
+    sample_peak_ = 0.0f;
 }
 
-bool ClipDetector::block_may_clip(const float* samples, std::size_t n) const {
+bool ClipDetector::scan_block(const float* samples, std::size_t n) {
+    const float peak = abs_max(samples, n);
+    if (peak > sample_peak_) sample_peak_ = peak;
     for (std::int64_t len : run_len_)
         if (len > 0) return true;  // an open run must be closed (or extended) sample-accurately
     // Examined sample by sample only if the block reaches full scale somewhere.
-    return abs_max(samples, n) >= options_.full_scale;
+    return peak >= options_.full_scale;
 }
 
 const ClipDetector::Run* ClipDetector::extend(int c, std::int64_t frame) {

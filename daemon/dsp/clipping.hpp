@@ -12,8 +12,8 @@
 // peak-normalised file has, and even two in a row happen by chance in loud, low-frequency
 // material; three or more equal full-scale samples mean the waveform was cut flat.
 //
-// Cost: one vectorised max|x| per block; samples are examined one by one only in blocks that
-// reach full scale (or while a run is open). push() never allocates. Not thread-safe.
+// Cost: one vectorised max|x| per block (which also gives the sample peak); samples are examined
+// one by one only in blocks that reach full scale (or while a run is open). push() never allocates. Not thread-safe.
 #pragma once
 #include <cstdint>
 #include <stdexcept>
@@ -53,7 +53,7 @@ public:
         if (block.channels != channels_) throw std::invalid_argument("ClipDetector::push: channel count mismatch");
         const std::size_t n = block.frames();
         if (n == 0) return;
-        if (!block_may_clip(block.interleaved.data(), n * static_cast<std::size_t>(channels_))) {
+        if (!scan_block(block.interleaved.data(), n * static_cast<std::size_t>(channels_))) {
             frames_ += static_cast<std::int64_t>(n);
             return;
         }
@@ -80,10 +80,13 @@ public:
     int sample_rate() const { return sample_rate_; }
     int channels() const { return channels_; }
     std::int64_t frames() const { return frames_; }
+    /// Largest |x| seen, any channel (linear): the sample peak, a by-product of the block scan.
+    float sample_peak() const { return sample_peak_; }
     void reset();
 
 private:
-    bool block_may_clip(const float* samples, std::size_t n) const;
+    // Updates the sample peak; true if the block must be examined sample by sample.
+    bool scan_block(const float* samples, std::size_t n);
     // Adds one full-scale sample at `frame` to channel c's run; returns the run when it just qualified.
     const Run* extend(int c, std::int64_t frame);
     void end_run(int c);
@@ -99,6 +102,7 @@ private:
     std::int64_t run_count_ = 0;
     std::int64_t clipped_samples_ = 0;
     std::int64_t frames_ = 0;
+    float sample_peak_ = 0.0f;
 };
 
 }  // namespace mixscout::dsp

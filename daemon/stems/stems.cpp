@@ -14,7 +14,6 @@
 #include "core/error.hpp"
 #include "core/units.hpp"
 #include "dsp/clipping.hpp"
-#include "dsp/level_stats.hpp"
 #include "dsp/loudness.hpp"
 #include "rules/rules.hpp"
 #include "stems/clash.hpp"
@@ -131,8 +130,7 @@ Measured measure(const std::filesystem::path& path, const StemsOptions& o) {
     const audio::StreamInfo& si = dec.info();
     dsp::BandEnergy energy(si.sample_rate, si.channels, o.bands);
     dsp::LoudnessMeter loudness(si.sample_rate, si.channels);
-    dsp::ClipDetector clips(si.sample_rate, si.channels);
-    dsp::LevelStats levels(si.sample_rate, si.channels);
+    dsp::ClipDetector clips(si.sample_rate, si.channels);  // also the sample peak (no LevelStats pass)
 
     Measured m;
     m.frame_s = energy.frame_s();
@@ -149,7 +147,6 @@ Measured measure(const std::filesystem::path& path, const StemsOptions& o) {
         energy.push(b, on_frame);
         loudness.push(b);
         clips.push(b);
-        levels.push(b);
     }
     energy.flush(on_frame);
     s.frames = s.bands ? s.level_db.size() / s.bands : 0;
@@ -160,7 +157,7 @@ Measured measure(const std::filesystem::path& path, const StemsOptions& o) {
     info.channels = si.channels;
     info.duration_s = static_cast<double>(dec.position()) / si.sample_rate;
     info.integrated_lufs = loudness.integrated_lufs();
-    info.sample_peak_dbfs = amplitude_to_db(levels.sample_peak());
+    info.sample_peak_dbfs = amplitude_to_db(clips.sample_peak());
     info.clip_runs = clips.run_count();
     for (const auto& r : clips.runs()) {
         const double t = static_cast<double>(r.start_frame) / si.sample_rate;

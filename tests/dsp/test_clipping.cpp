@@ -130,3 +130,19 @@ TEST(KernelContract, EmptyBlocksAreNoOpsAndWrongLayoutsThrow) {
     EXPECT_THROW(loud.push(wrong), std::invalid_argument);
     EXPECT_THROW(tp.push(wrong), std::invalid_argument);
 }
+
+TEST(Clipping, SamplePeakIsTheLargestMagnitude) {
+    // 1 kHz at 48 kHz with zero phase has a sample on every crest (48 samples per period): the
+    // sample peak is the amplitude, -6 dBFS = 0.50119; a negative sample of -0.9 inserted later
+    // into the right channel is larger still.
+    Signal s = test::sine(1000.0, -6.0, 1.0, 48000, 2);
+    ClipDetector d(48000, 2);
+    test::push_in_blocks(d, s, 1000);
+    EXPECT_NEAR(d.sample_peak(), std::pow(10.0, -6.0 / 20.0), 1e-5);
+    EXPECT_EQ(d.runs().size(), 0u);
+    s.samples[2 * 30000 + 1] = -0.9f;
+    d.reset();
+    EXPECT_EQ(d.sample_peak(), 0.0f);
+    test::push_in_blocks(d, s, 777);
+    EXPECT_FLOAT_EQ(d.sample_peak(), 0.9f);
+}

@@ -109,5 +109,74 @@ TEST(BandEnergy, CriticalBandsAndLowRates) {
     EXPECT_NEAR(power_to_db(r.frames[10][band_of(e, 450.0)]), -6.01, 0.1);
 }
 
+TEST(BandEnergy, EveryBandReadsASineAtItsCentreAtCommonRates) {
+    // A^2/2 in the sine's band at every third-octave centre, in the decimated long-transform bands
+    // (<= 2 kHz) and the short-transform bands above; nothing near it two bands away. Bands
+    // narrower than the Hann window's main lobe (4 bins of fs / 8192: 25..63 Hz) cannot hold it.
+    for (int fs : {44100, 48000}) {
+        BandEnergy e(fs, 2);
+        for (std::size_t k = 1; k + 1 < e.bands().size(); ++k) {
+            if (e.bands()[k].hi_hz - e.bands()[k].lo_hz < 4.0 * fs / 8192.0) continue;
+            const double fc = std::sqrt(e.bands()[k].lo_hz * e.bands()[k].hi_hz);
+            e.reset();
+            const Series r = run(e, test::sine(fc, -10.0, 1.0, fs, 2));
+            const auto& mid = r.frames[r.frames.size() / 2];
+            EXPECT_NEAR(power_to_db(mid[k]), -13.0103, 0.1) << fs << " Hz, band " << fc;
+            if (k >= 2) {
+                EXPECT_LT(power_to_db(mid[k - 2]), -13.0 - 40.0) << fs << " Hz, band " << fc;
+            }
+            if (k + 2 < e.bands().size()) {
+                EXPECT_LT(power_to_db(mid[k + 2]), -13.0 - 40.0) << fs << " Hz, band " << fc;
+            }
+        }
+    }
+}
+
+TEST(BandEnergy, HighFrequenciesDoNotFoldIntoTheLowBands) {
+    // The low bands come from a decimated stream: tones that would alias below 2.3 kHz (10 and
+    // 19 kHz fold to 1025 and 2 kHz at 44.1 kHz / 4) must not show there.
+    BandEnergy e(44100, 2);
+    for (double hz : {10000.0, 19000.0}) {
+        e.reset();
+        const Series r = run(e, test::sine(hz, 0.0, 1.0, 44100, 2));
+        const auto& mid = r.frames[r.frames.size() / 2];
+        for (std::size_t k = 0; e.bands()[k].hi_hz <= 2300.0; ++k)
+            EXPECT_LT(power_to_db(mid[k]), -3.0 - 80.0) << hz << " Hz in band " << e.bands()[k].lo_hz;
+    }
+}
+
+TEST(BandEnergy, LowAndHighBandsSeeTheSameStretchOfTime) {
+    // A 100 ms burst read through frame i's window: the energy share of the burst under the
+    // window's square, sum over the burst of w^2 / sum of w^2 (frame i's Hann window of 8192
+    // starts (8192 - 2205) / 2 frames before hop i). A 1 kHz burst (decimated long transform) and a
+    // 5 kHz burst (short transforms) must both follow it. (Bands a few bins wide lose a clipped
+    // burst's spread spectrum at the skirts, hence third octaves hundreds of Hz wide here.)
+    const int fs = 44100;
+    const std::int64_t hop = 2205, n = 8192, pre = (n - hop) / 2, b0 = 44100, b1 = 44100 + 4410;
+    double sum_w2 = 0.0;
+    std::vector<double> w2(n);
+    for (std::int64_t t = 0; t < n; ++t) {
+        const double w = 0.5 - 0.5 * std::cos(2.0 * M_PI * static_cast<double>(t) / static_cast<double>(n));
+        w2[static_cast<std::size_t>(t)] = w * w;
+        sum_w2 += w * w;
+    }
+    for (double hz : {1000.0, 5000.0}) {
+        BandEnergy e(fs, 2);
+        Signal s = test::silence(2.0, fs, 2);
+        test::mix_into(s, test::sine(hz, -10.0, 0.1, fs, 2), 1.0);
+        const Series r = run(e, s);
+        const std::size_t k = band_of(e, hz);
+        for (std::int64_t i = 14; i <= 28; ++i) {
+            double share = 0.0;
+            for (std::int64_t t = std::max(b0, i * hop - pre); t < std::min(b1, i * hop - pre + n); ++t)
+                share += w2[static_cast<std::size_t>(t - (i * hop - pre))];
+            share /= sum_w2;
+            if (share < 0.01) continue;  // -20 dB: the skirts, where leakage of the burst's edges adds
+            EXPECT_NEAR(power_to_db(r.frames[static_cast<std::size_t>(i)][k]), -13.0103 + power_to_db(share), 0.5)
+                << hz << " Hz, frame " << i;
+        }
+    }
+}
+
 }  // namespace
 }  // namespace mixscout::dsp
