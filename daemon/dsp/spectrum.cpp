@@ -75,8 +75,10 @@ void WelchSpectrum::push(const audio::Block& block) {
     const float* in = block.interleaved.data();
     std::size_t i = 0;
     while (i < frames) {
-        const std::size_t n = std::min(frames - i, fft_size_ - fill_);
-        std::complex<float>* dst = ring_.data() + fill_;
+        // Logical position fill_ of the segment lives in half (older_ + fill_ / hop) % 2.
+        const std::size_t half = (older_ + fill_ / hop_) & 1u, offset = fill_ % hop_;
+        const std::size_t n = std::min(frames - i, hop_ - offset);
+        std::complex<float>* dst = ring_.data() + half * hop_ + offset;
         if (channels_ == 1) {
             for (std::size_t j = 0; j < n; ++j) dst[j] = {in[i + j], 0.0f};
         } else {
@@ -86,8 +88,8 @@ void WelchSpectrum::push(const audio::Block& block) {
         i += n;
         if (fill_ == fft_size_) {
             process_segment();
-            std::copy(ring_.begin() + static_cast<std::ptrdiff_t>(hop_), ring_.end(), ring_.begin());
-            fill_ = fft_size_ - hop_;
+            older_ ^= 1u;  // the older half is refilled next: no sliding copy
+            fill_ = hop_;
         }
     }
 }
@@ -138,7 +140,9 @@ void window_pairs(const std::complex<float>* src, const float* w, std::complex<f
 
 void WelchSpectrum::process_segment() {
     const std::size_t n = fft_size_;
-    window_pairs(ring_.data(), window_.data(), fft_->input().data(), n);
+    std::complex<float>* x = fft_->input().data();
+    window_pairs(ring_.data() + older_ * hop_, window_.data(), x, hop_);
+    window_pairs(ring_.data() + (older_ ^ 1u) * hop_, window_.data() + hop_, x + hop_, n - hop_);
     fft_->forward();
     const bool stereo = channels_ == 2;
     accumulate_segment(fft_->packed().data(), mirror_.data(), n, batch_[0].data(), stereo ? batch_[1].data() : nullptr,

@@ -75,9 +75,11 @@ private:
     std::size_t hop_;
     std::vector<float> window_;
     // The last fft_size frames as {left, right} pairs (right = 0 for mono): a stereo block's
-    // interleaved samples have exactly this layout, so filling it is a copy. Linear, shifted per hop.
+    // interleaved samples have exactly this layout, so filling it is a copy. Two halves of one
+    // hop each; older_ says which holds the segment's first half, so a hop moves no samples.
     std::vector<std::complex<float>> ring_;
-    std::size_t fill_ = 0;         // frames in ring_ (< fft_size)
+    std::size_t older_ = 0;
+    std::size_t fill_ = 0;         // frames of the current segment (< fft_size)
     std::vector<std::complex<float>> mirror_;  // Z_{n-k} of the current segment (scratch)
     // Per-bin sums of the last batched_ segments in float (fast, vectorised), added to the double
     // totals every batch_segments segments and before any read: float alone would lose the small
