@@ -47,7 +47,8 @@ std::string format_q(double q) {
 double range_power(const StemSeries& s, std::size_t t, std::size_t k0, std::size_t k1) {
     if (t >= s.frames) return 0.0;
     double p = 0.0;
-    for (std::size_t k = k0; k <= k1; ++k) p += db_to_power(s.level_db[t * s.bands + k]);
+    const float* row = s.power.data() + t * s.bands;
+    for (std::size_t k = k0; k <= k1; ++k) p += row[k];
     return p;
 }
 
@@ -74,6 +75,8 @@ double hit_length_s(const StemSeries& k, std::size_t k0, std::size_t k1, double 
 void derive_features(StemSeries& s, const std::vector<dsp::FrequencyBand>& bands, const ClashOptions& options) {
     s.peak_db.assign(s.frames, static_cast<float>(silence_floor_db));
     s.total_db.assign(s.frames, static_cast<float>(silence_floor_db));
+    s.power.resize(s.frames * s.bands);
+    s.total_power.resize(s.frames);
     std::vector<double> mean_power(s.bands, 0.0);
     for (std::size_t t = 0; t < s.frames; ++t) {
         double total = 0.0;
@@ -81,12 +84,14 @@ void derive_features(StemSeries& s, const std::vector<dsp::FrequencyBand>& bands
         for (std::size_t k = 0; k < s.bands; ++k) {
             const float l = s.level_db[t * s.bands + k];
             const double p = db_to_power(l);
+            s.power[t * s.bands + k] = static_cast<float>(p);
             total += p;
             mean_power[k] += p;
             peak = std::max(peak, l);
         }
         s.peak_db[t] = peak;
         s.total_db[t] = static_cast<float>(power_to_db(total));
+        s.total_power[t] = static_cast<float>(total);
     }
     double sum = 0.0, log_sum = 0.0, low = 0.0;
     for (std::size_t k = 0; k < s.bands && k < bands.size(); ++k) {
@@ -205,7 +210,7 @@ std::vector<Clash> find_clashes(const StemSeries& a, const StemSeries& b, const 
                 double in = 0.0, all = 0.0;
                 for (std::size_t t = 0; t < s.frames; ++t) {
                     in += range_power(s, t, k0, k1);
-                    all += db_to_power(s.total_db[t]);
+                    all += s.total_power[t];
                 }
                 return all > 0.0 ? in / all : 0.0;
             };
