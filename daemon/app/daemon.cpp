@@ -263,7 +263,13 @@ struct Daemon::Impl {
         return join(f, ", ");
     }
 
-    std::string state() const { return mastering ? "mastering" : busy > 0 ? "analysing" : "idle"; }
+    // The heartbeat repeats this every few seconds, so it must not say "idle" over the monitor's
+    // "monitoring" while a stream is open.
+    std::string state() const {
+        if (mastering) return "mastering";
+        if (busy > 0) return "analysing";
+        return live_monitor && live_monitor->capturing() ? "monitoring" : "idle";
+    }
 
     osc::Message status_message(const std::string& state_text, const std::string& message) const {
         return osc::make_message("/mixscout/status", state_text, message);

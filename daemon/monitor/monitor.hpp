@@ -84,6 +84,8 @@ public:
     void stop();
 
     MonitorStats stats() const;
+    /// Thread-safe: a stream is open and metering (false while waiting for a device or server).
+    bool capturing() const { return sample_rate_.load() > 0; }
     /// Thread-safe: the options in force (for status lines).
     const MonitorOptions& options() const { return options_; }
 

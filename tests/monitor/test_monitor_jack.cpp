@@ -322,6 +322,12 @@ TEST(MonitorJack, DaemonMonitorsWhenTheConfigSaysSo) {
     const auto exports = dump.with_address("/mixscout/export");
     ASSERT_EQ(exports.size(), 1u);
     EXPECT_EQ(exports[0].args[1], "Daemon Song");
+    // The heartbeat (every osc.heartbeat_s = 2 s) says "monitoring" while the stream is open, not
+    // "idle" over the monitor's own status.
+    const std::size_t statuses = dump.with_address("/mixscout/status").size();
+    ASSERT_TRUE(dump.wait_for("/mixscout/status", statuses + 1, milliseconds(6000)));
+    const auto latest = dump.with_address("/mixscout/status").back();
+    EXPECT_EQ(latest.args[0], "monitoring") << latest.args[1];
     daemon.process().signal(SIGTERM);
     EXPECT_EQ(daemon.process().wait_exit(milliseconds(10000)), std::optional<int>(0)) << daemon.process().err();
     const auto rows = stored_exports(dir / "data" / "history.sqlite");
