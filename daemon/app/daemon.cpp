@@ -24,6 +24,7 @@
 #include "config/config.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/user_dirs.hpp"
 #include "history/pipeline.hpp"
 #include "osc/endpoint.hpp"
 #include "stems/naming.hpp"
@@ -35,20 +36,7 @@ namespace mixscout::app {
 namespace fs = std::filesystem;
 namespace asio = boost::asio;
 
-fs::path default_config_file() {
-    const auto env = [](const char* name) -> std::string {
-        const char* v = std::getenv(name);
-        return v && *v ? v : "";
-    };
-#if defined(_WIN32)
-    return fs::path(env("APPDATA")) / "mixscout" / "mixscout.yaml";
-#elif defined(__APPLE__)
-    return fs::path(env("HOME")) / "Library" / "Application Support" / "mixscout" / "mixscout.yaml";
-#else
-    if (!env("XDG_CONFIG_HOME").empty()) return fs::path(env("XDG_CONFIG_HOME")) / "mixscout" / "mixscout.yaml";
-    return fs::path(env("HOME")) / ".config" / "mixscout" / "mixscout.yaml";
-#endif
-}
+fs::path default_config_file() { return user_dir(UserDir::config) / "mixscout.yaml"; }
 
 namespace {
 

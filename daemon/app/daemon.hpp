@@ -39,9 +39,9 @@ struct DaemonFlags {
     std::string log_level;                      ///< replaces log.level
 };
 
-/// The user's config file when --config is not given:
-///   Linux: $XDG_CONFIG_HOME/mixscout/mixscout.yaml (~/.config/...); macOS: ~/Library/Application
-///   Support/mixscout/mixscout.yaml; Windows: %APPDATA%\mixscout\mixscout.yaml.
+/// The user's config file when --config is not given: mixscout.yaml in user_dir(UserDir::config)
+/// (core/user_dirs.hpp: ~/.config/mixscout on Linux, ~/Library/Application Support/mixscout on
+/// macOS, %APPDATA%\mixscout on Windows).
 std::filesystem::path default_config_file();
 
 /// One unit of work for a worker.

@@ -10,27 +10,14 @@
 #include <string>
 
 #include "core/log.hpp"
+#include "core/user_dirs.hpp"
 #include "dsp/fft.hpp"
 
 namespace mixscout::app {
 
 namespace fs = std::filesystem;
 
-fs::path default_wisdom_file() {
-    const auto env = [](const char* name) -> std::string {
-        const char* v = std::getenv(name);
-        return v && *v ? v : "";
-    };
-#if defined(_WIN32)
-    return fs::path(env("LOCALAPPDATA")) / "mixscout" / "fftw-wisdom";
-#elif defined(__APPLE__)
-    return fs::path(env("HOME")) / "Library" / "Caches" / "mixscout" / "fftw-wisdom";
-#else
-    if (const std::string xdg = env("XDG_CACHE_HOME"); !xdg.empty() && fs::path(xdg).is_absolute())
-        return fs::path(xdg) / "mixscout" / "fftw-wisdom";
-    return fs::path(env("HOME")) / ".cache" / "mixscout" / "fftw-wisdom";
-#endif
-}
+fs::path default_wisdom_file() { return user_dir(UserDir::cache) / "fftw-wisdom"; }
 
 bool load_wisdom(const fs::path& file) {
     {

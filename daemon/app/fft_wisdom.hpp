@@ -7,9 +7,9 @@
 // first start (in the background) measure the sizes mixscout uses and save them. Wisdom is only
 // a speed-up: without it, or with a stale one, results are the same.
 //
-// File: Linux $XDG_CACHE_HOME/mixscout/fftw-wisdom (~/.cache/...), macOS
-// ~/Library/Caches/mixscout/fftw-wisdom, Windows %LOCALAPPDATA%\mixscout\fftw-wisdom. FFTW's
-// system wisdom (/etc/fftw/wisdomf) is imported too when present.
+// File: fftw-wisdom in user_dir(UserDir::cache) (core/user_dirs.hpp: ~/.cache/mixscout on Linux,
+// ~/Library/Caches/mixscout on macOS, %LOCALAPPDATA%\mixscout on Windows). FFTW's system wisdom
+// (/etc/fftw/wisdomf) is imported too when present.
 #pragma once
 #include <filesystem>
 #include <thread>

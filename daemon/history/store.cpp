@@ -11,6 +11,7 @@
 
 #include "analysis/analysis_json.hpp"
 #include "core/error.hpp"
+#include "core/user_dirs.hpp"
 #include "history/sqlite.hpp"
 
 namespace mixscout::history {
@@ -242,23 +243,7 @@ int read_schema_version(sql::Db& db) {
 
 }  // namespace
 
-std::filesystem::path default_data_dir() {
-#if defined(_WIN32)
-    if (const char* appdata = std::getenv("APPDATA"); appdata && *appdata)
-        return std::filesystem::path(appdata) / "mixscout";
-    return std::filesystem::path("mixscout");
-#elif defined(__APPLE__)
-    if (const char* home = std::getenv("HOME"); home && *home)
-        return std::filesystem::path(home) / "Library" / "Application Support" / "mixscout";
-    return std::filesystem::path("mixscout");
-#else
-    if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg)  // the spec: must be absolute
-        if (std::filesystem::path(xdg).is_absolute()) return std::filesystem::path(xdg) / "mixscout";
-    if (const char* home = std::getenv("HOME"); home && *home)
-        return std::filesystem::path(home) / ".local" / "share" / "mixscout";
-    return std::filesystem::path(".mixscout");
-#endif
-}
+std::filesystem::path default_data_dir() { return user_dir(UserDir::data); }
 
 std::filesystem::path database_path(const std::filesystem::path& data_dir) { return data_dir / "history.sqlite"; }
 

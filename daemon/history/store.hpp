@@ -38,10 +38,8 @@
 
 namespace mixscout::history {
 
-/// The per-user data folder (created by Store::open, not here):
-///   Linux/BSD: $XDG_DATA_HOME/mixscout, else ~/.local/share/mixscout
-///   macOS:     ~/Library/Application Support/mixscout
-///   Windows:   %APPDATA%\mixscout
+/// The per-user data folder, user_dir(UserDir::data) (core/user_dirs.hpp); created by
+/// Store::open, not here.
 std::filesystem::path default_data_dir();
 
 /// The database file inside a data folder.
