@@ -9,7 +9,7 @@
 //
 // Memory: constant in the stream length, except LoudnessInfo::short_term_series (4 bytes per
 // 100 ms, ~144 kB per hour; off with keep_series = false) and clip events (capped at 1000).
-// Cost: ~12 ns per stereo frame of CPU (4x true-peak FIR, K-weighting + gating, Welch STFT, level
+// Cost: ~15 ns per stereo frame of CPU (4x true-peak FIR, K-weighting + gating, Welch STFT, level
 // stats, decoding not included); threads > 1 run the kernels (and in consume() the decoder) side
 // by side, each kernel still seeing the blocks in order (see analyzer.cpp, docs/BENCHMARKS.md).
 //
