@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "dsp/true_peak.hpp"  // abs_max
+#include "dsp/block_scan.hpp"
 
 namespace mixscout::dsp {
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/units.hpp"
+#include "dsp/block_scan.hpp"
 #include "dsp/multiversion.hpp"
 
 namespace mixscout::dsp {
@@ -208,6 +209,7 @@ LoudnessMeter::LoudnessMeter(int sample_rate, int channels, LoudnessOptions opti
 
 void LoudnessMeter::reset() {
     std::fill(state_.begin(), state_.end(), 0.0);
+    at_rest_ = true;
     hop_energy_ = hop_mono_energy_ = 0.0;
     hop_fill_ = 0;
     hops_ = frames_ = 0;
@@ -222,6 +224,14 @@ void LoudnessMeter::reset() {
 
 std::size_t LoudnessMeter::consume(const float* x, std::size_t frames) {
     const std::size_t n = std::min(frames, static_cast<std::size_t>(hop_frames_ - hop_fill_));
+    // Digital silence into filters at rest: the K-weighted output is exactly zero (Live renders
+    // silent stretches of a stem as zeros; the filters come to rest ~0.3 s after the sound).
+    if (at_rest_ && is_silent(x, n * static_cast<std::size_t>(channels_))) {
+        hop_fill_ += static_cast<int>(n);
+        frames_ += static_cast<std::int64_t>(n);
+        if (hop_fill_ == hop_frames_) complete_hop();
+        return n;
+    }
     double e[4] = {0.0, 0.0, 0.0, 0.0};
     if (channels_ == 1) {
         kweight_mono(x, n, coeffs_, state_.data(), e);
@@ -242,6 +252,7 @@ std::size_t LoudnessMeter::consume(const float* x, std::size_t frames) {
             hop_energy_ += eg[0] + eg[1] + eg[2] + eg[3];
         }
     }
+    at_rest_ = std::all_of(state_.begin(), state_.end(), [](double v) { return v == 0.0; });  // tiny states are flushed to 0
     hop_fill_ += static_cast<int>(n);
     frames_ += static_cast<std::int64_t>(n);
     if (hop_fill_ == hop_frames_) complete_hop();

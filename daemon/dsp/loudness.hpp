@@ -138,6 +138,7 @@ private:
     // 4g..4g+3; with mono fold (stereo), lane 2 of group 0 filters the fold-down. Per group:
     // x1, x2, y1, y2, w1, w2 (input, stage-1 and stage-2 history), 4 lanes each.
     std::vector<double> state_;
+    bool at_rest_ = true;  // every filter state is 0: silence in gives exactly 0 out
     int groups_;
     double hop_energy_ = 0.0;       // sum over channels of y^2 in the current hop
     double hop_mono_energy_ = 0.0;  // same for the mono fold-down (y_mono^2, counted on 2 channels)

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/units.hpp"
+#include "dsp/block_scan.hpp"
 #include "dsp/multiversion.hpp"
 
 namespace mixscout::dsp {
@@ -106,26 +107,6 @@ double sinc(double x) {
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
-// abs_max: lane-wise maxima, then the lanes: an element-wise max the compiler vectorises without
-// the fast-math a max reduction would need.
-
-MIXSCOUT_MULTIVERSION
-float abs_max(const float* __restrict x, std::size_t n) {
-    constexpr std::size_t lanes = 16;
-    float m[lanes] = {};
-    std::size_t i = 0;
-    for (; i + lanes <= n; i += lanes)
-        for (std::size_t k = 0; k < lanes; ++k) {
-            const float a = std::fabs(x[i + k]);
-            m[k] = m[k] > a ? m[k] : a;
-        }
-    float r = 0.0f;
-    for (; i < n; ++i) r = std::max(r, std::fabs(x[i]));
-    for (float v : m) r = std::max(r, v);
-    return r;
-}
-
-
 namespace {
 
 // L/R pairs to two channel buffers in one pass (the strided per-channel copy it replaces did not

@@ -22,10 +22,6 @@
 
 namespace mixscout::dsp {
 
-/// max |x[i]| over n samples (0 for n == 0), vectorised; for sample peaks and "could this block
-/// clip?" checks.
-float abs_max(const float* x, std::size_t n);
-
 /// A single-channel polyphase interpolator (upsampler) by an integer factor (1, 2 or 4).
 /// Stateful: consecutive process() calls continue the same stream. No allocation after
 /// construction; any n is accepted (processed in internal chunks). Not thread-safe.

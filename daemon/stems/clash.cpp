@@ -75,6 +75,7 @@ double hit_length_s(const StemSeries& k, std::size_t k0, std::size_t k1, double 
 void derive_features(StemSeries& s, const std::vector<dsp::FrequencyBand>& bands, const ClashOptions& options) {
     s.peak_db.assign(s.frames, static_cast<float>(silence_floor_db));
     s.total_db.assign(s.frames, static_cast<float>(silence_floor_db));
+    const bool have_power = s.power.size() == s.frames * s.bands;  // measured linear: no pow() per value
     s.power.resize(s.frames * s.bands);
     s.total_power.resize(s.frames);
     std::vector<double> mean_power(s.bands, 0.0);
@@ -83,7 +84,7 @@ void derive_features(StemSeries& s, const std::vector<dsp::FrequencyBand>& bands
         float peak = static_cast<float>(silence_floor_db);
         for (std::size_t k = 0; k < s.bands; ++k) {
             const float l = s.level_db[t * s.bands + k];
-            const double p = db_to_power(l);
+            const double p = have_power ? static_cast<double>(s.power[t * s.bands + k]) : db_to_power(l);
             s.power[t * s.bands + k] = static_cast<float>(p);
             total += p;
             mean_power[k] += p;
@@ -147,32 +148,35 @@ std::vector<Clash> find_clashes(const StemSeries& a, const StemSeries& b, const 
     std::vector<std::uint8_t> fight(T * nb, 0);
     std::vector<std::size_t> count(nb, 0);
     const std::size_t common = std::min(a.frames, b.frames);  // past it one stem is silent
-    for (std::size_t t = 0; t < common; ++t) {
-        if (a.total_db[t] < floor || b.total_db[t] < floor) continue;
-        const float* la = a.level_db.data() + t * a.bands;
-        const float* lb = b.level_db.data() + t * b.bands;
-        const float ga = std::max(floor, a.peak_db[t] - sig);
-        const float gb = std::max(floor, b.peak_db[t] - sig);
-        for (std::size_t k = 0; k < nb; ++k)
-            if (la[k] >= ga && lb[k] >= gb && std::fabs(la[k] - lb[k]) <= within) fight[t * nb + k] = 1;
-    }
     // A fight must last min_fight_frames in a band: shorter ones are attacks smeared by the analysis
-    // window (a kick's click against a bass harmonic), not two parts sharing a band.
+    // window (a kick's click against a bass harmonic), not two parts sharing a band. Runs are
+    // tracked per band while the frames go by (rows stay contiguous), and cleared when too short.
     const auto min_run = static_cast<std::size_t>(std::max(1, o.min_fight_frames));
-    for (std::size_t k = 0; k < nb; ++k) {
-        for (std::size_t t = 0; t < common;) {
-            if (!fight[t * nb + k]) {
-                ++t;
-                continue;
-            }
-            std::size_t end = t;
-            while (end + 1 < common && fight[(end + 1) * nb + k]) ++end;
-            const std::size_t len = end - t + 1;
-            for (std::size_t u = t; u <= end; ++u) fight[u * nb + k] = len >= min_run ? 1 : 0;
-            if (len >= min_run) count[k] += len;
-            t = end + 1;
+    std::vector<std::size_t> run(nb, 0);
+    auto close_run = [&](std::size_t k, std::size_t end) {  // the run of band k ended before frame `end`
+        const std::size_t len = run[k];
+        if (len >= min_run) count[k] += len;
+        else
+            for (std::size_t u = end - len; u < end; ++u) fight[u * nb + k] = 0;
+        run[k] = 0;
+    };
+    for (std::size_t t = 0; t < common; ++t) {
+        std::uint8_t* row = fight.data() + t * nb;
+        if (a.total_db[t] >= floor && b.total_db[t] >= floor) {
+            const float* la = a.level_db.data() + t * a.bands;
+            const float* lb = b.level_db.data() + t * b.bands;
+            const float ga = std::max(floor, a.peak_db[t] - sig);
+            const float gb = std::max(floor, b.peak_db[t] - sig);
+            for (std::size_t k = 0; k < nb; ++k)  // branch-free: the compiler vectorises it
+                row[k] = static_cast<std::uint8_t>((la[k] >= ga) & (lb[k] >= gb) & (std::fabs(la[k] - lb[k]) <= within));
+        }
+        for (std::size_t k = 0; k < nb; ++k) {
+            if (row[k]) ++run[k];
+            else if (run[k]) close_run(k, t);
         }
     }
+    for (std::size_t k = 0; k < nb; ++k)
+        if (run[k]) close_run(k, common);
     if (together == 0) return out;
 
     // Clashing bands, merged into ranges.

@@ -50,8 +50,9 @@ struct StemSeries {
     std::vector<float> level_db;  ///< frames * bands, row-major (frame t: [t*bands, (t+1)*bands))
     std::vector<float> peak_db;   ///< per frame: the loudest band
     std::vector<float> total_db;  ///< per frame: all bands
-    std::vector<float> power;     ///< level_db as linear power, frames * bands (derive_features fills it once,
-                                  ///< so comparing 496 pairs does not call pow() per pair and frame)
+    std::vector<float> power;     ///< level_db as linear power, frames * bands: the measured values when the
+                                  ///< caller keeps them, else derive_features fills it once (so comparing
+                                  ///< 496 pairs does not call pow() per pair and frame)
     std::vector<float> total_power;  ///< per frame, linear
     double centroid_hz = 0.0;
     double low_share = 0.0;

@@ -218,6 +218,36 @@ TEST(LoudnessVsLibebur128, MusicLike) {
     for (int fs : {44100, 48000}) expect_agrees_with_libebur128(test::music_like(30, fs), "music-like");
 }
 
+TEST(LoudnessVsLibebur128, DigitalSilenceBetweenPassages) {
+    // Live renders a stem's silent stretches as exact zeros, and the meter skips K-weighting them
+    // once its filters are at rest. The music after the silence must read as libebur128 reads it
+    // (a filter state skipped wrongly would show), and the silence itself reads the floor.
+    for (int fs : {44100, 48000}) {
+        const Signal s = test::concat(test::concat(test::music_like(10, fs), test::silence(4.0, fs)), test::music_like(10, fs, 9));
+        const test::Ebur128Figures ref = test::ebur128_measure(s);
+        const Measured r = measure(s);
+        EXPECT_NEAR(r.integrated, ref.integrated_lufs, 0.05) << fs;
+        EXPECT_NEAR(r.s_last, ref.shortterm_last_lufs, 0.05) << fs;
+        for (std::size_t hop = 120; hop < 140; ++hop)  // windows ending 12.1-14.0 s: silence only
+            EXPECT_EQ(r.momentary[hop], silence_floor_db) << "hop " << hop << " @ " << fs;
+        // Every hop as with the silence replaced by noise at -240 dBFS (nothing skipped, nothing
+        // measurable added). (LRA is not compared with libebur128 here: it samples short-term
+        // loudness once a second, we at 10 Hz, and the two differ by ~1.6 LU across a silence.)
+        Signal floor = s;
+        std::uint32_t state = 1;
+        for (float& v : floor.samples)
+            if (v == 0.0f) {
+                state = state * 1664525u + 1013904223u;
+                v = (state >> 31) ? 1e-12f : -1e-12f;
+            }
+        const Measured f = measure(floor);
+        ASSERT_EQ(r.momentary.size(), f.momentary.size());
+        for (std::size_t hop = 0; hop < r.momentary.size(); ++hop)
+            if (f.momentary[hop] > -150.0) EXPECT_NEAR(r.momentary[hop], f.momentary[hop], 1e-6) << "hop " << hop << " @ " << fs;
+        EXPECT_NEAR(r.lra, f.lra, 1e-6) << fs;
+    }
+}
+
 TEST(Loudness, ManyChannelsAddTheirEnergies) {
     // All channel weights are 1: six channels of the same -30 dBFS sine carry three times the
     // energy of a stereo pair, which reads -30 LUFS: -30 + 10 log10(3). Exercises the 4-lane groups.
