@@ -32,8 +32,12 @@
 //                Both channels go through one complex transform (StereoFft); each band is one dot
 //                product over the bins it overlaps (edge bins split by overlap). Without room to
 //                decimate (rates below ~18 kHz) one full-rate transform measures every band.
-//                About 6 ns per stereo frame at 44.1 kHz (perf share of a WAV stems run; it was
-//                ~20 ns with two full-rate real transforms per hop: docs/BENCHMARKS.md, "Stems").
+//                About 5 ns per stereo frame at 44.1 kHz, half of it FFTW (perf share of a WAV
+//                stems run; ~8 ns with a decimator that summed one output at a time, ~20 ns with
+//                two full-rate real transforms per hop: docs/BENCHMARKS.md, "Stems").
+//                Digital silence costs almost nothing: a decimated pair, transform or frame that
+//                reads only exact zeros is zero without being computed (Live renders an idle
+//                track as zeros, so stems hold long stretches of them).
 //   filter_bank  two cascaded RBJ band-passes per band (double precision, -3 dB at the band
 //                edges; skirts only ~18 dB down two bands away), energy integrated over the hop:
 //                no window and no look-ahead, but O(bands) work per sample: tens of times slower

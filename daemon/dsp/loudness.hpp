@@ -19,7 +19,8 @@
 //
 // Cost: two double-precision biquads per sample per channel, run for up to 4 channels at once in
 // SIMD lanes (the mono fold-down rides in a spare lane), and a log10 per 100 ms: 4 minutes of
-// 48 kHz stereo take ~0.03 s of one core here (libebur128: ~0.3 s). push() never allocates.
+// 48 kHz stereo take ~0.03 s of one core here (libebur128: ~0.3 s). Digital silence (exact zeros)
+// into filters at rest is not filtered: its output is exactly zero. push() never allocates.
 // Not thread-safe: one thread pushes and reads.
 //
 // Silence: every reading is floored at silence_floor_db (-120, core/units.hpp), never -inf;

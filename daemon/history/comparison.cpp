@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/format.hpp"
 #include "core/units.hpp"
 
 namespace mixscout::history {
@@ -28,12 +29,6 @@ double weight(Severity s) {
 
 // "more severe" = smaller enum value.
 bool more_severe(Severity a, Severity b) { return static_cast<int>(a) < static_cast<int>(b); }
-
-std::string fmt(const char* f, double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, f, v);
-    return buf;
-}
 
 /// "3 events", "-6.0 dB", "0.42".
 std::string value_text(double v, const std::string& unit) {

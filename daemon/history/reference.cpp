@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <string>
 
+#include "core/format.hpp"
 #include "core/units.hpp"
 
 namespace mixscout::history {
@@ -32,12 +33,6 @@ constexpr Region tonal_regions[] = {
 };
 constexpr Region low_end_region = {"low_end", "low end", "below 90 Hz", 0, 90,
                                    "low shelf %s dB at 80 Hz, or the kick and bass faders"};
-
-std::string fmt(const char* f, double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, f, v);
-    return buf;
-}
 
 std::string signed_db(double v) { return fmt("%+.1f", v); }
 

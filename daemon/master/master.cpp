@@ -11,6 +11,7 @@
 
 #include "audio/decoder.hpp"
 #include "core/error.hpp"
+#include "core/format.hpp"
 #include "core/units.hpp"
 #include "dsp/loudness.hpp"
 #include "dsp/true_peak.hpp"
@@ -33,12 +34,6 @@ constexpr double short_tolerance_lu = 0.2; // a render this much short of the ta
 constexpr int max_render_passes = 3;
 constexpr double max_extra_gain_db = 12.0; // the most the limiter is ever asked to give back
 constexpr double min_useful_slope = 0.15;  // LU of loudness per dB of gain worth limiting for
-
-std::string fmt(const char* f, double a) {
-    char buf[512];
-    std::snprintf(buf, sizeof buf, f, a);
-    return buf;
-}
 
 bool same_file(const fs::path& a, const fs::path& b) {
     std::error_code ec;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/format.hpp"
 #include "dsp/stereo.hpp"
 
 namespace mixscout::monitor {
@@ -16,12 +17,6 @@ dsp::BandEnergyOptions band_options(double frame_s) {
     o.window_s = std::max(0.17, frame_s);
     o.method = dsp::BandMethod::fft;  // the filter bank costs ~30x more per sample; see band_energy.hpp
     return o;
-}
-
-std::string fmt(const char* format, double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, format, v);
-    return buf;
 }
 
 }  // namespace

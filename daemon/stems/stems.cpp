@@ -13,6 +13,7 @@
 
 #include "audio/decoder.hpp"
 #include "core/error.hpp"
+#include "core/format.hpp"
 #include "core/units.hpp"
 #include "dsp/clipping.hpp"
 #include "dsp/loudness.hpp"
@@ -26,7 +27,7 @@ namespace mixscout::stems {
 // ---------------------------------------------------------------------------------------------
 // Options
 
-StemsOptions StemsOptions::defaults() {
+const StemsOptions& StemsOptions::defaults() {
     static const StemsOptions shipped = options_from_config(config::Config::defaults());
     return shipped;
 }
@@ -78,12 +79,6 @@ bool is_audio_file(const std::filesystem::path& p) {
     static const std::set<std::string> known = {".wav", ".wave", ".aif", ".aiff", ".aifc", ".flac", ".ogg", ".oga",
                                                 ".opus", ".mp3", ".w64", ".rf64", ".caf"};
     return known.count(ext) > 0;
-}
-
-std::string fmt(const char* f, double a) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, f, a);
-    return buf;
 }
 
 }  // namespace

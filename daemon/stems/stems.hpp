@@ -73,8 +73,8 @@ struct StemsOptions {
     bool clipping_enabled = true;
     rules::Severity clipping_severity = rules::Severity::important;
     rules::Severity loud_severity = rules::Severity::polish;
-    /// The shipped defaults (== options_from_config(config::Config::defaults())).
-    static StemsOptions defaults();
+    /// The shipped defaults (== options_from_config(config::Config::defaults())), made once.
+    static const StemsOptions& defaults();
 };
 
 /// Reads the `stems` section.

@@ -7,6 +7,7 @@
 
 #include "config/config.hpp"
 #include "support/signals.hpp"
+#include "support/text.hpp"
 
 using mixscout::config::Config;
 using mixscout::config::ConfigError;
@@ -14,10 +15,7 @@ using mixscout::config::Problem;
 
 namespace {
 
-void write_text(const std::filesystem::path& p, const std::string& text) {
-    std::ofstream out(p, std::ios::binary);
-    out << text;
-}
+using mixscout::test::write_text;
 
 /// The problems of `text` (empty = valid).
 std::vector<Problem> problems_of(const std::string& text) {

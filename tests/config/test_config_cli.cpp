@@ -11,6 +11,7 @@
 #include "cli/cli_run.hpp"
 #include "support/process.hpp"
 #include "support/signals.hpp"
+#include "support/text.hpp"
 
 namespace {
 
@@ -18,9 +19,7 @@ namespace {
 using CliRun = mixscout::test::CliResult;
 CliRun run(const std::vector<std::string>& args) { return mixscout::test::run_cli(args); }
 
-void write_text(const std::filesystem::path& p, const std::string& text) {
-    std::ofstream(p, std::ios::binary) << text;
-}
+using mixscout::test::write_text;
 
 std::size_t lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
 

@@ -242,8 +242,11 @@ TEST(LoudnessVsLibebur128, DigitalSilenceBetweenPassages) {
             }
         const Measured f = measure(floor);
         ASSERT_EQ(r.momentary.size(), f.momentary.size());
-        for (std::size_t hop = 0; hop < r.momentary.size(); ++hop)
-            if (f.momentary[hop] > -150.0) EXPECT_NEAR(r.momentary[hop], f.momentary[hop], 1e-6) << "hop " << hop << " @ " << fs;
+        for (std::size_t hop = 0; hop < r.momentary.size(); ++hop) {
+            if (f.momentary[hop] > -150.0) {
+                EXPECT_NEAR(r.momentary[hop], f.momentary[hop], 1e-6) << "hop " << hop << " @ " << fs;
+            }
+        }
         EXPECT_NEAR(r.lra, f.lra, 1e-6) << fs;
     }
 }

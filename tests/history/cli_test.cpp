@@ -11,6 +11,7 @@
 
 #include "support/process.hpp"
 #include "support/signals.hpp"
+#include "support/text.hpp"
 
 using namespace mixscout;
 using test::TempDir;
@@ -54,7 +55,7 @@ std::filesystem::path make_mix(const std::filesystem::path& path, int clips, dou
     return path;
 }
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+using test::contains;
 
 nlohmann::json find_rule(const nlohmann::json& list, const std::string& rule) {
     for (const auto& c : list)

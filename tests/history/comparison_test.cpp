@@ -7,6 +7,7 @@
 
 #include "fixtures.hpp"
 #include "history/comparison.hpp"
+#include "support/text.hpp"
 
 using namespace mixscout;
 using history::Verdict;
@@ -15,7 +16,7 @@ using test::make_analysis;
 using test::make_issue;
 
 namespace {
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+using test::contains;
 }  // namespace
 
 TEST(Comparison, ClippingFixedSaysEventsBeforeAndAfter) {

@@ -19,6 +19,7 @@
 #include "fixtures.hpp"
 #include "history/store.hpp"
 #include "support/signals.hpp"
+#include "support/text.hpp"
 
 using namespace mixscout;
 using history::Store;
@@ -70,7 +71,7 @@ std::string message_of(const std::function<void()>& f) {
     return "(no StoreError)";
 }
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+using test::contains;
 
 std::vector<rules::Issue> some_issues() {
     return {make_issue("clipping", Severity::critical, 3, 0, "events", "Clipping"),

@@ -14,6 +14,7 @@
 #include "monitor/live_meters.hpp"
 #include "monitor/monitor.hpp"
 #include "monitor/take.hpp"
+#include "support/ebur128_oracle.hpp"
 #include "support/signals.hpp"
 
 using namespace mixscout;
@@ -43,21 +44,7 @@ Recorded run_meters(const test::Signal& s, LiveOptions o = {}, std::size_t block
     return r;
 }
 
-/// libebur128's short-term loudness after each 100 ms of the signal.
-std::vector<double> ebur128_short_term(const test::Signal& s) {
-    ebur128_state* st = ebur128_init(static_cast<unsigned>(s.channels), static_cast<unsigned long>(s.sample_rate),
-                                     EBUR128_MODE_S);
-    std::vector<double> out;
-    const std::size_t hop = static_cast<std::size_t>(s.sample_rate / 10);
-    for (std::size_t f = 0; f + hop <= s.frames(); f += hop) {
-        ebur128_add_frames_float(st, s.samples.data() + f * static_cast<std::size_t>(s.channels), hop);
-        double v = 0.0;
-        ebur128_loudness_shortterm(st, &v);
-        out.push_back(v);
-    }
-    ebur128_destroy(&st);
-    return out;
-}
+using test::ebur128_short_term;
 
 std::size_t count_key(const Recorded& r, const std::string& key) {
     std::size_t n = 0;

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "support/ebur128_oracle.hpp"
 #include "support/process.hpp"
 #include "support/signals.hpp"
 
@@ -106,21 +107,7 @@ struct Meter {
     double momentary, short_term, true_peak, correlation, time_s;
 };
 
-/// libebur128's short-term loudness at the end of every 100 ms of the signal.
-std::vector<double> ebur128_short_term(const Signal& s) {
-    ebur128_state* st = ebur128_init(static_cast<unsigned>(s.channels), static_cast<unsigned long>(s.sample_rate),
-                                     EBUR128_MODE_S);
-    std::vector<double> out;
-    const std::size_t hop = static_cast<std::size_t>(s.sample_rate / 10);
-    for (std::size_t f = 0; f + hop <= s.frames(); f += hop) {
-        ebur128_add_frames_float(st, s.samples.data() + f * static_cast<std::size_t>(s.channels), hop);
-        double v = 0.0;
-        ebur128_loudness_shortterm(st, &v);
-        out.push_back(v);
-    }
-    ebur128_destroy(&st);
-    return out;
-}
+using test::ebur128_short_term;
 
 struct Row {
     std::string kind, song;

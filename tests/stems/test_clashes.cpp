@@ -19,11 +19,6 @@ namespace sig = test::stems;
 
 constexpr double kSeconds = 8.0;
 
-const StemsOptions& defaults() {
-    static const StemsOptions o = StemsOptions::defaults();
-    return o;
-}
-
 std::vector<const Clash*> clashes_between(const StemsReport& r, const std::string& x, const std::string& y) {
     std::vector<const Clash*> out;
     for (const Clash& c : r.clashes)
@@ -42,7 +37,7 @@ TEST(StemClashes, KickAgainstBassClashesBelow100HzCriticalSideChainTheBass) {
     TempDir dir;
     test::write_audio(dir / "Song 1-Kick.wav", sig::kick(kSeconds));
     test::write_audio(dir / "Song 2-Bass.wav", sig::bass(kSeconds));
-    const StemsReport r = analyze_stems({dir / "Song 1-Kick.wav", dir / "Song 2-Bass.wav"}, defaults());
+    const StemsReport r = analyze_stems({dir / "Song 1-Kick.wav", dir / "Song 2-Bass.wav"}, StemsOptions::defaults());
     dump(r);
     ASSERT_EQ(r.stems.size(), 2u);
     EXPECT_EQ(r.stems[0].role, "kick");
@@ -75,7 +70,7 @@ TEST(StemClashes, BassHighPassedAt120HzNoLongerClashesWithTheKick) {
     sig::high_pass(b, 120.0);
     test::write_audio(dir / "1-Kick.wav", sig::kick(kSeconds));
     test::write_audio(dir / "2-Bass.wav", b);
-    const StemsReport r = analyze_stems({dir / "1-Kick.wav", dir / "2-Bass.wav"}, defaults());
+    const StemsReport r = analyze_stems({dir / "1-Kick.wav", dir / "2-Bass.wav"}, StemsOptions::defaults());
     dump(r);
     EXPECT_TRUE(r.clashes.empty());
 }
@@ -84,7 +79,7 @@ TEST(StemClashes, StemsThatNeverSoundTogetherDoNotClash) {
     TempDir dir;
     test::write_audio(dir / "1-Kick.wav", sig::kick(kSeconds, 0.5, 0.8, 0.05, 48000, 0.0, 3.5));
     test::write_audio(dir / "2-Bass.wav", sig::bass(kSeconds, {62.0, 65.0, 73.0, 82.0, 98.0}, 0.3, 48000, 4.0));
-    const StemsReport r = analyze_stems({dir / "1-Kick.wav", dir / "2-Bass.wav"}, defaults());
+    const StemsReport r = analyze_stems({dir / "1-Kick.wav", dir / "2-Bass.wav"}, StemsOptions::defaults());
     dump(r);
     EXPECT_TRUE(r.clashes.empty());
 }
@@ -93,7 +88,7 @@ TEST(StemClashes, SnareAgainstVocalBodyIsAPolishClash) {
     TempDir dir;
     test::write_audio(dir / "Take 1-Lead Vox.wav", sig::vocal(10.0));
     test::write_audio(dir / "Take 2-Snare.wav", sig::snare(10.0));
-    const StemsReport r = analyze_stems({dir / "Take 1-Lead Vox.wav", dir / "Take 2-Snare.wav"}, defaults());
+    const StemsReport r = analyze_stems({dir / "Take 1-Lead Vox.wav", dir / "Take 2-Snare.wav"}, StemsOptions::defaults());
     dump(r);
     const auto c = clashes_between(r, "Lead Vox", "Snare");
     ASSERT_FALSE(c.empty());

@@ -19,11 +19,6 @@ using test::Signal;
 using test::TempDir;
 namespace sig = test::stems;
 
-const StemsOptions& defaults() {
-    static const StemsOptions o = StemsOptions::defaults();
-    return o;
-}
-
 const Clash* low_clash(const StemsReport& r) {
     for (const Clash& c : r.clashes)
         if (c.lo_hz < 100.0 && c.hi_hz > 60.0) return &c;
@@ -46,7 +41,7 @@ TEST(StemFiles, DifferentLengthsAreAlignedAtTheStart) {
     TempDir dir;
     test::write_audio(dir / "1-Kick.wav", sig::kick(8.0));
     test::write_audio(dir / "2-Bass.wav", sig::bass(5.0));
-    const StemsReport r = analyze_stems({dir / "1-Kick.wav", dir / "2-Bass.wav"}, defaults());
+    const StemsReport r = analyze_stems({dir / "1-Kick.wav", dir / "2-Bass.wav"}, StemsOptions::defaults());
     ASSERT_EQ(r.stems.size(), 2u);
     EXPECT_NEAR(r.stems[0].duration_s, 8.0, 1e-6);
     EXPECT_NEAR(r.stems[1].duration_s, 5.0, 1e-6);
@@ -62,7 +57,7 @@ TEST(StemFiles, DifferentSampleRatesAreComparedInHzAndSeconds) {
     TempDir dir;
     test::write_audio(dir / "1-Kick.wav", sig::kick(8.0, 0.5, 0.8, 0.2, 44100));
     test::write_audio(dir / "2-Bass.wav", sig::bass(8.0));
-    const StemsReport r = analyze_stems({dir / "1-Kick.wav", dir / "2-Bass.wav"}, defaults());
+    const StemsReport r = analyze_stems({dir / "1-Kick.wav", dir / "2-Bass.wav"}, StemsOptions::defaults());
     ASSERT_EQ(r.stems.size(), 2u);
     EXPECT_EQ(r.stems[0].sample_rate, 44100);
     EXPECT_EQ(r.stems[1].sample_rate, 48000);
@@ -78,7 +73,7 @@ TEST(StemFiles, AnUnreadableStemIsReportedAndTheRestAnalysed) {
     test::write_audio(dir / "1-Kick.wav", sig::kick(6.0));
     { std::ofstream(dir / "2-Broken.wav") << "this is not a wave file, just text"; }
     test::write_audio(dir / "3-Bass.wav", sig::bass(6.0));
-    const StemsReport r = analyze_stems({dir / "1-Kick.wav", dir / "2-Broken.wav", dir / "3-Bass.wav"}, defaults());
+    const StemsReport r = analyze_stems({dir / "1-Kick.wav", dir / "2-Broken.wav", dir / "3-Bass.wav"}, StemsOptions::defaults());
     ASSERT_EQ(r.errors.size(), 1u);
     EXPECT_EQ(std::filesystem::path(r.errors[0].file).filename(), "2-Broken.wav");
     EXPECT_NE(r.errors[0].message.find("2-Broken.wav"), std::string::npos) << r.errors[0].message;
@@ -90,8 +85,8 @@ TEST(StemFiles, AnUnreadableStemIsReportedAndTheRestAnalysed) {
 TEST(StemFiles, NoReadableStemIsAnInputError) {
     TempDir dir;
     { std::ofstream(dir / "a.wav") << "junk"; }
-    EXPECT_THROW(analyze_stems({dir / "a.wav", dir / "missing.wav"}, defaults()), InputError);
-    EXPECT_THROW(analyze_stems({}, defaults()), InputError);
+    EXPECT_THROW(analyze_stems({dir / "a.wav", dir / "missing.wav"}, StemsOptions::defaults()), InputError);
+    EXPECT_THROW(analyze_stems({}, StemsOptions::defaults()), InputError);
 }
 
 TEST(StemFiles, AClippingStemIsAnIssueWithItsTime) {
@@ -100,7 +95,7 @@ TEST(StemFiles, AClippingStemIsAnIssueWithItsTime) {
     test::insert_clip(b, 2.0, 12, 0);
     test::write_audio(dir / "1-Bass.wav", b, 0x010000 | 0x0006 /* WAV float: keeps +1.0 */);
     test::write_audio(dir / "2-Pad.wav", test::pink_noise(-30.0, 6.0, 48000, 1));
-    const StemsReport r = analyze_stems({dir / "1-Bass.wav", dir / "2-Pad.wav"}, defaults());
+    const StemsReport r = analyze_stems({dir / "1-Bass.wav", dir / "2-Pad.wav"}, StemsOptions::defaults());
     const rules::Issue* i = issue(r, "stem.clipping.bass");
     ASSERT_NE(i, nullptr);
     EXPECT_EQ(i->category, "clipping");
@@ -118,7 +113,7 @@ TEST(StemFiles, AStemFarLouderThanTheRestIsFlagged) {
         // Pink noise: three stems at -36 dBFS RMS, the lead 20 dB above (loudness differs by 20 LU).
         test::write_audio(files.back(), test::pink_noise(i == 3 ? -16.0 : -36.0, 5.0, 48000, 1, static_cast<std::uint32_t>(i + 10)));
     }
-    const StemsReport r = analyze_stems(files, defaults());
+    const StemsReport r = analyze_stems(files, StemsOptions::defaults());
     const rules::Issue* loud = issue(r, "stem.loud.lead");
     ASSERT_NE(loud, nullptr);
     EXPECT_NEAR(loud->value, 20.0, 0.5);
