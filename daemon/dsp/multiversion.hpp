@@ -9,7 +9,8 @@
 //
 // The kernels use GCC/Clang vector extensions (vector_size(32)) in always-inlined helpers;
 // GCC's -Wpsabi note about passing such vectors by value without AVX does not apply to inlined
-// code, so .cpp files that include this header silence it.
+// code, and the top-level CMakeLists.txt turns it off (a pragma here did not reach every file of
+// a unity build).
 #pragma once
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12 && defined(__ELF__) && \
@@ -17,8 +18,4 @@
 #define MIXSCOUT_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define MIXSCOUT_MULTIVERSION
-#endif
-
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wpsabi"
 #endif

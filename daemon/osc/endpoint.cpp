@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -98,30 +99,32 @@ bool Sender::send_bytes(const std::vector<char>& bytes, const Endpoint& to) {
     return true;
 }
 
-bool Sender::send(const Message& message) {
-    std::vector<char> bytes;
+namespace {
+/// The packet, or nothing (logged) when the message cannot be encoded.
+std::optional<std::vector<char>> encode_or_log(const Message& message) {
     try {
-        bytes = encode(message);
+        return encode(message);
     } catch (const InputError& e) {
         log::error(e.what());
-        return false;
+        return std::nullopt;
     }
+}
+}  // namespace
+
+bool Sender::send(const Message& message) {
+    const std::optional<std::vector<char>> bytes = encode_or_log(message);
+    if (!bytes) return false;
     std::lock_guard lock(mutex_);
     bool any = false;
-    for (const auto& d : destinations_) any = send_bytes(bytes, d) || any;
+    for (const auto& d : destinations_) any = send_bytes(*bytes, d) || any;
     return any;
 }
 
 bool Sender::send_to(const Message& message, const Endpoint& to) {
-    std::vector<char> bytes;
-    try {
-        bytes = encode(message);
-    } catch (const InputError& e) {
-        log::error(e.what());
-        return false;
-    }
+    const std::optional<std::vector<char>> bytes = encode_or_log(message);
+    if (!bytes) return false;
     std::lock_guard lock(mutex_);
-    return send_bytes(bytes, to);
+    return send_bytes(*bytes, to);
 }
 
 // ---- Receiver ---------------------------------------------------------------------------------

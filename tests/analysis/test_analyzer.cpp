@@ -12,36 +12,15 @@
 #include "analysis_signals.hpp"
 #include "core/error.hpp"
 #include "core/units.hpp"
+#include "support/ebur128_oracle.hpp"
 
 namespace mixscout {
 namespace {
 
 using test::block_of;
 
-struct Oracle {
-    double integrated_lufs, lra_lu, true_peak_dbtp;
-};
-
 // libebur128 over exactly the samples our decoder sees (read back with libsndfile).
-Oracle ebur128_of(const std::filesystem::path& file) {
-    const test::Signal s = test::read_audio(file);
-    ebur128_state* st = ebur128_init(static_cast<unsigned>(s.channels), static_cast<unsigned long>(s.sample_rate),
-                                     EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_TRUE_PEAK);
-    EXPECT_NE(st, nullptr);
-    ebur128_add_frames_float(st, s.samples.data(), s.frames());
-    Oracle o{};
-    ebur128_loudness_global(st, &o.integrated_lufs);
-    ebur128_loudness_range(st, &o.lra_lu);
-    double tp = 0.0;
-    for (int c = 0; c < s.channels; ++c) {
-        double v = 0.0;
-        ebur128_true_peak(st, static_cast<unsigned>(c), &v);
-        tp = std::max(tp, v);
-    }
-    o.true_peak_dbtp = 20.0 * std::log10(tp);
-    ebur128_destroy(&st);
-    return o;
-}
+test::Ebur128Figures ebur128_of(const std::filesystem::path& file) { return test::ebur128_measure(test::read_audio(file)); }
 
 TEST(AnalyzeFile, AgreesWithLibebur128OnMusicLikeAndNoise) {
     test::TempDir dir;
@@ -62,7 +41,7 @@ TEST(AnalyzeFile, AgreesWithLibebur128OnMusicLikeAndNoise) {
         const auto path = dir / c.name;
         test::write_audio(path, c.signal, c.format);
         const analysis::Analysis a = analysis::analyze_file(path);
-        const Oracle o = ebur128_of(path);
+        const test::Ebur128Figures o = ebur128_of(path);
         EXPECT_NEAR(a.loudness.integrated_lufs, o.integrated_lufs, 0.05) << c.name;
         EXPECT_NEAR(a.peak.true_peak_dbtp, o.true_peak_dbtp, 0.2) << c.name;
         EXPECT_NEAR(a.loudness.lra_lu, o.lra_lu, 1.0) << c.name;  // Tech 3342's tolerance

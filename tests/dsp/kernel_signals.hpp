@@ -1,7 +1,5 @@
 // Test-local signal builders and the libebur128 oracle for the DSP kernel tests.
 #pragma once
-#include <ebur128.h>
-
 #include <cmath>
 #include <cstdint>
 #include <numbers>
@@ -11,6 +9,7 @@
 #include <vector>
 
 #include "audio/block.hpp"
+#include "support/ebur128_oracle.hpp"  // ebur128_measure
 #include "support/signals.hpp"
 
 namespace mixscout::test {
@@ -95,33 +94,6 @@ inline Signal music_like(double seconds, int sample_rate, std::uint32_t seed = 7
         s.samples[2 * i + 1] = static_cast<float>(0.5 * r);
     }
     return s;
-}
-
-/// What libebur128 measures on a signal (test-only oracle).
-struct Ebur128Figures {
-    double integrated_lufs = 0, lra_lu = 0, true_peak_dbtp = 0, shortterm_last_lufs = 0;
-    std::vector<double> channel_true_peak_dbtp;
-};
-
-inline Ebur128Figures ebur128_measure(const Signal& s) {
-    ebur128_state* st = ebur128_init(static_cast<unsigned>(s.channels), static_cast<unsigned long>(s.sample_rate),
-                                     EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_TRUE_PEAK | EBUR128_MODE_S);
-    if (!st) throw std::runtime_error("ebur128_init failed");
-    ebur128_add_frames_float(st, s.samples.data(), s.frames());
-    Ebur128Figures f;
-    ebur128_loudness_global(st, &f.integrated_lufs);
-    ebur128_loudness_range(st, &f.lra_lu);
-    ebur128_loudness_shortterm(st, &f.shortterm_last_lufs);
-    double tp_max = 0.0;
-    for (int c = 0; c < s.channels; ++c) {
-        double tp = 0.0;
-        ebur128_true_peak(st, static_cast<unsigned>(c), &tp);
-        tp_max = std::max(tp_max, tp);
-        f.channel_true_peak_dbtp.push_back(20.0 * std::log10(tp));
-    }
-    f.true_peak_dbtp = 20.0 * std::log10(tp_max);
-    ebur128_destroy(&st);
-    return f;
 }
 
 }  // namespace mixscout::test
