@@ -31,10 +31,12 @@ bool load_wisdom(const fs::path& file) {
 double tune_and_save(const fs::path& file) {
     // The sizes in use: the Welch spectrum picks the power of two nearest 0.17 s (4096 at 22-32 kHz
     // ... 32768 at 192 kHz, StereoFft); band energies and the mastering profile use RealFft and
-    // StereoFft of 2048-16384 points.
+    // StereoFft of 2048-16384 points; the mastering convolver runs 16384-point RealFfts both ways
+    // at 44.1/48 kHz (its 8191-tap EQ; other rates get estimated plans).
     dsp::FftSizes sizes;
     sizes.stereo = {2048, 4096, 8192, 16384, 32768};
     sizes.real = {2048, 4096, 8192, 16384};
+    sizes.real_inverse = {16384};
     const auto t0 = std::chrono::steady_clock::now();
     dsp::tune_fft(sizes);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

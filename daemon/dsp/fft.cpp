@@ -23,7 +23,7 @@ fftwf_plan plan_with_wisdom(Plan&& plan) {
 
 }  // namespace
 
-RealFft::RealFft(std::size_t size) : size_(size) {
+RealFft::RealFft(std::size_t size, bool with_inverse) : size_(size) {
     if (size < 2 || size % 2 != 0) throw std::invalid_argument("RealFft: size must be even and >= 2");
     std::lock_guard lock(fft_planner_mutex());
     in_ = fftwf_alloc_real(size);
@@ -35,7 +35,10 @@ RealFft::RealFft(std::size_t size) : size_(size) {
         throw std::bad_alloc();
     }
     plan_ = plan_with_wisdom([&](unsigned flags) { return fftwf_plan_dft_r2c_1d(static_cast<int>(size), in_, out, flags); });
-    if (!plan_) {
+    if (plan_ && with_inverse)
+        inverse_plan_ = plan_with_wisdom([&](unsigned flags) { return fftwf_plan_dft_c2r_1d(static_cast<int>(size), out, in_, flags); });
+    if (!plan_ || (with_inverse && !inverse_plan_)) {
+        if (plan_) fftwf_destroy_plan(static_cast<fftwf_plan>(plan_));
         fftwf_free(in_);
         fftwf_free(out);
         throw std::runtime_error("RealFft: FFTW could not plan");
@@ -45,11 +48,17 @@ RealFft::RealFft(std::size_t size) : size_(size) {
 RealFft::~RealFft() {
     std::lock_guard lock(fft_planner_mutex());
     fftwf_destroy_plan(static_cast<fftwf_plan>(plan_));
+    if (inverse_plan_) fftwf_destroy_plan(static_cast<fftwf_plan>(inverse_plan_));
     fftwf_free(in_);
     fftwf_free(reinterpret_cast<fftwf_complex*>(out_));
 }
 
 void RealFft::forward() { fftwf_execute(static_cast<fftwf_plan>(plan_)); }
+
+void RealFft::inverse() {
+    if (!inverse_plan_) throw std::logic_error("RealFft::inverse: constructed without with_inverse");
+    fftwf_execute(static_cast<fftwf_plan>(inverse_plan_));
+}
 
 StereoFft::StereoFft(std::size_t size) : size_(size) {
     if (size < 2 || size % 2 != 0) throw std::invalid_argument("StereoFft: size must be even and >= 2");
@@ -108,6 +117,14 @@ void tune_fft(const FftSizes& sizes) {
         fftwf_complex* out = fftwf_alloc_complex(n / 2 + 1);
         if (in && out)
             if (fftwf_plan p = fftwf_plan_dft_r2c_1d(static_cast<int>(n), in, out, FFTW_MEASURE)) fftwf_destroy_plan(p);
+        fftwf_free(in);
+        fftwf_free(out);
+    }
+    for (std::size_t n : sizes.real_inverse) {
+        fftwf_complex* in = fftwf_alloc_complex(n / 2 + 1);
+        float* out = fftwf_alloc_real(n);
+        if (in && out)
+            if (fftwf_plan p = fftwf_plan_dft_c2r_1d(static_cast<int>(n), in, out, FFTW_MEASURE)) fftwf_destroy_plan(p);
         fftwf_free(in);
         fftwf_free(out);
     }

@@ -1,7 +1,7 @@
 // mixscout dsp: a thin wrapper over FFTW (single precision) for real-input transforms.
 //
 // RealFft(n) plans one out-of-place r2c transform of size n and owns SIMD-aligned input/output
-// buffers. StereoFft(n) transforms two real channels at once: it packs them into one complex
+// buffers; RealFft(n, true) also plans the c2r transform back (convolution, FIR design). StereoFft(n) transforms two real channels at once: it packs them into one complex
 // transform (x = left + i right) and separates the spectra afterwards, which costs 0.6-0.85x two
 // RealFfts here (FFTW's complex codelets are its fastest: tests/dsp bench, docs/BENCHMARKS.md).
 //
@@ -29,7 +29,8 @@ std::mutex& fft_planner_mutex();
 
 class RealFft {
 public:
-    explicit RealFft(std::size_t size);  ///< size >= 2, even
+    /// size >= 2, even; with_inverse also plans inverse().
+    explicit RealFft(std::size_t size, bool with_inverse = false);
     ~RealFft();
     RealFft(const RealFft&) = delete;
     RealFft& operator=(const RealFft&) = delete;
@@ -41,12 +42,19 @@ public:
     std::span<const std::complex<float>> output() const { return {out_, size_ / 2 + 1}; }
     /// Transforms input() into output(). Unnormalised (FFTW convention). No allocation.
     void forward();
+    /// output(), writable: fill or change it, then call inverse().
+    std::span<std::complex<float>> spectrum() { return {out_, size_ / 2 + 1}; }
+    /// Transforms spectrum() back into input(). Unnormalised: forward() then inverse() gives
+    /// size() times the input. Overwrites spectrum() (FFTW's c2r uses it as scratch). Only on an
+    /// object constructed with_inverse. No allocation.
+    void inverse();
 
 private:
     std::size_t size_ = 0;
     float* in_ = nullptr;
     std::complex<float>* out_ = nullptr;
-    void* plan_ = nullptr;  // fftwf_plan
+    void* plan_ = nullptr;          // fftwf_plan, r2c
+    void* inverse_plan_ = nullptr;  // fftwf_plan, c2r (with_inverse only)
 };
 
 /// Two real channels of the same length through one complex transform.
@@ -84,8 +92,9 @@ private:
 bool load_fft_wisdom(const std::string& path);
 bool save_fft_wisdom(const std::string& path);
 struct FftSizes {
-    std::vector<std::size_t> real;    ///< RealFft sizes
-    std::vector<std::size_t> stereo;  ///< StereoFft sizes
+    std::vector<std::size_t> real;          ///< RealFft sizes
+    std::vector<std::size_t> real_inverse;  ///< RealFft sizes whose inverse() is used too
+    std::vector<std::size_t> stereo;        ///< StereoFft sizes
 };
 void tune_fft(const FftSizes& sizes);
 

@@ -1,63 +1,45 @@
 #include "master/convolver.hpp"
 
-#include <fftw3.h>
-
 #include <algorithm>
-#include <mutex>
-#include <new>
 #include <stdexcept>
-
-#include "dsp/fft.hpp"
 
 namespace mixscout::master {
 
-FftConvolver::FftConvolver(std::span<const float> fir) : taps_(fir.size()) {
-    if (taps_ == 0) throw std::invalid_argument("FftConvolver: empty FIR");
-    fft_ = 2;
-    while (fft_ < 2 * taps_) fft_ *= 2;
-    block_ = fft_ - taps_ + 1;
+namespace {
+std::size_t fft_size_for(std::size_t taps) {
+    if (taps == 0) throw std::invalid_argument("FftConvolver: empty FIR");
+    std::size_t n = 2;
+    while (n < 2 * taps) n *= 2;
+    return n;
+}
+}  // namespace
+
+FftConvolver::FftConvolver(std::span<const float> fir)
+    : taps_(fir.size()), block_(fft_size_for(taps_) - taps_ + 1), fft_(fft_size_for(taps_), true) {
     tail_.assign(taps_ - 1, 0.0f);
-    std::lock_guard lock(dsp::fft_planner_mutex());
-    time_ = fftwf_alloc_real(fft_);
-    auto* freq = fftwf_alloc_complex(fft_ / 2 + 1);
-    freq_ = reinterpret_cast<std::complex<float>*>(freq);
-    if (!time_ || !freq) {
-        fftwf_free(time_);
-        fftwf_free(freq);
-        throw std::bad_alloc();
-    }
-    forward_ = fftwf_plan_dft_r2c_1d(static_cast<int>(fft_), time_, freq, FFTW_ESTIMATE);
-    inverse_ = fftwf_plan_dft_c2r_1d(static_cast<int>(fft_), freq, time_, FFTW_ESTIMATE);
-    if (!forward_ || !inverse_) throw std::runtime_error("FftConvolver: FFTW could not plan");
-    std::fill(time_, time_ + fft_, 0.0f);
-    std::copy(fir.begin(), fir.end(), time_);
-    fftwf_execute(static_cast<fftwf_plan>(forward_));
-    response_.assign(freq_, freq_ + fft_ / 2 + 1);
-    const float scale = 1.0f / static_cast<float>(fft_);
+    const std::span<float> time = fft_.input();
+    std::fill(time.begin(), time.end(), 0.0f);
+    std::copy(fir.begin(), fir.end(), time.begin());
+    fft_.forward();
+    response_.assign(fft_.output().begin(), fft_.output().end());
+    const float scale = 1.0f / static_cast<float>(fft_.size());
     for (auto& z : response_) z *= scale;
 }
 
-FftConvolver::~FftConvolver() {
-    std::lock_guard lock(dsp::fft_planner_mutex());
-    if (forward_) fftwf_destroy_plan(static_cast<fftwf_plan>(forward_));
-    if (inverse_) fftwf_destroy_plan(static_cast<fftwf_plan>(inverse_));
-    fftwf_free(time_);
-    fftwf_free(reinterpret_cast<fftwf_complex*>(freq_));
-}
-
 void FftConvolver::process(const float* in, float* out) {
-    std::copy(in, in + block_, time_);
-    std::fill(time_ + block_, time_ + fft_, 0.0f);
-    fftwf_execute(static_cast<fftwf_plan>(forward_));
-    const std::size_t bins = fft_ / 2 + 1;
-    for (std::size_t k = 0; k < bins; ++k) freq_[k] *= response_[k];
-    fftwf_execute(static_cast<fftwf_plan>(inverse_));
-    // time_[0, block + taps - 1) is this block's full response; the first taps-1 samples overlap
+    float* time = fft_.input().data();
+    std::copy(in, in + block_, time);
+    std::fill(time + block_, time + fft_.size(), 0.0f);
+    fft_.forward();
+    const std::span<std::complex<float>> freq = fft_.spectrum();
+    for (std::size_t k = 0; k < freq.size(); ++k) freq[k] *= response_[k];
+    fft_.inverse();
+    // time[0, block + taps - 1) is this block's full response; the first taps-1 samples overlap
     // the previous block's tail.
     const std::size_t t = taps_ - 1;
-    for (std::size_t i = 0; i < block_; ++i) out[i] = time_[i] + (i < t ? tail_[i] : 0.0f);
+    for (std::size_t i = 0; i < block_; ++i) out[i] = time[i] + (i < t ? tail_[i] : 0.0f);
     // New tail: samples block .. block + t - 1 (t <= block since fft >= 2 taps).
-    std::copy(time_ + block_, time_ + block_ + t, tail_.begin());
+    std::copy(time + block_, time + block_ + t, tail_.begin());
 }
 
 }  // namespace mixscout::master

@@ -1,4 +1,5 @@
-// mixscout master: one channel of FFT convolution with a fixed FIR (uniform overlap-add, FFTW).
+// mixscout master: one channel of FFT convolution with a fixed FIR (uniform overlap-add, through
+// dsp::RealFft, so measured FFT plans apply: `mixscout tune`).
 //
 // The FFT size is the power of two >= 2 * taps; each call takes block_frames() = fft - taps + 1
 // new samples and returns as many. Output sample i is sum_j fir[j] * in[i - j]: a linear-phase
@@ -13,27 +14,23 @@
 #include <span>
 #include <vector>
 
+#include "dsp/fft.hpp"
+
 namespace mixscout::master {
 
 class FftConvolver {
 public:
     explicit FftConvolver(std::span<const float> fir);
-    ~FftConvolver();
-    FftConvolver(const FftConvolver&) = delete;
-    FftConvolver& operator=(const FftConvolver&) = delete;
 
     std::size_t block_frames() const { return block_; }
     /// in and out hold block_frames() samples (may alias).
     void process(const float* in, float* out);
 
 private:
-    std::size_t taps_, fft_, block_;
-    float* time_ = nullptr;                 // fft reals (fftw-aligned)
-    std::complex<float>* freq_ = nullptr;   // fft/2+1 bins (fftw-aligned)
+    std::size_t taps_, block_;
+    dsp::RealFft fft_;                           // both ways
     std::vector<std::complex<float>> response_;  // FIR spectrum, scaled by 1/fft
-    std::vector<float> tail_;               // taps - 1 samples carried into the next block
-    void* forward_ = nullptr;               // fftwf_plan
-    void* inverse_ = nullptr;
+    std::vector<float> tail_;                    // taps - 1 samples carried into the next block
 };
 
 }  // namespace mixscout::master

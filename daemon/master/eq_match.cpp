@@ -1,11 +1,8 @@
 #include "master/eq_match.hpp"
 
-#include <fftw3.h>
-
 #include <algorithm>
 #include <cmath>
 #include <complex>
-#include <mutex>
 #include <numbers>
 #include <stdexcept>
 
@@ -172,21 +169,14 @@ int fir_taps_for(int sample_rate) {
 std::vector<float> design_linear_phase_fir(const std::vector<double>& curve_db, int sample_rate, int taps) {
     if (taps < 3 || taps % 2 == 0) throw std::invalid_argument("design_linear_phase_fir: taps must be odd and >= 3");
     const std::size_t d = 2 * static_cast<std::size_t>(taps + 1);
-    const std::size_t bins = d / 2 + 1;
-    std::vector<std::complex<float>> spectrum(bins);
-    std::vector<float> ir(d);
-    for (std::size_t k = 0; k < bins; ++k) {
+    dsp::RealFft fft(d, true);
+    const std::span<std::complex<float>> spectrum = fft.spectrum();
+    for (std::size_t k = 0; k < spectrum.size(); ++k) {
         const double f = static_cast<double>(k) * sample_rate / static_cast<double>(d);
         spectrum[k] = static_cast<float>(std::pow(10.0, curve_at(curve_db, f) / 20.0));
     }
-    {
-        std::lock_guard lock(dsp::fft_planner_mutex());
-        fftwf_plan plan = fftwf_plan_dft_c2r_1d(static_cast<int>(d), reinterpret_cast<fftwf_complex*>(spectrum.data()),
-                                                ir.data(), FFTW_ESTIMATE);
-        if (!plan) throw std::runtime_error("design_linear_phase_fir: FFTW could not plan");
-        fftwf_execute(plan);
-        fftwf_destroy_plan(plan);
-    }
+    fft.inverse();
+    const std::span<const float> ir = fft.input();
     // Zero-phase response centred on tap (taps-1)/2, Hann-windowed (narrow main lobe: keeps bass
     // detail; its sidelobes are harmless for a curve this smooth).
     std::vector<float> fir(static_cast<std::size_t>(taps));

@@ -5,7 +5,10 @@
 
 #include <cmath>
 #include <complex>
+#include <cstdint>
 #include <numbers>
+#include <stdexcept>
+#include <vector>
 
 #include "dsp/fft.hpp"
 
@@ -54,6 +57,44 @@ TEST(StereoFft, DcAndNyquistAreReal) {
     EXPECT_NEAR(fft.right(n / 2).imag(), 0.0f, 1e-4);
 }
 
+// RealFft's inverse against the closed form of the real inverse DFT (FFTW's unnormalised c2r):
+// a spectrum holding only X_k = c (0 < k < N/2) gives x_j = 2 Re(c e^{2 pi i k j / N}); DC and
+// Nyquist count once.
+TEST(RealFft, InverseOfSingleBinsIsTheirCosine) {
+    constexpr std::size_t n = 64;
+    mixscout::dsp::RealFft fft(n, true);
+    const std::complex<float> c{0.75f, -0.5f};
+    for (std::size_t k : {std::size_t{0}, std::size_t{1}, std::size_t{5}, n / 2}) {
+        const auto spectrum = fft.spectrum();
+        std::fill(spectrum.begin(), spectrum.end(), std::complex<float>{});
+        spectrum[k] = (k == 0 || k == n / 2) ? std::complex<float>{c.real(), 0.0f} : c;  // DC and Nyquist are real
+        fft.inverse();
+        for (std::size_t j = 0; j < n; ++j) {
+            const double angle = 2.0 * std::numbers::pi * static_cast<double>(k * j) / static_cast<double>(n);
+            const double want = (k == 0 || k == n / 2) ? c.real() * std::cos(angle)
+                                                       : 2.0 * (c.real() * std::cos(angle) - c.imag() * std::sin(angle));
+            EXPECT_NEAR(fft.input()[j], want, 1e-5) << "bin " << k << " sample " << j;
+        }
+    }
+}
+
+TEST(RealFft, ForwardThenInverseScalesBySize) {
+    constexpr std::size_t n = 4096;
+    mixscout::dsp::RealFft fft(n, true);
+    std::vector<float> x(n);
+    std::uint32_t state = 7;
+    for (float& v : x) {
+        state = state * 1664525u + 1013904223u;
+        v = static_cast<float>(state >> 8) / static_cast<float>(1u << 24) - 0.5f;
+    }
+    std::copy(x.begin(), x.end(), fft.input().begin());
+    fft.forward();
+    fft.inverse();
+    for (std::size_t j = 0; j < n; ++j) EXPECT_NEAR(fft.input()[j], static_cast<float>(n) * x[j], 2e-3) << j;
+    mixscout::dsp::RealFft forward_only(n);
+    EXPECT_THROW(forward_only.inverse(), std::logic_error);
+}
+
 }  // namespace
 
 // Wisdom: FFTW itself says whether it holds a measured plan (FFTW_WISDOM_ONLY returns null
@@ -65,6 +106,18 @@ TEST(StereoFft, DcAndNyquistAreReal) {
 #include <fstream>
 
 namespace {
+
+bool fftw_has_measured_c2r(int n) {
+    std::lock_guard lock(mixscout::dsp::fft_planner_mutex());
+    fftwf_complex* in = fftwf_alloc_complex(static_cast<std::size_t>(n / 2 + 1));
+    float* out = fftwf_alloc_real(static_cast<std::size_t>(n));
+    fftwf_plan p = fftwf_plan_dft_c2r_1d(n, in, out, FFTW_MEASURE | FFTW_WISDOM_ONLY);
+    const bool has = p != nullptr;
+    if (p) fftwf_destroy_plan(p);
+    fftwf_free(in);
+    fftwf_free(out);
+    return has;
+}
 
 bool fftw_has_measured_c2c(int n) {
     std::lock_guard lock(mixscout::dsp::fft_planner_mutex());
@@ -89,8 +142,10 @@ TEST(FftWisdom, TuneMeasuresSavesAndLoadsPlans) {
     constexpr int n = 1024;  // small: measuring takes milliseconds
     forget_wisdom();
     ASSERT_FALSE(fftw_has_measured_c2c(n));
-    mixscout::dsp::tune_fft({.real = {}, .stereo = {n}});
+    ASSERT_FALSE(fftw_has_measured_c2r(n));
+    mixscout::dsp::tune_fft({.real = {}, .real_inverse = {n}, .stereo = {n}});
     EXPECT_TRUE(fftw_has_measured_c2c(n));
+    EXPECT_TRUE(fftw_has_measured_c2r(n));
     ASSERT_TRUE(mixscout::dsp::save_fft_wisdom(file.string()));
     std::ifstream in(file);
     std::string head;
