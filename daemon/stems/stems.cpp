@@ -5,8 +5,8 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <nlohmann/json.hpp>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <thread>
