@@ -1,7 +1,6 @@
 // The mastering chain's building blocks: the true-peak limiter, judged by libebur128's true-peak
 // meter (an independent 4x/8x interpolator), and the linear-phase FIR + FFT convolver, judged by
 // sines of known frequency against the curve they were designed from.
-#include <ebur128.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -12,22 +11,14 @@
 #include "master/eq_match.hpp"
 #include "master/limiter.hpp"
 #include "master/profile.hpp"
+#include "support/ebur128_oracle.hpp"
 #include "support/signals.hpp"
 
 namespace mixscout::test {
 namespace {
 
 double libebur128_true_peak_db(const std::vector<float>& interleaved, int rate) {
-    ebur128_state* st = ebur128_init(2, static_cast<unsigned long>(rate), EBUR128_MODE_TRUE_PEAK);
-    ebur128_add_frames_float(st, interleaved.data(), interleaved.size() / 2);
-    double peak = 0.0;
-    for (unsigned c = 0; c < 2; ++c) {
-        double p = 0.0;
-        ebur128_true_peak(st, c, &p);
-        peak = std::max(peak, p);
-    }
-    ebur128_destroy(&st);
-    return 20.0 * std::log10(peak);
+    return ebur128_measure(Signal{rate, 2, interleaved}).true_peak_dbtp;
 }
 
 /// Runs the limiter over s plus latency frames of silence; returns the aligned output.

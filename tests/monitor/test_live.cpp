@@ -2,7 +2,6 @@
 // pushed in odd-sized blocks (like capture periods); libebur128 is the loudness oracle.
 #include <gtest/gtest.h>
 
-#include <ebur128.h>
 
 #include <cmath>
 #include <cstdio>
@@ -179,11 +178,8 @@ TEST(TakeRecorder, APauseShorterThanTheEndSilenceStaysInTheTake) {
 
     // Its integrated loudness is that of its audio (libebur128 over the same 6 s).
     const std::size_t first = 48000, frames = 6 * 48000;
-    ebur128_state* st = ebur128_init(2, 48000, EBUR128_MODE_I);
-    ebur128_add_frames_float(st, s.samples.data() + first * 2, frames);
-    double lufs = 0;
-    ebur128_loudness_global(st, &lufs);
-    ebur128_destroy(&st);
+    const test::Signal take_audio{48000, 2, std::vector<float>(s.samples.begin() + first * 2, s.samples.begin() + (first + frames) * 2)};
+    const double lufs = test::ebur128_measure(take_audio).integrated_lufs;
     EXPECT_NEAR(takes[0].analysis.loudness.integrated_lufs, lufs, 0.1);
 }
 

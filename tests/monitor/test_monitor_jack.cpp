@@ -12,7 +12,6 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
-#include <ebur128.h>
 
 #include <csignal>
 #include <cstdlib>
