@@ -316,7 +316,7 @@ struct BandEnergy::Impl {
 
 BandEnergy::BandEnergy(int sample_rate, int channels, BandEnergyOptions options)
     : sample_rate_(sample_rate), channels_(channels), impl_(std::make_unique<Impl>()) {
-    if (channels < 1 || channels > 2) throw InputError("band energy: " + std::to_string(channels) + " channels (1 or 2 supported)");
+    audio::require_layout("BandEnergy", sample_rate, channels, 2);
     if (sample_rate < 8000 || sample_rate > 384000) throw InputError("band energy: sample rate " + std::to_string(sample_rate) + " out of range");
     if (!(options.frame_s >= 0.005 && options.frame_s <= 1.0)) throw std::invalid_argument("BandEnergy: frame_s out of 0.005..1");
     hop_ = std::max<std::int64_t>(1, std::llround(options.frame_s * sample_rate));
@@ -415,7 +415,7 @@ void BandEnergy::reset() {
 }
 
 std::size_t BandEnergy::consume(const audio::Block& block, std::size_t offset) {
-    if (block.channels != channels_) throw std::invalid_argument("BandEnergy::push: channel count mismatch");
+    audio::require_channels("BandEnergy", block, channels_);
     Impl& m = *impl_;
     const std::size_t avail = block.frames() - offset;
     const float* src = block.interleaved.data() + offset * static_cast<std::size_t>(channels_);

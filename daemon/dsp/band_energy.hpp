@@ -71,7 +71,7 @@ const std::vector<FrequencyBand>& critical_bands();
 
 class BandEnergy {
 public:
-    /// channels: 1 or 2. Bands whose lower edge is at or above Nyquist are dropped; the top band is
+    /// channels: 1 or 2 (else std::invalid_argument). Bands whose lower edge is at or above Nyquist are dropped; the top band is
     /// clipped to Nyquist.
     BandEnergy(int sample_rate, int channels, BandEnergyOptions options = {});
     ~BandEnergy();

@@ -8,9 +8,7 @@ namespace mixscout::dsp {
 
 ClipDetector::ClipDetector(int sample_rate, int channels, ClipOptions options)
     : sample_rate_(sample_rate), channels_(channels), options_(options) {
-    if (sample_rate <= 0 || channels < 1)
-        throw std::invalid_argument("ClipDetector: bad layout " + std::to_string(sample_rate) + " Hz, " +
-                                    std::to_string(channels) + " channels");
+    audio::require_layout("ClipDetector", sample_rate, channels, audio::max_kernel_channels);
     if (options_.min_run_samples < 1) options_.min_run_samples = 1;
     runs_.reserve(options_.max_runs);
     reset();

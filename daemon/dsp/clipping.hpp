@@ -50,7 +50,7 @@ public:
     template <class OnRun>
     void push(const audio::Block& block, OnRun&& on_run) {
         if (block.interleaved.empty()) return;  // an empty block (end of stream) is a no-op
-        if (block.channels != channels_) throw std::invalid_argument("ClipDetector::push: channel count mismatch");
+        audio::require_channels("ClipDetector", block, channels_);
         const std::size_t n = block.frames();
         if (n == 0) return;
         if (!scan_block(block.interleaved.data(), n * static_cast<std::size_t>(channels_))) {

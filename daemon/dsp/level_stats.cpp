@@ -11,8 +11,7 @@ namespace mixscout::dsp {
 LevelStats::LevelStats(int sample_rate, int channels, double silence_threshold_dbfs)
     : sample_rate_(sample_rate), channels_(channels),
       threshold_(static_cast<float>(std::pow(10.0, silence_threshold_dbfs / 20.0))) {
-    if (channels < 1 || channels > max_channels) throw std::invalid_argument("LevelStats: 1 or 2 channels");
-    if (sample_rate <= 0) throw std::invalid_argument("LevelStats: sample rate must be positive");
+    audio::require_layout("LevelStats", sample_rate, channels, max_channels);
 }
 
 void LevelStats::reset() {
@@ -26,7 +25,7 @@ void LevelStats::reset() {
 namespace {
 
 // Peak, sum of squares and sum over interleaved samples in 8 lanes (lane k sees channel
-// k % channels, as 8 is a multiple of 1 and 2): one pass over the block instead of one strided
+// k % channels, as 8 is a multiple of 1, 2, 4 and 8): one pass over the block instead of one strided
 // pass per channel, and lane-wise so it vectorises (float peaks, double sums).
 constexpr std::size_t lanes = 8;
 MIXSCOUT_MULTIVERSION
@@ -49,7 +48,25 @@ std::size_t lane_sums(const float* __restrict x, std::size_t total, float* __res
 void LevelStats::push(const audio::Block& block) {
     const std::size_t n = block.frames();
     const float* x = block.interleaved.data();
+    audio::require_channels("LevelStats", block, channels_);
     const std::size_t total = n * static_cast<std::size_t>(channels_);
+    if (lanes % static_cast<std::size_t>(channels_) != 0) {
+        // 3, 5, 6 or 7 channels: lane k would not stay on one channel; a plain strided pass.
+        for (std::size_t s = 0; s < total; ++s) {
+            const std::size_t c = s % static_cast<std::size_t>(channels_);
+            const double v = x[s];
+            peak_[c] = std::max(peak_[c], std::fabs(v));
+            sum_sq_[c] += v * v;
+            sum_[c] += v;
+        }
+    } else {
+        accumulate_lanes(x, total);
+    }
+    track_silence(x, total);
+    frames_ += static_cast<std::int64_t>(n);
+}
+
+void LevelStats::accumulate_lanes(const float* x, std::size_t total) {
     float peak[lanes] = {};
     double sq[lanes] = {}, sum[lanes] = {};
     const std::size_t done = lane_sums(x, total, peak, sq, sum);
@@ -65,6 +82,9 @@ void LevelStats::push(const audio::Block& block) {
         sum_sq_[c] += sq[k];
         sum_[c] += sum[k];
     }
+}
+
+void LevelStats::track_silence(const float* x, std::size_t total) {
     // Silence edges: the first loud frame (once), the last loud frame (scan from the block's end).
     if (first_loud_ < 0) {
         for (std::size_t s = 0; s < total; ++s)
@@ -80,7 +100,6 @@ void LevelStats::push(const audio::Block& block) {
                 break;
             }
     }
-    frames_ += static_cast<std::int64_t>(n);
 }
 
 double LevelStats::sample_peak() const {

@@ -15,7 +15,7 @@ namespace mixscout::dsp {
 
 class LevelStats {
 public:
-    static constexpr int max_channels = 2;
+    static constexpr int max_channels = audio::max_kernel_channels;
     explicit LevelStats(int sample_rate, int channels, double silence_threshold_dbfs = -60.0);
     void push(const audio::Block& block);
     void reset();
@@ -32,6 +32,9 @@ public:
     double trailing_silence_s() const;
 
 private:
+    void accumulate_lanes(const float* x, std::size_t total);
+    void track_silence(const float* x, std::size_t total);
+
     int sample_rate_;
     int channels_;
     float threshold_;

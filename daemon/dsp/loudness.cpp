@@ -198,9 +198,7 @@ LoudnessMeter::LoudnessMeter(int sample_rate, int channels, LoudnessOptions opti
       channels_(channels),
       mono_fold_(options.mono_fold && channels == 2),
       hop_frames_((sample_rate + 5) / 10) {
-    if (sample_rate <= 0 || channels < 1)
-        throw std::invalid_argument("LoudnessMeter: bad layout " + std::to_string(sample_rate) + " Hz, " +
-                                    std::to_string(channels) + " channels");
+    audio::require_layout("LoudnessMeter", sample_rate, channels, audio::max_kernel_channels);
     coeffs_ = k_weighting_coeffs(sample_rate);
     groups_ = (channels + 3) / 4;
     state_.assign(static_cast<std::size_t>(groups_) * kStateVectors * 4, 0.0);

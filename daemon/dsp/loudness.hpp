@@ -85,7 +85,7 @@ public:
     static constexpr int momentary_hops = 4;    ///< 400 ms
     static constexpr int short_term_hops = 30;  ///< 3 s
 
-    /// sample_rate in Hz (> 0), channels >= 1. Allocates here only (histograms).
+    /// sample_rate in Hz (> 0), channels 1..audio::max_kernel_channels (all weighted 1.0). Allocates here only (histograms).
     LoudnessMeter(int sample_rate, int channels, LoudnessOptions options = {});
 
     /// Feeds interleaved frames. block.channels must equal channels() (else std::invalid_argument)
@@ -99,7 +99,7 @@ public:
     template <class OnHop>
     void push(const audio::Block& block, OnHop&& on_hop) {
         if (block.interleaved.empty()) return;  // an empty block (end of stream) is a no-op
-        if (block.channels != channels_) throw std::invalid_argument("LoudnessMeter::push: channel count mismatch");
+        audio::require_channels("LoudnessMeter", block, channels_);
         const float* p = block.interleaved.data();
         std::size_t left = block.frames();
         while (left > 0) {

@@ -45,7 +45,7 @@ const std::vector<FrequencyBand>& third_octave_bands() {
 
 WelchSpectrum::WelchSpectrum(int sample_rate, int channels, std::size_t fft_size)
     : sample_rate_(sample_rate), channels_(channels), fft_size_(fft_size ? fft_size : auto_fft_size(sample_rate)) {
-    if (channels < 1 || channels > 2) throw std::invalid_argument("WelchSpectrum: 1 or 2 channels");
+    audio::require_layout("WelchSpectrum", sample_rate, channels, 2);
     if (sample_rate <= 0) throw std::invalid_argument("WelchSpectrum: sample rate must be positive");
     hop_ = fft_size_ / 2;
     // Periodic Hann: 50 % overlap sums to a constant, so every sample weighs the same.
@@ -71,6 +71,7 @@ WelchSpectrum::WelchSpectrum(int sample_rate, int channels, std::size_t fft_size
 WelchSpectrum::~WelchSpectrum() = default;
 
 void WelchSpectrum::push(const audio::Block& block) {
+    audio::require_channels("WelchSpectrum", block, channels_);
     const std::size_t frames = block.frames();
     const float* in = block.interleaved.data();
     std::size_t i = 0;

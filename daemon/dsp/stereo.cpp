@@ -24,10 +24,11 @@ StereoImage stereo_image(double power_left, double power_right, double cross) {
 }
 
 StereoMeter::StereoMeter(int channels) : channels_(channels) {
-    if (channels < 1 || channels > 2) throw std::invalid_argument("StereoMeter: 1 or 2 channels");
+    audio::require_layout("StereoMeter", 1, channels, 2);
 }
 
 void StereoMeter::push(const audio::Block& block) {
+    audio::require_channels("StereoMeter", block, channels_);
     if (channels_ != 2) return;
     const float* x = block.interleaved.data();
     const std::size_t n = block.frames();

@@ -228,11 +228,9 @@ TruePeakMeter::TruePeakMeter(int sample_rate, int channels, TruePeakOptions opti
       options_(options),
       over_threshold_(static_cast<float>(db_to_amplitude(options.over_threshold_dbtp))),
       merge_gap_frames_(static_cast<std::int64_t>(std::llround(std::max(0.0, options.over_merge_gap_s) * sample_rate))) {
-    if (sample_rate <= 0 || channels < 1)
-        throw std::invalid_argument("TruePeakMeter: bad layout " + std::to_string(sample_rate) + " Hz, " +
-                                    std::to_string(channels) + " channels");
+    audio::require_layout("TruePeakMeter", sample_rate, channels, audio::max_kernel_channels);
     oversamplers_.assign(static_cast<std::size_t>(channels), Oversampler(factor_));
-    in_.assign(2 * Oversampler::chunk_frames, 0.0f);
+    in_.assign(static_cast<std::size_t>(channels) * Oversampler::chunk_frames, 0.0f);
     frame_max_.assign(Oversampler::chunk_frames, 0.0f);
     overs_.reserve(options_.max_overs);
     reset();
@@ -252,7 +250,7 @@ void TruePeakMeter::reset() {
 
 void TruePeakMeter::push(const audio::Block& block) {
     if (block.interleaved.empty()) return;  // an empty block (end of stream) is a no-op
-    if (block.channels != channels_) throw std::invalid_argument("TruePeakMeter::push: channel count mismatch");
+    audio::require_channels("TruePeakMeter", block, channels_);
     const std::size_t frames = block.frames();
     const auto ch = static_cast<std::size_t>(channels_);
     const float* src = block.interleaved.data();
@@ -260,7 +258,12 @@ void TruePeakMeter::push(const audio::Block& block) {
     while (done < frames) {
         const std::size_t n = std::min(frames - done, Oversampler::chunk_frames);
         const float* chunk = src + done * ch;
-        if (ch == 2) deinterleave2(chunk, n, in_.data(), in_.data() + Oversampler::chunk_frames);
+        if (ch == 2) {
+            deinterleave2(chunk, n, in_.data(), in_.data() + Oversampler::chunk_frames);
+        } else if (ch > 2) {
+            for (std::size_t i = 0; i < n; ++i)
+                for (std::size_t c = 0; c < ch; ++c) in_[c * Oversampler::chunk_frames + i] = chunk[i * ch + c];
+        }
         for (std::size_t c = 0; c < ch; ++c) {
             const float* x = ch == 1 ? chunk : in_.data() + c * Oversampler::chunk_frames;
             oversamplers_[c].process_peaks(x, n, frame_max_.data());

@@ -5,9 +5,14 @@
 #include <atomic>
 #include <cstdlib>
 #include <new>
+#include <optional>
 
+#include "dsp/band_energy.hpp"
 #include "dsp/clipping.hpp"
+#include "dsp/level_stats.hpp"
 #include "dsp/loudness.hpp"
+#include "dsp/spectrum.hpp"
+#include "dsp/stereo.hpp"
 #include "dsp/true_peak.hpp"
 #include "kernel_signals.hpp"
 
@@ -55,4 +60,44 @@ TEST(KernelAllocations, PushAllocatesNothing) {
     EXPECT_FALSE(tp.overs().empty());
     EXPECT_FALSE(clip.runs().empty());
     EXPECT_TRUE(std::isfinite(sink));
+}
+
+// Every kernel, at every channel count it accepts (the contract test covers the refusals).
+TEST(KernelAllocations, EveryKernelAtEveryChannelCount) {
+    for (int channels : {1, 2, 3, 6}) {
+        test::Signal s{48000, channels, {}};
+        s.samples.resize(static_cast<std::size_t>(48000 * 2 * channels));
+        for (std::size_t i = 0; i < s.samples.size(); ++i)
+            s.samples[i] = static_cast<float>(0.5 * std::sin(0.01 * static_cast<double>(i)));
+        for (std::size_t i = 0; i < s.samples.size(); i += 7001) s.samples[i] = 1.2f;
+        LevelStats stats(48000, channels);
+        LoudnessMeter loud(48000, channels);
+        TruePeakMeter tp(48000, channels);
+        ClipDetector clip(48000, channels);
+        const bool stereo_kernels = channels <= 2;
+        std::optional<StereoMeter> stereo;
+        std::optional<WelchSpectrum> spectrum;
+        std::optional<BandEnergy> bands;
+        if (stereo_kernels) {
+            stereo.emplace(channels);
+            spectrum.emplace(48000, channels);
+            bands.emplace(48000, channels);
+        }
+        double sink = 0.0;
+        const long before = g_allocations.load();
+        test::push_in_blocks(stats, s, 500);
+        test::push_in_blocks(loud, s, 500);
+        test::push_in_blocks(tp, s, 500);
+        test::push_in_blocks(clip, s, 500);
+        if (stereo_kernels) {
+            test::push_in_blocks(*stereo, s, 500);
+            test::push_in_blocks(*spectrum, s, 500);
+            test::push_in_blocks(*bands, s, 500, [&](std::int64_t, std::span<const float> p) { sink += p[0]; });
+        }
+        const long after = g_allocations.load();
+        EXPECT_EQ(after - before, 0) << channels << " channels";
+        sink += stats.sample_peak() + loud.integrated_lufs() + tp.true_peak_dbtp();
+        EXPECT_TRUE(std::isfinite(sink));
+        EXPECT_GT(tp.true_peak_dbtp(), 0.0);  // the 1.2 overs were seen on every layout
+    }
 }
