@@ -1,7 +1,8 @@
 // `mixscout history [SONG]`, `note TEXT`, `compare NEW --against OLD`, `reference add|list`.
 //
 // history    iterations of a song (all songs without SONG): date, issue counts by severity
-//            (C/I/P), verdict against the previous iteration, notes. --json for machines.
+//            (C/I/P), verdict against the previous iteration, the listener's ears vote (the
+//            device's Better / Same / Worse), notes. --json for machines.
 // note       a note against the latest export (or --export ID).
 // compare    any two files, analysed now with the rules of --config/--profile, nothing stored:
 //            improved / moved / new / remaining, verdict, next three, stop signal.
@@ -72,12 +73,13 @@ nlohmann::json item_json(const history::HistoryItem& it) {
             {"counts", {{"critical", it.critical}, {"important", it.important}, {"polish", it.polish}}},
             {"verdict", it.verdict},
             {"change_db", it.change_db},
-            {"notes", it.notes}};
+            {"notes", it.notes},
+            {"ears", it.ears.empty() ? nlohmann::json(nullptr) : nlohmann::json(it.ears)}};
 }
 
 void print_song(const std::string& song, const std::vector<history::HistoryItem>& items) {
     std::printf("%s: %zu iteration%s\n", song.c_str(), items.size(), items.size() == 1 ? "" : "s");
-    std::printf("  %4s %6s  %-17s %-8s %-24s %s\n", "#", "id", "date (UTC)", "C/I/P", "verdict", "file");
+    std::printf("  %4s %6s  %-17s %-8s %-24s %-6s %s\n", "#", "id", "date (UTC)", "C/I/P", "verdict", "ears", "file");
     for (const auto& it : items) {
         std::string date = it.created_at.substr(0, 16);
         if (date.size() > 10) date[10] = ' ';
@@ -85,8 +87,9 @@ void print_song(const std::string& song, const std::vector<history::HistoryItem>
             std::to_string(it.critical) + "/" + std::to_string(it.important) + "/" + std::to_string(it.polish);
         const std::string file = std::filesystem::path(it.path).filename().string() +
                                  (it.kind == "live_take" ? " (live take)" : "");
-        std::printf("  %4d %6lld  %-17s %-8s %-24s %s\n", it.iteration, static_cast<long long>(it.export_id),
-                    date.c_str(), counts.c_str(), it.verdict.c_str(), file.c_str());
+        std::printf("  %4d %6lld  %-17s %-8s %-24s %-6s %s\n", it.iteration, static_cast<long long>(it.export_id),
+                    date.c_str(), counts.c_str(), it.verdict.c_str(), it.ears.empty() ? "-" : it.ears.c_str(),
+                    file.c_str());
         for (const auto& n : it.notes) std::printf("  %4s %6s  note: %s\n", "", "", n.c_str());
     }
 }

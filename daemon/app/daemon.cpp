@@ -308,6 +308,7 @@ struct Daemon::Impl {
         log::debug("osc: " + m.address + " from " + osc::to_string(from));
         if (m.address == "/mixscout/hello") return on_hello(m.int_arg(0), from);
         if (m.address == "/mixscout/note") return on_note(m.string_arg(0));
+        if (m.address == "/mixscout/ears") return on_ears(m.string_arg(0));
         if (m.address == "/mixscout/history") return on_history(m.string_arg(0));
         if (m.address == "/mixscout/analyze") return on_file_request(Job::Kind::analyze_request, m.string_arg(0));
         if (m.address == "/mixscout/reference") return on_file_request(Job::Kind::reference, m.string_arg(0));
@@ -356,6 +357,39 @@ struct Daemon::Impl {
         sender.send("/mixscout/note_logged", static_cast<std::int32_t>(id));
     }
 
+    // The listener's vote on the latest export. Ears worse while its numbers said better: the
+    // verdict is sent again with the advice (history::ears_advice), and kept for hello replies.
+    void on_ears(const std::string& vote_text) {
+        const auto vote = history::parse_ears(vote_text);  // decode() already checked the enum
+        if (!vote) return;
+        std::int64_t id = 0;
+        history::StoredExport latest_export;
+        try {
+            std::lock_guard lock(store.mutex);
+            if (!store.store) throw StoreError("history unavailable: " + store.error);
+            id = store.store->set_ears(*vote);
+            latest_export = store.store->load_export(id);
+        } catch (const std::exception& e) {
+            report_error(std::string("ears not stored: ") + e.what());
+            return;
+        }
+        log::info("ears '" + vote_text + "' stored against export " + std::to_string(id));
+        sender.send("/mixscout/ears_logged", static_cast<std::int32_t>(id), vote_text);
+        const auto& it = latest_export.item;
+        const auto numbers = history::parse_verdict(it.verdict);
+        if (!numbers) return;
+        std::string advice = history::ears_advice(*numbers, vote, it.iteration);
+        if (advice.empty()) return;
+        advice[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(advice[0])));
+        const auto verdict = osc::make_message("/mixscout/verdict", it.verdict, advice);
+        {
+            std::lock_guard lock(latest_mutex);
+            for (auto& msg : latest)
+                if (msg.address == "/mixscout/verdict") msg = verdict;
+        }
+        sender.send(verdict);
+    }
+
     void on_history(const std::string& song_arg) {
         std::vector<history::HistoryItem> items;
         std::string song = song_arg;
@@ -375,7 +409,7 @@ struct Daemon::Impl {
             const std::string counts = std::to_string(it.critical) + "/" + std::to_string(it.important) + "/" +
                                        std::to_string(it.polish);
             sender.send("/mixscout/history_item", it.iteration, static_cast<std::int32_t>(it.export_id), it.created_at,
-                        it.verdict, counts, it.notes.empty() ? std::string() : it.notes.back());
+                        it.verdict, counts, it.notes.empty() ? std::string() : it.notes.back(), it.ears);
         }
         sender.send("/mixscout/history_end", song, static_cast<std::int32_t>(items.size() - first));
     }
@@ -617,7 +651,7 @@ struct Daemon::Impl {
                 }
                 Outcome o;
                 o.path = t.path, o.song = t.song, o.iteration = t.iteration, o.export_id = t.export_id, o.is_new = t.is_new;
-                for (const auto& f : t.fixes) o.fixes.push_back({f.severity, f.title, f.fix});
+                o.fixes = t.fixes;
                 o.verdict = t.verdict, o.summary = t.summary, o.stop_reason = t.stop_reason;
                 log::info(t.status);
                 send_outcome(o);

@@ -115,6 +115,37 @@ void set_summary(Comparison& c) {
 
 }  // namespace
 
+std::string_view to_string(Ears e) {
+    switch (e) {
+        case Ears::better: return "better";
+        case Ears::same: return "same";
+        case Ears::worse: return "worse";
+    }
+    return "same";
+}
+
+std::optional<Ears> parse_ears(std::string_view text) {
+    for (const Ears e : {Ears::better, Ears::same, Ears::worse})
+        if (text == to_string(e)) return e;
+    return std::nullopt;
+}
+
+std::string ears_advice(Verdict numbers, std::optional<Ears> ears, int iteration) {
+    const bool numbers_better = numbers == Verdict::significant_improvement || numbers == Verdict::slight_improvement;
+    if (!numbers_better || ears != Ears::worse) return {};
+    return "ears said #" + std::to_string(iteration) + " was worse, numbers better: undo or halve that change";
+}
+
+void apply_ears(Comparison& c, Verdict previous_numbers, std::optional<Ears> previous_ears, int previous_iteration) {
+    c.ears_advice = ears_advice(previous_numbers, previous_ears, previous_iteration);
+    if (c.ears_advice.empty()) return;
+    const auto colon = c.summary.find(": ");
+    if (colon == std::string::npos)
+        c.summary += ": " + c.ears_advice;
+    else
+        c.summary.insert(colon + 2, c.ears_advice + "; ");
+}
+
 std::string_view to_string(Verdict v) {
     switch (v) {
         case Verdict::first: return "first";
@@ -353,6 +384,7 @@ nlohmann::json to_json(const Comparison& c) {
     auto id = [](const std::optional<std::int64_t>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
     return {{"verdict", std::string(to_string(c.verdict))},
             {"summary", c.summary},
+            {"ears_advice", c.ears_advice},
             {"score", c.score},
             {"change_db", c.change_db},
             {"iteration", c.iteration},

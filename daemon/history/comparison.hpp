@@ -37,6 +37,11 @@
 // most severe level present. So an iteration-1 mix with one critical and five important issues
 // gets one next step, the critical one; the others stay in the full list.
 //
+// Ears (the seed's "trust your ears"): after an export the listener votes better / same / worse
+// (/mixscout/ears). When the ears said worse while the numbers said better (slight or significant
+// improvement), the numbers missed something the change did: the next comparison says so first
+// and advises undoing or halving that change (ears_advice, apply_ears).
+//
 // Stop signal: fires when (a) no critical or important issue is left; or (b) this and the
 // previous comparison both changed less than stop.min_change_db; or (c) the song reached
 // stop.max_iterations (7). It says "Ready to master" and lists what remains as polish.
@@ -60,6 +65,12 @@ std::string_view to_string(Verdict v);
 std::optional<Verdict> parse_verdict(std::string_view text);
 /// "significant improvement", "slight improvement", "no real change", "worse", "first iteration".
 std::string_view to_words(Verdict v);
+
+/// The listener's vote on an export against the one before; the strings are the protocol's enum
+/// for /mixscout/ears.
+enum class Ears { better, same, worse };
+std::string_view to_string(Ears e);
+std::optional<Ears> parse_ears(std::string_view text);
 
 struct CompareOptions {
     double movement_min = 0.5;     ///< a value moved if |delta| >= this (its unit; 1 for "events")
@@ -93,6 +104,7 @@ struct Comparison {
     double score = 0.0;                 ///< see the scoring above
     double change_db = 0.0;             ///< see change magnitude above
     std::string summary;                ///< one line: "Slight improvement: clipping fixed; 1 new issue"
+    std::string ears_advice;            ///< see Ears above; empty when the ears did not disagree
     std::vector<Change> improved, remaining, new_, regressions, movements;
     std::vector<rules::Issue> next;     ///< the next three priorities (focus order)
     StopSignal stop;
@@ -113,6 +125,15 @@ Comparison first_iteration(const analysis::Analysis& after, const std::vector<ru
 /// change_db between two analyses (the measurement part only).
 double measurement_change_db(const analysis::Analysis& before, const analysis::Analysis& after);
 
+/// The advice when the listener's ears said `ears` about an export whose numbers said `numbers`
+/// (iteration `iteration`): "ears said #3 was worse, numbers better: undo or halve that change"
+/// when ears are worse and numbers an improvement; empty otherwise.
+std::string ears_advice(Verdict numbers, std::optional<Ears> ears, int iteration);
+
+/// Puts ears_advice for the previous export into c: c.ears_advice, and first in c.summary after
+/// the verdict words ("Slight improvement: ears said #3 was worse, ...; clipping fixed").
+void apply_ears(Comparison& c, Verdict previous_numbers, std::optional<Ears> previous_ears, int previous_iteration);
+
 /// The focus level for an iteration: 1-2 critical, 3-4 important, 5+ polish.
 rules::Severity focus_level(int iteration);
 /// The next priorities: the first n ranked issues within the focus (see above).
@@ -124,7 +145,7 @@ std::vector<rules::Issue> next_priorities(std::vector<rules::Issue> issues, int 
 StopSignal stop_signal(const std::vector<rules::Issue>& issues, int iteration,
                        const std::vector<double>& change_db_recent, const CompareOptions& options = {});
 
-/// JSON forms: {"verdict", "summary", "score", "change_db", "iteration", "export_id",
+/// JSON forms: {"verdict", "summary", "ears_advice", "score", "change_db", "iteration", "export_id",
 /// "previous_export_id", "improved": [change], "remaining", "new", "regressions", "movements",
 /// "next": [issue], "stop": {"fired", "reasons", "message", "polish_remaining"}}
 /// change: {"rule", "category", "title", "before", "after" (severity or null), "before_value",

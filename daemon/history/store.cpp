@@ -72,6 +72,13 @@ constexpr std::array<const char*, schema_version> migrations = {
         analysis_json TEXT NOT NULL,
         UNIQUE (song_key, content_hash));
     )sql",
+    // 2 -> 3: the listener's vote per export (/mixscout/ears); one row per export, the last vote.
+    R"sql(
+    CREATE TABLE ears (
+        export_id INTEGER PRIMARY KEY REFERENCES exports(id) ON DELETE CASCADE,
+        vote TEXT NOT NULL CHECK (vote IN ('better', 'same', 'worse')),
+        created_at TEXT NOT NULL);
+    )sql",
 };
 
 std::string now_iso8601() {
@@ -442,6 +449,9 @@ Comparison Store::compare_with_previous(std::int64_t export_id) {
         recent.push_back(c.change_db);
         if (auto prev = previous_export(db, *row); prev && prev->has_change) recent.push_back(prev->change_db);
     }
+    if (auto prev = previous_export(db, *row)) {
+        if (auto verdict = parse_verdict(prev->verdict)) apply_ears(c, *verdict, ears(prev->id), prev->iteration);
+    }
     std::vector<rules::Issue> issues = load_issues(db, export_id);
     c.stop = stop_signal(issues, row->iteration, recent, impl_->options.compare);
     return c;
@@ -483,6 +493,36 @@ std::int64_t Store::add_note(const std::string& text, std::optional<std::int64_t
     return id;
 }
 
+std::int64_t Store::set_ears(Ears vote, std::optional<std::int64_t> export_id) {
+    sql::Db& db = impl_->db;
+    sql::Transaction t(db);
+    std::int64_t id = 0;
+    if (export_id) {
+        if (!find_export(db, *export_id))
+            throw StoreError("history: no export with id " + std::to_string(*export_id) +
+                             " (see `mixscout history` for the ids)");
+        id = *export_id;
+    } else {
+        sql::Stmt q(db, "SELECT MAX(id) FROM exports");
+        if (!q.step() || q.is_null(0)) throw StoreError("history: no export yet to vote on");
+        id = q.int64(0);
+    }
+    sql::Stmt(db, "INSERT OR REPLACE INTO ears (export_id, vote, created_at) VALUES (?, ?, ?)")
+        .bind(1, id)
+        .bind(2, std::string(to_string(vote)))
+        .bind(3, now_iso8601())
+        .run();
+    t.commit();
+    return id;
+}
+
+std::optional<Ears> Store::ears(std::int64_t export_id) {
+    sql::Stmt q(impl_->db, "SELECT vote FROM ears WHERE export_id = ?");
+    q.bind(1, export_id);
+    if (!q.step()) return std::nullopt;
+    return parse_ears(q.text(0));
+}
+
 StoredExport Store::load_export(std::int64_t export_id) {
     sql::Db& db = impl_->db;
     const auto row = find_export(db, export_id);
@@ -508,6 +548,7 @@ StoredExport Store::load_export(std::int64_t export_id) {
     sql::Stmt q(db, "SELECT text FROM notes WHERE export_id = ? ORDER BY id");
     q.bind(1, export_id);
     while (q.step()) it.notes.push_back(q.text(0));
+    if (auto e = ears(export_id)) it.ears = std::string(to_string(*e));
     return out;
 }
 
@@ -519,7 +560,8 @@ std::vector<HistoryItem> Store::history(const std::string& song) {
                 "COALESCE(e.verdict, ''), COALESCE(e.change_db, 0), "
                 "(SELECT count(*) FROM issues i WHERE i.export_id = e.id AND i.severity = 'critical'), "
                 "(SELECT count(*) FROM issues i WHERE i.export_id = e.id AND i.severity = 'important'), "
-                "(SELECT count(*) FROM issues i WHERE i.export_id = e.id AND i.severity = 'polish') "
+                "(SELECT count(*) FROM issues i WHERE i.export_id = e.id AND i.severity = 'polish'), "
+                "COALESCE((SELECT vote FROM ears v WHERE v.export_id = e.id), '') "
                 "FROM exports e JOIN songs s ON s.id = e.song_id WHERE s.key = ? ORDER BY e.iteration");
     q.bind(1, song_key(song));
     while (q.step()) {
@@ -536,6 +578,7 @@ std::vector<HistoryItem> Store::history(const std::string& song) {
         it.critical = q.int32(9);
         it.important = q.int32(10);
         it.polish = q.int32(11);
+        it.ears = q.text(12);
         out.push_back(std::move(it));
     }
     sql::Stmt n(db, "SELECT text FROM notes WHERE export_id = ? ORDER BY id");

@@ -50,7 +50,7 @@ std::filesystem::path database_path(const std::filesystem::path& data_dir);
 std::string content_hash(const std::filesystem::path& file);
 
 /// The current schema version (what open() migrates to).
-inline constexpr int schema_version = 2;
+inline constexpr int schema_version = 3;
 
 enum class ExportKind { export_file, live_take };
 std::string_view to_string(ExportKind kind);  ///< "export" | "live_take"
@@ -82,6 +82,7 @@ struct HistoryItem {
     std::string verdict;                 ///< to_string(Verdict) for this iteration
     double change_db = 0.0;
     std::vector<std::string> notes;      ///< oldest first
+    std::string ears;                    ///< the listener's vote: "better" | "same" | "worse"; "" = none
 };
 
 struct StoredExport {
@@ -133,12 +134,21 @@ public:
     std::string song_for(const std::filesystem::path& file);
 
     /// The comparison of an export with the previous iteration of its song, focus and stop
-    /// signal included (verdict "first" when there is none). Throws StoreError on unknown id.
+    /// signal included (verdict "first" when there is none), and the ears advice when the listener
+    /// said the previous iteration sounded worse while its numbers said better (apply_ears).
+    /// Throws StoreError on unknown id.
     Comparison compare_with_previous(std::int64_t export_id);
 
     /// Adds a note to export_id, or to the latest export when nullopt; returns the export id.
     /// Throws StoreError when there is no such export (or no export at all).
     std::int64_t add_note(const std::string& text, std::optional<std::int64_t> export_id = std::nullopt);
+
+    /// Stores the listener's vote (Ears in comparison.hpp) for export_id, or the latest export when
+    /// nullopt; a later vote replaces the earlier one. Returns the export id. Throws StoreError when
+    /// there is no such export (or no export at all).
+    std::int64_t set_ears(Ears vote, std::optional<std::int64_t> export_id = std::nullopt);
+    /// The vote stored for an export, if any.
+    std::optional<Ears> ears(std::int64_t export_id);
 
     std::optional<std::int64_t> latest_export_id();
     /// The song of the latest export (the "current song"), if any.

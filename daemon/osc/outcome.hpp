@@ -1,8 +1,8 @@
 // mixscout osc: what the device is told about one analysed export or live take.
 //
 // The daemon (app/daemon.cpp) and the live monitor (monitor/take_outcome.cpp) both fill an
-// ExportOutcome and send export_messages(): /mixscout/export, up to three /mixscout/fix,
-// /mixscout/fixes_end, /mixscout/verdict (when known) and /mixscout/stop (when it fired).
+// ExportOutcome and send export_messages(): /mixscout/export, up to three /mixscout/fix (each
+// followed by its /mixscout/fix_times), /mixscout/fixes_end, /mixscout/verdict (when known) and /mixscout/stop (when it fired).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -16,6 +16,7 @@ namespace mixscout::osc {
 struct ExportOutcome {
     struct Fix {
         std::string severity, title, fix;
+        std::vector<double> times_s;  ///< where it happens (rules::Issue::times_s), seconds from the start
     };
     std::string path, song;
     int iteration = 0;
@@ -30,6 +31,10 @@ struct ExportOutcome {
 
 /// The first three of `ranked` (already in rank or focus order) as fixes for the panel.
 std::vector<ExportOutcome::Fix> top_fixes(const std::vector<rules::Issue>& ranked);
+
+/// /mixscout/fix_times' text: "45.2,83.0" (one decimal, comma-separated, no spaces); as many
+/// times as fit max_string_bytes whole (never a cut number); empty for no times.
+std::string times_text(const std::vector<double>& times_s);
 
 /// The message sequence for one outcome, in the order the device expects.
 std::vector<Message> export_messages(const ExportOutcome& outcome);

@@ -306,3 +306,55 @@ TEST(Daemon, DeviceRequestsAnalyzeHistoryReference) {
     ASSERT_TRUE(f.dump.wait_for("/mixscout/error", 1, kDeadline)) << d->process().err();
     EXPECT_TRUE(d->process().running());
 }
+
+// Locate and ears, end to end: a clipped export's fixes each come with their times (the clipping
+// fix with the moment it clips), a clean re-export is "better" by the numbers, the listener
+// votes "worse" (oscsend), the vote lands in the database and the verdict turns into the advice.
+TEST(Daemon, FixTimesAndEarsVote) {
+    Fixture f;
+    auto d = f.start();
+    auto clipped = short_mix(2.0, 31);
+    for (int ch = 0; ch < 2; ++ch) test::insert_clip(clipped, 1.25, 40, ch);
+    drop(f.exports / "Ears Song.wav", clipped);
+    ASSERT_TRUE(f.dump.wait_for("/mixscout/fixes_end", 1, kDeadline)) << d->process().err();
+    const auto fixes = f.dump.with_address("/mixscout/fix");
+    const auto times = f.dump.with_address("/mixscout/fix_times");
+    ASSERT_FALSE(fixes.empty());
+    ASSERT_EQ(times.size(), fixes.size());
+    bool clip_located = false;
+    for (std::size_t i = 0; i < fixes.size(); ++i) {
+        EXPECT_EQ(times[i].args[0], fixes[i].args[0]) << "fix_times follows its fix";
+        if (fixes[i].args[2].starts_with("Clipping")) {
+            ASSERT_FALSE(times[i].args[1].empty()) << fixes[i].line;
+            EXPECT_NEAR(std::stod(times[i].args[1]), 1.25, 0.06) << times[i].line;
+            clip_located = true;
+        }
+    }
+    EXPECT_TRUE(clip_located) << "no clipping fix among the top three";
+
+    drop(f.exports / "Ears Song v2.wav", short_mix(2.0, 31));
+    ASSERT_TRUE(f.dump.wait_for("/mixscout/verdict", 2, kDeadline)) << d->process().err();
+    const auto numbers = f.dump.with_address("/mixscout/verdict")[1].args[0];
+    ASSERT_TRUE(numbers == "significant_improvement" || numbers == "slight_improvement") << numbers;
+    ASSERT_TRUE(test::oscsend(d->port(), "/mixscout/ears", "s", {"worse"}));
+    ASSERT_TRUE(f.dump.wait_for("/mixscout/ears_logged", 1, kDeadline)) << d->process().err();
+    const auto logged = f.dump.with_address("/mixscout/ears_logged")[0];
+    EXPECT_EQ(logged.args[1], "worse");
+    ASSERT_TRUE(f.dump.wait_for("/mixscout/verdict", 3, kDeadline)) << d->process().err();
+    const auto advice = f.dump.with_address("/mixscout/verdict")[2];
+    EXPECT_EQ(advice.args[0], numbers);
+    EXPECT_EQ(advice.args[1], "Ears said #2 was worse, numbers better: undo or halve that change");
+    std::string rows;
+    ASSERT_EQ(test::run_command("/usr/bin/sqlite3", {(f.data / "history.sqlite").string(), "SELECT export_id || '|' || vote FROM ears;"}, &rows), 0);
+    EXPECT_EQ(rows, logged.args[0] + "|worse\n");
+    // A vote outside the enum is dropped by the receiver; the daemon keeps answering.
+    ASSERT_TRUE(test::oscsend(d->port(), "/mixscout/ears", "s", {"loud"}));
+    ASSERT_TRUE(test::oscsend(d->port(), "/mixscout/history", "s", {""}));
+    ASSERT_TRUE(f.dump.wait_for("/mixscout/history_end", 1, kDeadline)) << d->process().err();
+    const auto items = f.dump.with_address("/mixscout/history_item");
+    ASSERT_EQ(items.size(), 2u);
+    EXPECT_EQ(items[1].types, "iissss" "s");
+    EXPECT_EQ(items[0].args[6], "");
+    EXPECT_EQ(items[1].args[6], "worse");
+    EXPECT_EQ(f.dump.with_address("/mixscout/ears_logged").size(), 1u);
+}

@@ -211,6 +211,46 @@ TEST(Store, ComparisonWithPreviousAndStopSignal) {
     EXPECT_THROW(store.compare_with_previous(9999), StoreError);
 }
 
+// Ears through a real database file: stored with the export (the last vote counts), read back
+// by a second connection and by raw SQL, shown in history; ears worse on an export whose
+// numbers said better puts the undo-or-halve advice into the next comparison.
+TEST(Store, EarsAreStoredWithTheExportAndTurnTheNextVerdict) {
+    TempDir dir;
+    EXPECT_TRUE(contains(message_of([&] { Store::open(dir.path()).set_ears(history::Ears::worse); }), "no export yet"));
+    auto store = Store::open(dir.path());
+    auto a1 = make_analysis();
+    const auto r1 = store.record_export(write_file(dir / "song_v1.wav", "1"), a1, some_issues());
+    auto issues2 = some_issues();
+    issues2.erase(issues2.begin());  // clipping fixed: the numbers say much better
+    const auto r2 = store.record_export(write_file(dir / "song_v2.wav", "2"), make_analysis(), issues2);
+    EXPECT_EQ(store.set_ears(history::Ears::better, r1.export_id), r1.export_id);
+    EXPECT_EQ(store.set_ears(history::Ears::same), r2.export_id);   // the latest
+    EXPECT_EQ(store.set_ears(history::Ears::worse), r2.export_id);  // replaces "same"
+    EXPECT_THROW(store.set_ears(history::Ears::worse, 9999), StoreError);
+    {
+        RawDb raw(history::database_path(dir.path()));
+        EXPECT_EQ(raw.scalar("SELECT group_concat(export_id || ':' || vote, ' ') FROM (SELECT * FROM ears ORDER BY export_id)"),
+                  std::to_string(r1.export_id) + ":better " + std::to_string(r2.export_id) + ":worse");
+        EXPECT_THROW(raw.exec("INSERT INTO ears VALUES (" + std::to_string(r1.export_id) + ", 'loud', 'x')"), std::runtime_error);
+    }
+    auto other = Store::open(dir.path());
+    const auto h = other.history("song");
+    ASSERT_EQ(h.size(), 2u);
+    EXPECT_EQ(h[0].ears, "better");
+    EXPECT_EQ(h[1].ears, "worse");
+    EXPECT_EQ(h[1].verdict, "significant_improvement");
+    EXPECT_EQ(other.load_export(r2.export_id).item.ears, "worse");
+    EXPECT_EQ(other.compare_with_previous(r2.export_id).ears_advice, "") << "r1's ears said better";
+
+    // Iteration 3, the same as 2: the verdict carries the advice about iteration 2.
+    const auto r3 = other.record_export(write_file(dir / "song_v3.wav", "3"), make_analysis(), issues2);
+    const auto c3 = other.compare_with_previous(r3.export_id);
+    EXPECT_EQ(c3.verdict, history::Verdict::no_real_change);
+    EXPECT_EQ(c3.ears_advice, "ears said #2 was worse, numbers better: undo or halve that change");
+    EXPECT_TRUE(c3.summary.starts_with("No real change: ears said #2 was worse")) << c3.summary;
+    EXPECT_EQ(other.history("song")[2].ears, "");
+}
+
 TEST(Store, NotesGoToTheLatestOrTheNamedExport) {
     TempDir dir;
     auto store = Store::open(dir.path());
@@ -291,6 +331,7 @@ TEST(Store, MigratesAVersion1Database) {
     EXPECT_EQ(raw.scalar("SELECT count(*) FROM schema_version"), "1");
     EXPECT_EQ(raw.scalar("SELECT kind FROM exports WHERE id = 1"), "export");
     EXPECT_EQ(raw.scalar("SELECT count(*) FROM reference_tracks"), "0");
+    EXPECT_EQ(raw.scalar("SELECT count(*) FROM ears"), "0");  // step 2 -> 3
     EXPECT_EQ(raw.scalar("PRAGMA journal_mode"), "wal");
     const auto h = store.history("Old Song");
     ASSERT_EQ(h.size(), 2u);

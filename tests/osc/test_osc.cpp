@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "osc/endpoint.hpp"
 #include "osc/message.hpp"
+#include "osc/outcome.hpp"
 #include "osc/protocol.hpp"
 #include "support/process.hpp"
 #include "support/signals.hpp"
@@ -100,10 +101,56 @@ TEST(OscEncode, PacketsOscdumpReadsBack) {
 
 TEST(OscEncode, LongArgumentsStillFitOnePacket) {
     const std::string s(400, 'y');
-    const auto bytes = osc::encode(osc::make_message("/mixscout/history_item", 1, 2, s, "first", s, s));
+    const auto bytes = osc::encode(osc::make_message("/mixscout/history_item", 1, 2, s, "first", s, s, "worse"));
     EXPECT_LE(bytes.size(), osc::protocol().max_packet_bytes);
     const auto back = osc::decode(bytes.data(), bytes.size());
-    EXPECT_EQ(back.args.size(), 6u);
+    EXPECT_EQ(back.args.size(), 7u);
+}
+
+// Each /mixscout/fix is followed by its /mixscout/fix_times on the wire, as oscdump (liblo) reads
+// them off a real UDP socket: seconds with one decimal, comma-separated; empty without times.
+TEST(OscOutcome, EachFixIsFollowedByItsTimesOnTheWire) {
+    auto issue = [](rules::Severity sev, std::string title, std::vector<double> times) {
+        rules::Issue i;
+        i.severity = sev;
+        i.title = std::move(title);
+        i.fix = "fix it";
+        i.times_s = std::move(times);
+        return i;
+    };
+    osc::ExportOutcome o;
+    o.path = "/exports/Song v3.wav", o.song = "Song", o.iteration = 3;
+    o.fixes = osc::top_fixes({issue(rules::Severity::critical, "Clipping at 0:45, 1:23", {45.23, 83.0}),
+                              issue(rules::Severity::important, "Too dark", {}),
+                              issue(rules::Severity::polish, "Silence at the start", {0.0}),
+                              issue(rules::Severity::polish, "not in the top three", {9.0})});
+    test::OscDump dump;
+    osc::Sender sender("127.0.0.1", dump.port());
+    for (const auto& m : osc::export_messages(o)) ASSERT_TRUE(sender.send(m));
+    ASSERT_TRUE(dump.wait_for("/mixscout/fixes_end", 1, 5s)) << "oscdump saw nothing";
+    std::vector<std::string> order;
+    for (const auto& m : dump.messages()) order.push_back(m.address + (m.args.empty() ? "" : " " + m.args[0]));
+    EXPECT_EQ(order, (std::vector<std::string>{"/mixscout/export /exports/Song v3.wav", "/mixscout/fix 1",
+                                               "/mixscout/fix_times 1", "/mixscout/fix 2", "/mixscout/fix_times 2",
+                                               "/mixscout/fix 3", "/mixscout/fix_times 3", "/mixscout/fixes_end 3"}));
+    const auto t = dump.with_address("/mixscout/fix_times");
+    ASSERT_EQ(t.size(), 3u);
+    EXPECT_EQ(t[0].types, "is");
+    EXPECT_EQ(t[0].args, (std::vector<std::string>{"1", "45.2,83.0"}));
+    EXPECT_EQ(t[1].args, (std::vector<std::string>{"2", ""}));
+    EXPECT_EQ(t[2].args, (std::vector<std::string>{"3", "0.0"}));
+}
+
+// Many times never end in a cut number: whole times only, within max_string_bytes.
+TEST(OscOutcome, TimesTextKeepsWholeNumbersWithinTheStringLimit) {
+    std::vector<double> times;
+    for (int i = 0; i < 100; ++i) times.push_back(1000.0 + i * 10.25);
+    const std::string text = osc::times_text(times);
+    EXPECT_LE(text.size(), osc::protocol().max_string_bytes);
+    EXPECT_TRUE(text.starts_with("1000.0,1010.2,1020.5,")) << text;  // %.1f rounds half to even here: 1010.25 -> 1010.2
+    EXPECT_EQ(text.size() % 7, 6u) << "whole \"dddd.d\" entries joined by commas: " << text;
+    EXPECT_EQ(osc::times_text({-1.0, 2.0}), "2.0");  // before the start: not a place to go
+    EXPECT_EQ(osc::times_text({}), "");
 }
 
 TEST(OscDecode, ReadsWhatOscsendWrites) {
