@@ -5,16 +5,26 @@
 //   * OSC from [udpreceive]: the address is the selector ("/mixscout/fix 1 critical ..."), the
 //     arguments follow as atoms. Every address and argument type is checked against the table
 //     below, generated from protocol/osc.json; anything else is ignored (with a post()).
-//   * the panel's own controls, prefixed "ui_" by the patcher (note, analyse, reference drop,
-//     history menu, ports) and "ui_start" from [live.thisdevice].
+//   * the panel's own controls, prefixed "ui_" by the patcher (note, buttons, reference drop,
+//     menus, number boxes) and "ui_start" from [live.thisdevice].
 // Outlet 0 goes to [udpsend] (OSC to the daemon, and "port"/"host" to reconfigure it), outlet 1
 // to [udpreceive] ("port" only); every other outlet drives exactly one panel object, named by
 // the OUT table (the patcher gives that object the same varname; the tests follow the lines).
+//
+// Texts keep Live's theme colour (the patcher binds them to themecolor.live_control_fg); the
+// script never colours text. Severity, verdict and meter warnings are coloured stripes (panels),
+// the connection is the light.
 //
 // Connection: the device says /mixscout/hello <listen port> every HELLO_RETRY_MS until the
 // daemon answers, then every KEEPALIVE_S heartbeats to stay registered. Any valid daemon message
 // counts as a sign of life; the daemon's /mixscout/status heartbeat arrives every heartbeat_s,
 // so after MISSED_HEARTBEATS of silence the light goes off and the hellos speed up again.
+//
+// Locate: /mixscout/fix_times gives each fix's moments in seconds from the export's start. The
+// device shows them in bars.beats of the Live Set (LiveAPI live_set: tempo, signature), offset
+// by the start bar the user set, and a click on a fix's button moves Live's playhead there
+// (current_song_time, in beats). One tempo and one signature for the whole song: with tempo
+// automation or signature changes the positions drift (README).
 
 autowatch = 0;
 inlets = 1;
@@ -26,19 +36,22 @@ var PROTOCOL = {
 	"incoming": {
 		"/mixscout/export": {"types": "ssi", "enums": {}},
 		"/mixscout/fix": {"types": "isss", "enums": {"1": ["critical", "important", "polish"]}},
+		"/mixscout/fix_times": {"types": "is", "enums": {}},
 		"/mixscout/fixes_end": {"types": "i", "enums": {}},
 		"/mixscout/verdict": {"types": "ss", "enums": {"0": ["first", "significant_improvement", "slight_improvement", "no_real_change", "worse"]}},
 		"/mixscout/stop": {"types": "s", "enums": {}},
 		"/mixscout/status": {"types": "ss", "enums": {"0": ["idle", "analysing", "mastering", "monitoring", "error"]}},
 		"/mixscout/note_logged": {"types": "i", "enums": {}},
-		"/mixscout/history_item": {"types": "iissss", "enums": {}},
+		"/mixscout/history_item": {"types": "iisssss", "enums": {}},
 		"/mixscout/history_end": {"types": "si", "enums": {}},
 		"/mixscout/reference_added": {"types": "ss", "enums": {}},
 		"/mixscout/meter": {"types": "ffff", "enums": {}},
 		"/mixscout/live_issue": {"types": "sss", "enums": {"0": ["critical", "important", "polish"]}},
 		"/mixscout/master_progress": {"types": "fs", "enums": {}},
 		"/mixscout/master_done": {"types": "ss", "enums": {}},
-		"/mixscout/error": {"types": "s", "enums": {}}
+		"/mixscout/error": {"types": "s", "enums": {}},
+		"/mixscout/ears_logged": {"types": "is", "enums": {"1": ["better", "same", "worse"]}},
+		"/mixscout/report": {"types": "s", "enums": {}}
 	},
 	"outgoing": {
 		"/mixscout/hello": {"types": "i", "enums": {}},
@@ -46,7 +59,9 @@ var PROTOCOL = {
 		"/mixscout/analyze": {"types": "s", "enums": {}},
 		"/mixscout/reference": {"types": "s", "enums": {}},
 		"/mixscout/history": {"types": "s", "enums": {}},
-		"/mixscout/master": {"types": "s", "enums": {}}
+		"/mixscout/master": {"types": "s", "enums": {}},
+		"/mixscout/ears": {"types": "s", "enums": {"0": ["better", "same", "worse"]}},
+		"/mixscout/focus": {"types": "s", "enums": {"0": ["all", "low-end", "mids", "highs", "dynamics", "stereo", "clipping", "loudness", "clashes"]}}
 	}
 };
 // ---- END PROTOCOL ----
@@ -55,46 +70,53 @@ var PROTOCOL = {
 var OUT = {
 	osc: 0, udp_in: 1,
 	light: 2, song: 3, iteration: 4, status: 5,
-	fix1_sev: 6, fix1_title: 7, fix1_text: 8,
-	fix2_sev: 9, fix2_title: 10, fix2_text: 11,
-	fix3_sev: 12, fix3_title: 13, fix3_text: 14,
-	verdict: 15, stop: 16,
-	note: 17, note_status: 18,
-	history_menu: 19, history_detail: 20,
-	live_issue: 21, master: 22,
-	meter_st: 23, meter_st_bar: 24, meter_tp: 25, meter_tp_bar: 26, meter_corr: 27, meter_corr_bar: 28
+	fix1_sev: 6, fix1_title: 7, fix1_text: 8, fix1_go: 9,
+	fix2_sev: 10, fix2_title: 11, fix2_text: 12, fix2_go: 13,
+	fix3_sev: 14, fix3_title: 15, fix3_text: 16, fix3_go: 17,
+	verdict_sev: 18, verdict: 19, stop: 20, ears_status: 21,
+	note: 22, note_status: 23,
+	history_menu: 24, history_detail: 25,
+	live_issue: 26, master: 27,
+	meter_st_sev: 28, meter_st: 29, meter_tp_sev: 30, meter_tp: 31, meter_corr_sev: 32, meter_corr: 33,
+	browser: 34
 };
-outlets = 29;
+outlets = 35;
 
-// Longest text each panel field shows (characters, ellipsis included): what fits its box.
-var LIMITS = {song: 40, title: 70, fix: 180, verdict: 120, stop: 120, status: 40, issue: 90,
-	master: 90, history_item: 60, history_detail: 220, note_out: PROTOCOL.defaults.max_string_bytes};
+// Longest text each panel field is sent (characters, ellipsis included): what its box shows at
+// its font size (m4l/tests/layout.test.js measures them with a real font's glyph widths).
+var LIMITS = {song: 30, iteration: 14, title: 34, fix: 90, go: 11, verdict: 58, stop: 60, ears: 32,
+	note_status: 7, status: 21, meter: 20, issue: 48, master: 48, history_item: 60, history_detail: 120,
+	note_out: PROTOCOL.defaults.max_string_bytes};
+
+// The texts the panel starts with; the patcher saves the same ones, so nothing flashes at load.
+var INITIAL = {song: "MixScout", status: "connecting...", fix1_title: "Waiting for an export",
+	fix_go: "-", meter_st: "ST -- LUFS", meter_tp: "TP -- dBTP", meter_corr: "Corr --"};
 
 var HELLO_RETRY_MS = 3000;        // while disconnected
 var KEEPALIVE_S = 5;              // heartbeats between hellos while connected (stay registered)
 var MISSED_HEARTBEATS = 3;        // silence after which the daemon counts as gone
 var LIVE_ISSUE_MS = 6000;         // how long a live issue stays on screen
-var METER_STALE_MS = 1500;        // meters grey out when the daemon stops monitoring
+var METER_STALE_MS = 1500;        // meters go back to "--" when the daemon stops monitoring
 var TICK_MS = 250;
+var PORT_MIN = 1024, PORT_MAX = 65535;   // the port boxes' range (Float parameters, Int display)
+var START_BAR_MAX = 9999;
 
+// Stripe colours (panels): status, not text, so they stay legible in every Live theme.
 var COLOURS = {
 	critical: [0.91, 0.26, 0.21, 1.0],
 	important: [0.97, 0.63, 0.15, 1.0],
 	polish: [0.38, 0.64, 0.92, 1.0],
 	none: [0.28, 0.28, 0.30, 1.0],
-	text: [0.90, 0.90, 0.90, 1.0],
-	dim: [0.55, 0.55, 0.57, 1.0],
 	good: [0.36, 0.82, 0.45, 1.0],
-	fair: [0.62, 0.80, 0.42, 1.0],
-	bad: [0.91, 0.26, 0.21, 1.0]
+	fair: [0.62, 0.80, 0.42, 1.0]
 };
 
 var VERDICTS = {
-	first: {label: "First export", colour: "text"},
+	first: {label: "First export", colour: "none"},
 	significant_improvement: {label: "Much better", colour: "good"},
 	slight_improvement: {label: "Slightly better", colour: "fair"},
-	no_real_change: {label: "No real change", colour: "dim"},
-	worse: {label: "Worse", colour: "bad"}
+	no_real_change: {label: "No real change", colour: "none"},
+	worse: {label: "Worse", colour: "critical"}
 };
 
 var state = {
@@ -107,6 +129,7 @@ var state = {
 	lastHeardMs: 0,
 	lastHelloMs: -1e15,
 	exportPath: null,
+	reportPath: null,
 	song: "",
 	iteration: 0,
 	historySongAsked: null,
@@ -115,14 +138,23 @@ var state = {
 	historyPending: [],
 	liveIssueUntilMs: 0,
 	meterAtMs: 0,
-	meterShown: false
+	meterShown: false,
+	liveReady: false,          // LiveAPI may be used once [live.thisdevice] has fired
+	startBar: 1,               // the bar the export starts at (1 = the arrangement's start)
+	fixTimes: {1: [], 2: [], 3: []},   // seconds from the export's start, per rank
+	fixNext: {1: 0, 2: 0, 3: 0}        // which of them the rank's button goes to next
 };
 var task = null;
+var liveSet = null;
 
 // ---- Max entry points ---------------------------------------------------------------------
 
 function loadbang() { start(); }
-function ui_start() { start(); }
+function ui_start() {
+	state.liveReady = true;
+	start();
+	for (var rank = 1; rank <= 3; rank++) showLocate(rank);
+}
 
 function notifydeleted() {
 	if (task) { task.cancel(); task = null; }
@@ -142,24 +174,51 @@ function ui_note() {
 	var text = clip(clean(words.join(" ")).replace(/^\s+|\s+$/g, ""), LIMITS.note_out);
 	if (!text) return;
 	send("/mixscout/note", [text]);
-	show(OUT.note_status, state.connected ? "sent..." : "daemon offline", state.connected ? "dim" : "bad");
+	show(OUT.note_status, state.connected ? "sent..." : "offline", LIMITS.note_status);
 }
 
 function ui_analyse() {
 	send("/mixscout/analyze", [""]);
-	show(OUT.status, "analyse requested", "dim");
+	show(OUT.status, "analyse requested", LIMITS.status);
 }
 
-// [live.drop] gives a Max path ("Macintosh HD:/Users/me/ref.wav"); the daemon wants a native one.
+// Master the latest export (empty: the daemon takes the newest one it knows).
+function ui_master() {
+	send("/mixscout/master", [state.exportPath || ""]);
+	show(OUT.master, "Mastering requested", LIMITS.master);
+}
+
+function ui_report() {
+	if (!state.reportPath) { show(OUT.status, "no report yet", LIMITS.status); return; }
+	outlet(OUT.browser, fileUrl(state.reportPath));
+}
+
+function ui_ears(vote) {
+	var votes = PROTOCOL.outgoing["/mixscout/ears"].enums["0"];
+	if (votes.indexOf(vote) < 0) return;
+	send("/mixscout/ears", [vote]);
+	show(OUT.ears_status, state.connected ? "ears: " + vote + " - sent..." : "ears: daemon offline", LIMITS.ears);
+}
+
+// [live.menu] gives the index of the chosen area; the areas are the protocol's enum, in order.
+function ui_focus(index) {
+	var areas = PROTOCOL.outgoing["/mixscout/focus"].enums["0"];
+	var area = areas[Math.round(Number(index))];
+	if (area === undefined) return;
+	send("/mixscout/focus", [area]);
+}
+
+// [live.drop] (decodemode 0) gives the dropped file's Max path ("Macintosh HD:/Users/me/ref.wav");
+// the daemon wants a native one.
 function ui_reference() {
 	var path = posixPath(arrayfromargs(arguments).join(" "));
 	if (!path) return;
 	if (path.length > PROTOCOL.defaults.max_string_bytes) {   // a clipped path names no file
-		show(OUT.status, "path too long for OSC", "bad");
+		show(OUT.status, "path too long for OSC", LIMITS.status);
 		return;
 	}
 	send("/mixscout/reference", [path]);
-	show(OUT.status, clip("reference: " + baseName(path), LIMITS.status), "dim");
+	show(OUT.status, "reference: " + baseName(path), LIMITS.status);
 }
 
 function ui_history_select(index) {
@@ -186,6 +245,26 @@ function ui_send_port(port) {
 	hello();
 }
 
+function ui_start_bar(bar) {
+	bar = Math.round(Number(bar));
+	if (!(bar >= 1 && bar <= START_BAR_MAX) || bar === state.startBar) return;
+	state.startBar = bar;
+	for (var rank = 1; rank <= 3; rank++) showLocate(rank);
+}
+
+// A click on a fix's button: Live's playhead goes to the moment the button shows, and the button
+// then shows the fix's next moment (round robin).
+function ui_locate(rank) {
+	var times = state.fixTimes[rank];
+	if (!times || !times.length) return;
+	var i = state.fixNext[rank] % times.length;
+	var pos = songPosition(times[i]);
+	if (!pos) { show(OUT.status, "Live's tempo is unknown", LIMITS.status); return; }
+	liveSet.set("current_song_time", pos.beats);
+	state.fixNext[rank] = (i + 1) % times.length;
+	showLocate(rank);
+}
+
 // ---- Start and the clock ------------------------------------------------------------------
 
 function start() {
@@ -206,7 +285,7 @@ function tick() {
 	if (t - state.lastHelloMs >= every) hello();
 	if (state.liveIssueUntilMs && t >= state.liveIssueUntilMs) {
 		state.liveIssueUntilMs = 0;
-		show(OUT.live_issue, "", "dim");
+		show(OUT.live_issue, "", LIMITS.issue);
 	}
 	if (state.meterShown && t - state.meterAtMs > METER_STALE_MS) {
 		state.meterShown = false;
@@ -224,7 +303,7 @@ function setConnected(on) {
 	state.connected = on;
 	outlet(OUT.light, on ? 1 : 0);
 	if (!on) {
-		show(OUT.status, "daemon offline", "bad");
+		show(OUT.status, "daemon offline", LIMITS.status);
 		state.historySongAsked = null;   // ask again once it is back
 	}
 }
@@ -259,17 +338,20 @@ function argsMatch(spec, args) {
 var HANDLERS = {
 	"/mixscout/export": function (path, song, iteration) {
 		// The daemon repeats the latest export in every hello reply: only a new one resets the
-		// verdict, the stop signal and the note's "logged".
+		// verdict, the stop signal, the ears and the note's "logged".
 		if (path !== state.exportPath || song !== state.song || iteration !== state.iteration) {
-			show(OUT.verdict, "", "text");
-			show(OUT.stop, "", "good");
-			show(OUT.note_status, "", "dim");
+			paint(OUT.verdict_sev, "none");
+			show(OUT.verdict, "", LIMITS.verdict);
+			show(OUT.stop, "", LIMITS.stop);
+			show(OUT.note_status, "", LIMITS.note_status);
+			show(OUT.ears_status, "", LIMITS.ears);
+			state.reportPath = null;
 		}
 		state.exportPath = path;
 		state.song = song;
 		state.iteration = iteration;
-		show(OUT.song, clip(song || baseName(path), LIMITS.song), "text");
-		show(OUT.iteration, "iteration " + iteration, "dim");
+		show(OUT.song, song || baseName(path), LIMITS.song);
+		show(OUT.iteration, "iteration " + iteration, LIMITS.iteration);
 		if (song !== state.historySongAsked || iteration !== state.historyIterationAsked) {
 			state.historySongAsked = song;
 			state.historyIterationAsked = iteration;
@@ -280,28 +362,38 @@ var HANDLERS = {
 		if (rank < 1 || rank > 3) return;
 		showFix(rank, severity, title, fix);
 	},
+	"/mixscout/fix_times": function (rank, text) {
+		if (rank < 1 || rank > 3) return;
+		state.fixTimes[rank] = parseTimes(text);
+		state.fixNext[rank] = 0;
+		showLocate(rank);
+	},
 	"/mixscout/fixes_end": function (count) {
 		for (var rank = Math.max(0, count) + 1; rank <= 3; rank++) clearFix(rank);
 	},
 	"/mixscout/verdict": function (verdict, summary) {
-		var v = VERDICTS[verdict] || {label: verdict, colour: "text"};
-		show(OUT.verdict, clip(summary ? v.label + ": " + summary : v.label, LIMITS.verdict), v.colour);
+		var v = VERDICTS[verdict] || {label: verdict, colour: "none"};
+		paint(OUT.verdict_sev, v.colour);
+		show(OUT.verdict, summary ? v.label + ": " + summary : v.label, LIMITS.verdict);
 	},
 	"/mixscout/stop": function (reason) {
-		show(OUT.stop, clip("Ready to master: " + reason, LIMITS.stop), "good");
+		show(OUT.stop, "Ready to master: " + reason, LIMITS.stop);
 	},
 	"/mixscout/status": function (st, message) {
-		var text = message ? st + ": " + message : st;
-		show(OUT.status, clip(text, LIMITS.status), st === "error" ? "bad" : "dim");
+		show(OUT.status, message ? st + ": " + message : st, LIMITS.status);
 	},
 	"/mixscout/note_logged": function (exportId) {
-		show(OUT.note_status, "logged", "good");
+		show(OUT.note_status, "logged", LIMITS.note_status);
 		outlet(OUT.note, "clear");
 		askHistory();
 	},
-	"/mixscout/history_item": function (iteration, exportId, date, verdict, counts, note) {
+	"/mixscout/ears_logged": function (exportId, vote) {
+		show(OUT.ears_status, "ears: " + vote + " - logged", LIMITS.ears);
+		askHistory();
+	},
+	"/mixscout/history_item": function (iteration, exportId, date, verdict, counts, note, ears) {
 		state.historyPending.push({iteration: iteration, exportId: exportId, date: date,
-			verdict: verdict, counts: counts, note: note});
+			verdict: verdict, counts: counts, note: note, ears: ears});
 	},
 	"/mixscout/history_end": function (song, count) {
 		var items = state.historyPending;
@@ -313,36 +405,36 @@ var HANDLERS = {
 			outlet(OUT.history_menu, "set", items.length - 1);
 			showHistoryDetail(items[items.length - 1]);
 		} else {
-			show(OUT.history_detail, "no iterations yet", "dim");
+			show(OUT.history_detail, "no iterations yet", LIMITS.history_detail);
 		}
 	},
 	"/mixscout/reference_added": function (path, song) {
-		show(OUT.status, clip("reference added: " + baseName(path), LIMITS.status), "good");
+		show(OUT.status, "reference added: " + baseName(path), LIMITS.status);
 	},
 	"/mixscout/meter": function (momentary, shortTerm, truePeak, correlation) {
 		state.meterAtMs = nowMs();
 		state.meterShown = true;
-		show(OUT.meter_st, "ST " + fixed(shortTerm, 1) + " LUFS", shortTerm > -9 ? "important" : "text");
-		outlet(OUT.meter_st_bar, "set", scale(shortTerm, -40, 0));
-		show(OUT.meter_tp, "TP " + fixed(truePeak, 1) + " dBTP", truePeak > -1 ? "critical" : "text");
-		outlet(OUT.meter_tp_bar, "set", scale(truePeak, -24, 3));
-		show(OUT.meter_corr, "Corr " + fixed(correlation, 2), correlation < 0 ? "critical" : "text");
-		outlet(OUT.meter_corr_bar, "set", scale(correlation, -1, 1));
+		showMeter("st", "ST " + fixed(shortTerm, 1) + " LUFS", shortTerm > -9 ? "important" : "none");
+		showMeter("tp", "TP " + fixed(truePeak, 1) + " dBTP", truePeak > -1 ? "critical" : "none");
+		showMeter("corr", "Corr " + fixed(correlation, 2), correlation < 0 ? "critical" : "none");
 	},
 	"/mixscout/live_issue": function (severity, title, fix) {
 		state.liveIssueUntilMs = nowMs() + LIVE_ISSUE_MS;
-		show(OUT.live_issue, clip("Now: " + title + (fix ? " - " + fix : ""), LIMITS.issue),
-			COLOURS[severity] ? severity : "text");
+		show(OUT.live_issue, "Now: " + title + (fix ? " - " + fix : ""), LIMITS.issue);
 	},
 	"/mixscout/master_progress": function (percent, stage) {
 		var p = Math.max(0, Math.min(100, Math.round(percent)));
-		show(OUT.master, clip("Mastering " + p + "%" + (stage ? " - " + stage : ""), LIMITS.master), "dim");
+		show(OUT.master, "Mastering " + p + "%" + (stage ? " - " + stage : ""), LIMITS.master);
 	},
 	"/mixscout/master_done": function (path, summary) {
-		show(OUT.master, clip("Mastered: " + baseName(path) + (summary ? " - " + summary : ""), LIMITS.master), "good");
+		show(OUT.master, "Mastered: " + baseName(path) + (summary ? " - " + summary : ""), LIMITS.master);
+	},
+	"/mixscout/report": function (path) {
+		state.reportPath = path;
+		show(OUT.status, "report ready", LIMITS.status);
 	},
 	"/mixscout/error": function (message) {
-		show(OUT.status, clip("error: " + message, LIMITS.status), "bad");
+		show(OUT.status, "error: " + message, LIMITS.status);
 	}
 };
 
@@ -362,47 +454,75 @@ function askHistory() {
 
 function resetPanel() {
 	outlet(OUT.light, 0);
-	show(OUT.song, "MixScout", "text");
-	show(OUT.iteration, "", "dim");
-	show(OUT.status, "connecting...", "dim");
+	show(OUT.song, INITIAL.song, LIMITS.song);
+	show(OUT.iteration, "", LIMITS.iteration);
+	show(OUT.status, INITIAL.status, LIMITS.status);
 	for (var rank = 1; rank <= 3; rank++) clearFix(rank);
-	show(OUT.fix1_title, "Waiting for an export", "dim");
-	show(OUT.verdict, "", "text");
-	show(OUT.stop, "", "good");
-	show(OUT.note_status, "", "dim");
+	show(OUT.fix1_title, INITIAL.fix1_title, LIMITS.title);
+	paint(OUT.verdict_sev, "none");
+	show(OUT.verdict, "", LIMITS.verdict);
+	show(OUT.stop, "", LIMITS.stop);
+	show(OUT.ears_status, "", LIMITS.ears);
+	show(OUT.note_status, "", LIMITS.note_status);
 	outlet(OUT.history_menu, "clear");
-	show(OUT.history_detail, "", "dim");
-	show(OUT.live_issue, "", "dim");
-	show(OUT.master, "", "dim");
+	show(OUT.history_detail, "", LIMITS.history_detail);
+	show(OUT.live_issue, "", LIMITS.issue);
+	show(OUT.master, "", LIMITS.master);
 	showMetersIdle();
 }
 
-function show(out, text, colour) {
-	outlet(out, "textcolor", COLOURS[colour] || COLOURS.text);
-	outlet(out, "set", text);
+// Every text goes through here, clipped to what its box shows.
+function show(out, text, limit) {
+	outlet(out, "set", clip(text, limit));
+}
+
+function paint(out, colour) {
+	outlet(out, "bgfillcolor", COLOURS[colour] || COLOURS.none);
 }
 
 function showFix(rank, severity, title, fix) {
 	var n = "fix" + rank + "_";
-	outlet(OUT[n + "sev"], "bgfillcolor", COLOURS[severity] || COLOURS.none);
-	show(OUT[n + "title"], clip(rank + ". " + title, LIMITS.title), COLOURS[severity] ? severity : "text");
-	show(OUT[n + "text"], clip(fix, LIMITS.fix), "text");
+	paint(OUT[n + "sev"], COLOURS[severity] ? severity : "none");
+	show(OUT[n + "title"], rank + ". " + title, LIMITS.title);
+	show(OUT[n + "text"], fix, LIMITS.fix);
+	state.fixTimes[rank] = [];   // its /mixscout/fix_times follows
+	state.fixNext[rank] = 0;
+	showLocate(rank);
 }
 
 function clearFix(rank) {
 	var n = "fix" + rank + "_";
-	outlet(OUT[n + "sev"], "bgfillcolor", COLOURS.none);
-	show(OUT[n + "title"], "", "dim");
-	show(OUT[n + "text"], "", "dim");
+	paint(OUT[n + "sev"], "none");
+	show(OUT[n + "title"], "", LIMITS.title);
+	show(OUT[n + "text"], "", LIMITS.fix);
+	state.fixTimes[rank] = [];
+	state.fixNext[rank] = 0;
+	showLocate(rank);
+}
+
+// The fix's button: where a click goes, "12.3" (bar 12, beat 3), with "2/3" when the fix happens
+// at several moments; seconds ("0:45") until Live's tempo is known; "-" without times.
+function showLocate(rank) {
+	var times = state.fixTimes[rank];
+	var label = INITIAL.fix_go;
+	if (times && times.length) {
+		var i = state.fixNext[rank] % times.length;
+		var pos = songPosition(times[i]);
+		label = pos ? pos.bar + "." + pos.beat : minutes(times[i]);
+		if (times.length > 1) label += " " + (i + 1) + "/" + times.length;
+	}
+	outlet(OUT["fix" + rank + "_go"], "text", clip(label, LIMITS.go));
+}
+
+function showMeter(name, text, colour) {
+	paint(OUT["meter_" + name + "_sev"], colour);
+	show(OUT["meter_" + name], text, LIMITS.meter);
 }
 
 function showMetersIdle() {
-	show(OUT.meter_st, "ST -- LUFS", "dim");
-	outlet(OUT.meter_st_bar, "set", 0);
-	show(OUT.meter_tp, "TP -- dBTP", "dim");
-	outlet(OUT.meter_tp_bar, "set", 0);
-	show(OUT.meter_corr, "Corr --", "dim");
-	outlet(OUT.meter_corr_bar, "set", 0);
+	showMeter("st", INITIAL.meter_st, "none");
+	showMeter("tp", INITIAL.meter_tp, "none");
+	showMeter("corr", INITIAL.meter_corr, "none");
 }
 
 // "2026-11-22T02:40:52Z" -> "2026-11-22 02:40": enough to tell iterations apart, and short.
@@ -420,9 +540,52 @@ function menuItem(item) {
 
 function showHistoryDetail(item) {
 	var v = VERDICTS[item.verdict] ? VERDICTS[item.verdict].label : item.verdict;
-	var text = "#" + item.iteration + "  " + shortDate(item.date) + "  " + v + "  C/I/P " + item.counts +
-		(item.note ? "  note: " + item.note : "");
-	show(OUT.history_detail, clip(text, LIMITS.history_detail), "text");
+	var text = "#" + item.iteration + " " + shortDate(item.date) + " " + v + ", C/I/P " + item.counts +
+		(item.ears ? ", ears " + item.ears : "") + (item.note ? ". Note: " + item.note : "");
+	show(OUT.history_detail, text, LIMITS.history_detail);
+}
+
+// ---- Live's timeline -----------------------------------------------------------------------
+
+// The Live Set, once [live.thisdevice] said the Live API is ready; null before (and outside Live).
+function liveSetApi() {
+	if (!liveSet && state.liveReady && typeof LiveAPI !== "undefined") {
+		liveSet = new LiveAPI("live_set");
+		if (!liveSet || Number(liveSet.id) === 0) liveSet = null;
+	}
+	return liveSet;
+}
+
+// Seconds into the export -> the Live Set's position: {beats (current_song_time), bar, beat}.
+// Live counts song time in beats of a quarter note; a bar is numerator * 4 / denominator of them.
+function songPosition(seconds) {
+	var api = liveSetApi();
+	if (!api) return null;
+	var tempo = Number(api.get("tempo")), num = Number(api.get("signature_numerator")),
+		den = Number(api.get("signature_denominator"));
+	if (!(tempo > 0 && num > 0 && den > 0)) return null;
+	var beatLen = 4 / den, barLen = num * beatLen;
+	var beats = (state.startBar - 1) * barLen + seconds * tempo / 60;
+	var bar = Math.floor(beats / barLen + 1e-9);
+	var beat = Math.floor((beats - bar * barLen) / beatLen + 1e-9);
+	return {beats: beats, bar: bar + 1, beat: beat + 1};
+}
+
+// "45.2,83.0" -> [45.2, 83]; anything that is not a number >= 0 is skipped.
+function parseTimes(text) {
+	var out = [];
+	var parts = String(text).split(",");
+	for (var i = 0; i < parts.length; i++) {
+		if (!/^\s*\d+(\.\d+)?\s*$/.test(parts[i])) continue;
+		out.push(Number(parts[i]));
+	}
+	return out;
+}
+
+function minutes(seconds) {
+	var s = Math.floor(seconds);
+	var ss = s % 60;
+	return Math.floor(s / 60) + ":" + (ss < 10 ? "0" : "") + ss;
 }
 
 // ---- Small helpers -------------------------------------------------------------------------
@@ -441,18 +604,15 @@ function clean(text) {
 
 function fixed(x, digits) { return x.toFixed(digits); }
 
-function scale(x, lo, hi) {
-	return Math.round(100 * Math.max(0, Math.min(1, (x - lo) / (hi - lo))));
-}
-
 function argPort(index, fallback) {
 	var p = jsarguments.length > index ? validPort(jsarguments[index]) : -1;
 	return p > 0 ? p : fallback;
 }
 
+// The port boxes are Float parameters: round, and take only what they allow (1024-65535).
 function validPort(p) {
-	p = Number(p);
-	return (Math.floor(p) === p && p >= 1 && p <= 65535) ? p : -1;
+	p = Math.round(Number(p));
+	return (p >= PORT_MIN && p <= PORT_MAX) ? p : -1;
 }
 
 function posixPath(path) {
@@ -466,9 +626,18 @@ function baseName(path) {
 	return parts[parts.length - 1];
 }
 
+// A native path -> a file URL for the browser: "/Users/me/a b.html" -> "file:///Users/me/a%20b.html",
+// "C:\\Reports\\x.html" -> "file:///C:/Reports/x.html".
+function fileUrl(path) {
+	var p = String(path).replace(/\\/g, "/");
+	if (p.charAt(0) !== "/") p = "/" + p;
+	return "file://" + encodeURI(p).replace(/#/g, "%23").replace(/\?/g, "%3F");
+}
+
 // Helpers are not messages: Max calls any global function named like an incoming message.
 argsMatch.local = askHistory.local = argPort.local = baseName.local = clean.local = clearFix.local = 1;
-clip.local = fixed.local = hello.local = menuItem.local = nowMs.local = posixPath.local = 1;
-receive.local = resetPanel.local = scale.local = send.local = setConnected.local = show.local = 1;
-shortDate.local = showFix.local = showHistoryDetail.local = showMetersIdle.local = start.local = tick.local = 1;
+clip.local = fileUrl.local = fixed.local = hello.local = liveSetApi.local = menuItem.local = minutes.local = 1;
+nowMs.local = paint.local = parseTimes.local = posixPath.local = receive.local = resetPanel.local = 1;
+send.local = setConnected.local = shortDate.local = show.local = showFix.local = showHistoryDetail.local = 1;
+showLocate.local = showMeter.local = showMetersIdle.local = songPosition.local = start.local = tick.local = 1;
 validPort.local = 1;

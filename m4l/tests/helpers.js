@@ -85,7 +85,8 @@ function makeObject(box) {
   const o = { maxclass: box.maxclass, varname: box.varname, text: undefined, colour: undefined, received: [] };
   const arg0 = (a) => a[0];
   const handlers = {
-    comment: { set: (a) => { o.text = a.join(" "); }, textcolor: (a) => { o.colour = a; } },
+    comment: { set: (a) => { o.text = a.join(" "); } },
+    "live.text": { text: (a) => { o.text = a.join(" "); } },
     panel: { bgfillcolor: (a) => { o.colour = a; } },
     led: { int: (a) => { o.on = arg0(a) !== 0; } },
     umenu: { clear: () => { o.items = []; o.selected = undefined; }, append: (a) => { o.items.push(a.join(" ")); }, set: (a) => { o.selected = arg0(a); } },
@@ -93,6 +94,7 @@ function makeObject(box) {
     slider: { set: (a) => { o.value = arg0(a); } },
   };
   if (box.maxclass === "umenu") o.items = [];
+  if (box.maxclass === "comment" || box.maxclass === "live.text") o.text = box.text;
   o.handlers = handlers[box.maxclass] || {};
   return o;
 }
@@ -104,7 +106,9 @@ const NEWOBJ = /^(\S+)/;
 // osc(address, ...args) delivers a daemon message checked against protocol/osc.json, clock.advance(ms)
 // moves time and runs the Task, panel[varname] is the state of each panel object, daemon is the
 // list of OSC messages sent to [udpsend] (opts.onSend(address, args) sees each as it goes),
-// udpsend/udpreceive hold their configuration.
+// udpsend/udpreceive hold their configuration, toMax the messages a "; max ..." message box sent.
+// opts.live = {tempo, numerator, denominator} gives the script a Live Set through a LiveAPI stand-in
+// (live.songTime records what it set); without it LiveAPI is undefined, as outside Live.
 function loadDevice(opts) {
   opts = opts || {};
   const device = loadBuiltDevice();
@@ -128,7 +132,9 @@ function loadDevice(opts) {
     (wires[patchline.source[1]] = wires[patchline.source[1]] || []).push({ box: boxesById[patchline.destination[0]], inlet: patchline.destination[1] });
   }
 
-  const harness = { panel, daemon: [], posts: [], errors: [], udpsend: {}, udpreceive: {}, wires, jsBox, patcher };
+  const harness = { panel, daemon: [], posts: [], errors: [], udpsend: {}, udpreceive: {}, wires, jsBox, patcher, toMax: [] };
+  const live = opts.live ? Object.assign({ songTime: [] }, opts.live) : null;
+  harness.live = live;
   const clock = { now: 1700000000000, tasks: [] };
 
   function deliver(target, inlet, atoms) {
@@ -144,6 +150,11 @@ function loadDevice(opts) {
       }
     } else if (cls === "udpreceive") {
       if (atoms[0] === "port") { harness.udpreceive.port = atoms[1]; return; }
+    } else if (cls === "message" && /^;/.test(box.text)) {
+      // A message box starting with ";": "receiver message $1" to a named receiver (here: max).
+      const m = /^;\s*(\S+)\s+(.*)$/s.exec(box.text);
+      harness.toMax.push({ receiver: m[1], message: m[2].replace(/\$1/g, String(atoms[0])) });
+      return;
     } else {
       const obj = objects[box.id];
       const selector = typeof atoms[0] === "number" ? "int" : atoms[0];
@@ -184,6 +195,13 @@ function loadDevice(opts) {
       clock.tasks.push(this);
     },
     Date: FakeDate,
+    encodeURI,
+    LiveAPI: live ? function (path) {
+      if (path !== "live_set") throw new Error(`test: no stand-in for LiveAPI ${path}`);
+      this.id = "1";
+      this.get = (prop) => [({ tempo: live.tempo, signature_numerator: live.numerator, signature_denominator: live.denominator })[prop]];
+      this.set = (prop, value) => { if (prop !== "current_song_time") throw new Error(`test: set ${prop}`); live.songTime.push(value); };
+    } : undefined,
     Math, String, Number, Array, Object, RegExp, JSON, isFinite, parseInt, parseFloat,
   };
   vm.createContext(ctx);
