@@ -84,8 +84,8 @@ outlets = 35;
 
 // Longest text each panel field is sent (characters, ellipsis included): what its box shows at
 // its font size (m4l/tests/layout.test.js measures them with a real font's glyph widths).
-var LIMITS = {song: 30, iteration: 14, title: 34, fix: 90, go: 11, verdict: 58, stop: 60, ears: 32,
-	note_status: 7, status: 21, meter: 20, issue: 48, master: 48, history_item: 60, history_detail: 120,
+var LIMITS = {song: 28, iteration: 16, title: 40, fix: 112, go: 11, verdict: 72, stop: 74, ears: 38,
+	note_status: 8, status: 24, meter: 20, issue: 60, master: 60, history_item: 60, history_detail: 144,
 	note_out: PROTOCOL.defaults.max_string_bytes};
 
 // The texts the panel starts with; the patcher saves the same ones, so nothing flashes at load.
@@ -218,7 +218,7 @@ function ui_reference() {
 		return;
 	}
 	send("/mixscout/reference", [path]);
-	show(OUT.status, "reference: " + baseName(path), LIMITS.status);
+	show(OUT.status, "ref: " + baseName(path), LIMITS.status);
 }
 
 function ui_history_select(index) {
@@ -409,7 +409,7 @@ var HANDLERS = {
 		}
 	},
 	"/mixscout/reference_added": function (path, song) {
-		show(OUT.status, "reference added: " + baseName(path), LIMITS.status);
+		show(OUT.status, "ref added: " + baseName(path), LIMITS.status);
 	},
 	"/mixscout/meter": function (momentary, shortTerm, truePeak, correlation) {
 		state.meterAtMs = nowMs();

@@ -115,7 +115,7 @@ test("ports and host match the protocol defaults everywhere they appear", () => 
   assert.deepEqual(initial("send_port").parameter_initial, [d.daemon_listen_port]);
   for (const v of ["listen_port", "send_port"]) {
     assert.equal(initial(v).parameter_initial_enable, 1);
-    assert.equal(initial(v).parameter_type, 1, "an int parameter");
+    assert.equal(initial(v).parameter_type, 0, "a Float parameter (Live's Int holds 0-255; see max.test.js)");
   }
 });
 

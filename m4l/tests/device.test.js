@@ -371,3 +371,111 @@ test("a message added to protocol/osc.json reaches the device's table through th
   d.clock.advance(4000);
   assert.equal(d.panel.light.on, false);
 });
+
+// Locate: 120 BPM 4/4: 45.2 s = 90.4 beats = bar 23 beat 3 (22 bars of 4 beats before it);
+// 83.0 s = 166 beats = bar 42 beat 3. 6/8 at 90 BPM (Live's tempo counts quarter notes, a 6/8
+// bar is 3 of them, its beat an eighth): 10 s = 15 quarter notes = bar 6 beat 1.
+test("a fix's times show in bars.beats of the Live Set and a click moves Live's playhead there", () => {
+  const live = { tempo: 120, numerator: 4, denominator: 4 };
+  const d = loadDevice({ live });
+  d.send("loadbang");
+  exportWithFixes(d, "Song", 2, [["critical", "Clipping at 0:45", "Pull down"], ["important", "Too dark", "Shelf up"]]);
+  d.osc("/mixscout/fix_times", 1, "45.2,83.0");
+  d.osc("/mixscout/fix_times", 2, "");
+  assert.equal(d.panel.fix1_go.text, "0:45 1/2", "seconds until Live's API is ready ([live.thisdevice])");
+  d.send("ui_start");
+  assert.equal(d.panel.fix1_go.text, "23.3 1/2");
+  assert.equal(d.panel.fix2_go.text, "-", "no times, nowhere to go");
+  d.send("ui_locate", 1);
+  assert.deepEqual(live.songTime, [90.4]);
+  assert.equal(d.panel.fix1_go.text, "42.3 2/2", "the next click goes to the next moment");
+  d.send("ui_locate", 1);
+  d.send("ui_locate", 1);
+  assert.deepEqual(live.songTime.map((b) => Math.round(b * 1000) / 1000), [90.4, 166, 90.4]);
+  d.send("ui_locate", 2);
+  assert.equal(live.songTime.length, 3, "a fix without times moves nothing");
+  // The export starts at bar 9 of the arrangement: 8 bars (32 beats) later; the button shows the
+  // second moment next: 166 + 32 = 198 beats = 49 bars + 2 beats = bar 50 beat 3.
+  d.send("ui_start_bar", 9);
+  assert.equal(d.panel.fix1_go.text, "50.3 2/2");
+  d.send("ui_locate", 1);
+  assert.equal(live.songTime.at(-1), 198);
+  assert.equal(d.panel.fix1_go.text, "31.3 1/2", "90.4 + 32 = 122.4 beats = bar 31 beat 3");
+  d.send("ui_start_bar", 0);
+  d.send("ui_start_bar", 10000);
+  assert.equal(d.panel.fix1_go.text, "31.3 1/2", "start bars outside 1-9999 are ignored");
+  d.send("ui_start_bar", 1);
+  // Another signature and tempo.
+  live.tempo = 90; live.numerator = 6; live.denominator = 8;
+  d.osc("/mixscout/fix", 1, "critical", "Clipping at 0:10", "Pull down");
+  d.osc("/mixscout/fix_times", 1, "10.0");
+  assert.equal(d.panel.fix1_go.text, "6.1");
+  d.send("ui_locate", 1);
+  assert.equal(live.songTime.at(-1), 15);
+  // Junk in the times is skipped; a new fix list clears them.
+  d.osc("/mixscout/fix_times", 1, "abc,-3,12.5x,2.0");
+  assert.equal(d.panel.fix1_go.text, "2.1");
+  exportWithFixes(d, "Song", 3, []);
+  assert.equal(d.panel.fix1_go.text, "-");
+  assert.deepEqual(d.errors, []);
+});
+
+test("ears: the three buttons send the vote, the daemon's acknowledgement shows and refreshes the history", () => {
+  const d = started();
+  exportWithFixes(d, "Song", 4, []);
+  d.osc("/mixscout/verdict", "slight_improvement", "1 fixed");
+  d.send("ui_ears", "worse");
+  d.send("ui_ears", "louder");   // not a vote
+  assert.deepEqual(d.sent("/mixscout/ears").map((m) => m.args), [["worse"]]);
+  assert.match(d.panel.ears_status.text, /worse - sent/);
+  const asks = d.sent("/mixscout/history").length;
+  d.osc("/mixscout/ears_logged", 41, "worse");
+  assert.equal(d.panel.ears_status.text, "ears: worse - logged");
+  assert.equal(d.sent("/mixscout/history").length, asks + 1);
+  // The daemon answers ears-worse-numbers-better with the advice as the verdict's summary.
+  d.osc("/mixscout/verdict", "slight_improvement", "Ears said #4 was worse, numbers better: undo or halve that change");
+  assert.match(d.panel.verdict.text, /^Slightly better: Ears said #4 was worse, numbers better: undo or/);
+  // A new export clears the vote shown.
+  exportWithFixes(d, "Song", 5, []);
+  assert.equal(d.panel.ears_status.text, "");
+  for (const [selector, vote] of [["ears_better", "better"], ["ears_same", "same"], ["ears_worse", "worse"]]) {
+    const box = d.patcher.boxes.map((b) => b.box).find((b) => b.varname === selector);
+    const line = d.patcher.lines.find((l) => l.patchline.source[0] === box.id);
+    const msg = d.patcher.boxes.map((b) => b.box).find((b) => b.id === line.patchline.destination[0]);
+    assert.equal(msg.text, `ui_ears ${vote}`, `${selector} sends ${vote}`);
+  }
+  assert.deepEqual(d.errors, []);
+});
+
+test("focus menu, Master and Open report", () => {
+  const d = started();
+  const areas = PROTOCOL.messages.find((m) => m.address === "/mixscout/focus").args[0].enum;
+  const menu = d.patcher.boxes.map((b) => b.box).find((b) => b.varname === "focus_menu");
+  assert.deepEqual(menu.saved_attribute_attributes.valueof.parameter_enum, areas, "the menu lists the protocol's areas in order");
+  d.send("ui_focus", 0);
+  d.send("ui_focus", 3);
+  d.send("ui_focus", 8.0);
+  d.send("ui_focus", 9);
+  assert.deepEqual(d.sent("/mixscout/focus").map((m) => m.args[0]), ["all", "highs", "clashes"]);
+
+  d.send("ui_master");
+  exportWithFixes(d, "Night Drive", 2, []);
+  d.send("ui_master");
+  assert.deepEqual(d.sent("/mixscout/master").map((m) => m.args[0]), ["", "/exports/Night Drive 2.wav"]);
+
+  d.send("ui_report");
+  assert.equal(d.toMax.length, 0);
+  assert.equal(d.panel.status.text, "no report yet");
+  d.osc("/mixscout/report", "/Users/me/Music/mixscout/Night Drive #2.html");
+  assert.equal(d.panel.status.text, "report ready");
+  d.send("ui_report");
+  assert.deepEqual(d.toMax, [{ receiver: "max", message: "launchbrowser file:///Users/me/Music/mixscout/Night%20Drive%20%232.html" }]);
+  d.osc("/mixscout/report", "C:\\Users\\me\\mixscout\\Night Drive.html");
+  d.send("ui_report");
+  assert.equal(d.toMax[1].message, "launchbrowser file:///C:/Users/me/mixscout/Night%20Drive.html");
+  // A new export has no report until the daemon says so.
+  exportWithFixes(d, "Night Drive", 3, []);
+  d.send("ui_report");
+  assert.equal(d.toMax.length, 2);
+  assert.deepEqual(d.errors, []);
+});

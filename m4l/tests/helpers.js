@@ -133,7 +133,7 @@ function loadDevice(opts) {
   }
 
   const harness = { panel, daemon: [], posts: [], errors: [], udpsend: {}, udpreceive: {}, wires, jsBox, patcher, toMax: [] };
-  const live = opts.live ? Object.assign({ songTime: [] }, opts.live) : null;
+  const live = opts.live ? Object.assign(opts.live, { songTime: [] }) : null;
   harness.live = live;
   const clock = { now: 1700000000000, tasks: [] };
 
