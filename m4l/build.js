@@ -178,8 +178,8 @@ function buildPreview(patcher) {
   const width = p.devicewidth;
   const height = 169;
   const out = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Arial, Helvetica, sans-serif">`);
-  out.push(`<title>MixScout device panel (presentation layout of m4l/patcher.json)</title>`);
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="'Ableton Sans Medium', 'Ableton Sans', Arial, Helvetica, sans-serif">`);
+  out.push(`<title>MixScout device panel as it opens in Live (presentation layout of m4l/patcher.json, default dark theme)</title>`);
   out.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="#1e1e20"/>`);
   for (const { box } of p.boxes) {
     if (!box.presentation) continue;
@@ -196,25 +196,21 @@ function buildPreview(patcher) {
         break;
       case "comment": {
         const maxLines = Math.max(1, Math.floor((h + 2) / (fs * 1.2)));
-        out.push(textAt(wrap(box.text, w - 4, fs).slice(0, maxLines), rgba(box.textcolor, "#e6e6e6"), 2, fs + 1));
+        out.push(textAt(wrap(box.text, w - 4, fs).slice(0, maxLines), "#e6e6e6", 2, fs + 1));
         break;
       }
       case "led":
-        out.push(`<circle cx="${fmt(x + w / 2)}" cy="${fmt(y + h / 2)}" r="${fmt(Math.min(w, h) / 2)}" fill="${rgba(box.oncolor, "#5c5")}"/>`);
+        out.push(`<circle cx="${fmt(x + w / 2)}" cy="${fmt(y + h / 2)}" r="${fmt(Math.min(w, h) / 2)}" fill="${rgba(box.offcolor, "#733")}"/>`);  // off until the daemon answers
         break;
       case "textedit":
-        out.push(`<rect x="${fmt(x)}" y="${fmt(y)}" width="${fmt(w)}" height="${fmt(h)}" fill="${rgba(box.bgcolor, "#333")}" stroke="#555"/>`);
-        out.push(textAt([box.hint || ""], "#8c8c91", 4, fs + 4));
+        // Empty, as Live shows it (a hint would only be a hover tooltip).
+        out.push(`<rect x="${fmt(x)}" y="${fmt(y)}" width="${fmt(w)}" height="${fmt(h)}" fill="#2d2d30" stroke="#555"/>`);
         break;
       case "umenu":
         out.push(`<rect x="${fmt(x)}" y="${fmt(y)}" width="${fmt(w)}" height="${fmt(h)}" fill="#2d2d30" stroke="#555" rx="3"/>`);
-        out.push(textAt([(box.items || [""])[0]], "#e6e6e6", 4, fs + 4));
+        out.push(textAt([(box.items || [""])[0] || ""], "#e6e6e6", 4, fs + 4));
         out.push(`<rect x="${fmt(x + w - 14)}" y="${fmt(y + 1)}" width="13" height="${fmt(h - 2)}" fill="#2d2d30"/>`);
         out.push(`<text x="${fmt(x + w - 11)}" y="${fmt(y + fs + 4)}" font-size="${fs}" fill="#e6e6e6">&#9662;</text>`);
-        break;
-      case "slider":
-        out.push(`<rect x="${fmt(x)}" y="${fmt(y)}" width="${fmt(w)}" height="${fmt(h)}" fill="${rgba(box.bgcolor, "#333")}"/>`);
-        out.push(`<rect x="${fmt(x)}" y="${fmt(y)}" width="${fmt(w * 0.6)}" height="${fmt(h)}" fill="${rgba(box.knobcolor, "#69f")}"/>`);
         break;
       case "live.text":
         out.push(`<rect x="${fmt(x)}" y="${fmt(y)}" width="${fmt(w)}" height="${fmt(h)}" fill="#3c3c40" stroke="#777" rx="2"/>`);
@@ -222,8 +218,15 @@ function buildPreview(patcher) {
         break;
       case "live.drop":
         out.push(`<rect x="${fmt(x)}" y="${fmt(y)}" width="${fmt(w)}" height="${fmt(h)}" fill="#26262a" stroke="#888" stroke-dasharray="4 3"/>`);
-        out.push(textAt([box.text || "Drop file"], "#b4b4b8", w / 2, h / 2 + fs / 2 - 1, "middle"));
+        out.push(textAt([box.legend || "Drop Something Here!"], "#b4b4b8", w / 2, h / 2 + fs / 2 - 1, "middle"));
         break;
+      case "live.menu": {
+        const v = box.saved_attribute_attributes.valueof;
+        out.push(`<rect x="${fmt(x)}" y="${fmt(y)}" width="${fmt(w)}" height="${fmt(h)}" fill="#3c3c40" rx="2"/>`);
+        out.push(textAt([v.parameter_enum[(v.parameter_initial || [0])[0]]], "#f0f0f0", 4, h / 2 + fs / 2 - 1));
+        out.push(`<text x="${fmt(x + w - 9)}" y="${fmt(y + h / 2 + fs / 2 - 1)}" font-size="${fs}" fill="#f0f0f0">&#9662;</text>`);
+        break;
+      }
       case "live.numbox": {
         const v = box.saved_attribute_attributes.valueof.parameter_initial[0];
         out.push(`<rect x="${fmt(x)}" y="${fmt(y)}" width="${fmt(w)}" height="${fmt(h)}" fill="#2d2d30" stroke="#666"/>`);

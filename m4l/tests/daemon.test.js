@@ -141,6 +141,14 @@ test("the real daemon's OSC packets put the fixes for a clipped export on the pa
   const said = fixes.map((f) => `${f.args[2]} ${f.args[3]}`).join(" | ");
   assert.match(said, /clip|true peak|over/i, said);
   assert.ok(d.panel.fix1_sev.colour && d.panel.fix1_sev.colour.length === 4);
+  // Each fix is followed by its times; the clipping fix's button can go there (the sine clips from
+  // its first cycle: 0 s, shown as 0:00 with no Live Set to give bars).
+  const order = received.slice(0, lastEnd).map((m) => m.address).filter((a) => /^\/mixscout\/fix/.test(a)).slice(-2 * count);
+  assert.deepEqual(order, Array.from({ length: 2 * count }, (_, i) => (i % 2 ? "/mixscout/fix_times" : "/mixscout/fix")));
+  const clipRank = fixes.find((f) => /clip/i.test(f.args[2])).args[0];
+  const clipTimes = received.slice(0, lastEnd).filter((m) => m.address === "/mixscout/fix_times" && m.args[0] === clipRank).at(-1);
+  assert.match(clipTimes.args[1], /^0\.0(,|$)/, clipTimes.args[1]);
+  assert.match(d.panel[`fix${clipRank}_go`].text, /^0:00/);
 
   // The device asked for the song's history on the new export; the menu lists the iteration.
   await waitFor(() => d.panel.history_menu.items.length >= 1, 20000, "the history menu").catch((e) => { throw new Error(e.message + context()); });
@@ -150,6 +158,13 @@ test("the real daemon's OSC packets put the fixes for a clipped export on the pa
   await waitFor(() => d.panel.note_status.text === "logged", 20000, "the note to be logged").catch((e) => { throw new Error(e.message + context()); });
   await waitFor(() => /kick too loud/.test(d.panel.history_menu.items.at(-1) || ""), 20000, "the note in the history menu")
     .catch((e) => { throw new Error(e.message + context()); });
+  // The ears vote is stored with the export and comes back in the history.
+  d.send("ui_ears", "worse");
+  await waitFor(() => d.panel.ears_status.text === "ears: worse - logged", 20000, "the ears vote to be logged")
+    .catch((e) => { throw new Error(e.message + context()); });
+  await waitFor(() => received.filter((m) => m.address === "/mixscout/history_item").some((m) => m.args[6] === "worse"), 20000,
+    "the vote in the history").catch((e) => { throw new Error(e.message + context()); });
+  assert.match(d.panel.history_detail.text, /ears worse/);
   // A reference dropped on the panel is stored for the song.
   d.send("ui_reference", path.join(watchDir, "Night Drive.wav"));
   await waitFor(() => received.some((m) => m.address === "/mixscout/reference_added" || m.address === "/mixscout/error"), 30000, "the reference")

@@ -150,11 +150,20 @@ test("the panel saves the texts the script starts with, so nothing flashes at lo
   for (const b of boxes().filter((x) => x.maxclass === "umenu")) assert.deepEqual(b.items, [], "no sample menu items");
 });
 
-test("every panel object lies inside Live's device view, in whole pixels", () => {
+test("every panel object lies inside Live's device view, in whole pixels, none over another", () => {
   const p = loadBuiltDevice().patcher.patcher;
-  for (const b of boxes().filter((x) => x.presentation)) {
+  const shown = boxes().filter((x) => x.presentation);
+  for (const b of shown) {
     const [x, y, w, h] = b.presentation_rect;
     assert.ok([x, y, w, h].every(Number.isInteger), `${b.varname || b.id}: whole pixels`);
     assert.ok(x >= 0 && y >= 0 && x + w <= p.devicewidth && y + h <= DEVICE_HEIGHT, `${b.varname || b.id} at ${b.presentation_rect}`);
+  }
+  const name = (b) => b.varname || b.text || b.id;
+  for (let i = 0; i < shown.length; i++) {
+    for (let j = i + 1; j < shown.length; j++) {
+      const [a, b] = [shown[i].presentation_rect, shown[j].presentation_rect];
+      const overlap = a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3];
+      assert.ok(!overlap, `${name(shown[i])} ${a} overlaps ${name(shown[j])} ${b}`);
+    }
   }
 });
