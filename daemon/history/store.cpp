@@ -179,6 +179,20 @@ std::optional<ExportRow> find_export(sql::Db& db, std::int64_t id) {
     return read_export_row(q);
 }
 
+/// export_id when it exists, else the latest export; `what` completes "no export yet to ...".
+/// Throws StoreError when there is no such export (or none at all).
+std::int64_t export_or_latest(sql::Db& db, std::optional<std::int64_t> export_id, std::string_view what) {
+    if (export_id) {
+        if (!find_export(db, *export_id))
+            throw StoreError("history: no export with id " + std::to_string(*export_id) +
+                             " (see `mixscout history` for the ids)");
+        return *export_id;
+    }
+    sql::Stmt q(db, "SELECT MAX(id) FROM exports");
+    if (!q.step() || q.is_null(0)) throw StoreError("history: no export yet to " + std::string(what));
+    return q.int64(0);
+}
+
 /// The iteration before `row` in its song, if any.
 std::optional<ExportRow> previous_export(sql::Db& db, const ExportRow& row) {
     sql::Stmt q(db, std::string("SELECT ") + export_columns +
@@ -473,17 +487,7 @@ std::int64_t Store::add_note(const std::string& text, std::optional<std::int64_t
     if (text.find_first_not_of(" \t\r\n") == std::string::npos) throw InputError("note: the text is empty");
     sql::Db& db = impl_->db;
     sql::Transaction t(db);
-    std::int64_t id = 0;
-    if (export_id) {
-        if (!find_export(db, *export_id))
-            throw StoreError("history: no export with id " + std::to_string(*export_id) +
-                             " (see `mixscout history` for the ids)");
-        id = *export_id;
-    } else {
-        sql::Stmt q(db, "SELECT MAX(id) FROM exports");
-        if (!q.step() || q.is_null(0)) throw StoreError("history: no export yet to add a note to");
-        id = q.int64(0);
-    }
+    const std::int64_t id = export_or_latest(db, export_id, "add a note to");
     sql::Stmt(db, "INSERT INTO notes (export_id, created_at, text) VALUES (?, ?, ?)")
         .bind(1, id)
         .bind(2, now_iso8601())
@@ -496,17 +500,7 @@ std::int64_t Store::add_note(const std::string& text, std::optional<std::int64_t
 std::int64_t Store::set_ears(Ears vote, std::optional<std::int64_t> export_id) {
     sql::Db& db = impl_->db;
     sql::Transaction t(db);
-    std::int64_t id = 0;
-    if (export_id) {
-        if (!find_export(db, *export_id))
-            throw StoreError("history: no export with id " + std::to_string(*export_id) +
-                             " (see `mixscout history` for the ids)");
-        id = *export_id;
-    } else {
-        sql::Stmt q(db, "SELECT MAX(id) FROM exports");
-        if (!q.step() || q.is_null(0)) throw StoreError("history: no export yet to vote on");
-        id = q.int64(0);
-    }
+    const std::int64_t id = export_or_latest(db, export_id, "vote on");
     sql::Stmt(db, "INSERT OR REPLACE INTO ears (export_id, vote, created_at) VALUES (?, ?, ?)")
         .bind(1, id)
         .bind(2, std::string(to_string(vote)))
