@@ -3,8 +3,10 @@
 //
 // Defaults come from the `master` section of the config (--config FILE, else the shipped one);
 // options on the command line win. A progress bar goes to stderr when it is a terminal; the
-// report (a summary, or --json) goes to stdout once the file is written. Exit 0 on success,
-// 2 on bad input (main prints "mixscout: <message>").
+// report (a summary, or --json) goes to stdout once the file is written. The written master is
+// then judged like any export (rules, under the delivery profile `master.profile`), and issues
+// the mix did not have under that profile are marked new. Exit 0 on success, 2 on bad input
+// (main prints "mixscout: <message>").
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +22,8 @@
 #include "config/config.hpp"
 #include "core/error.hpp"
 #include "master/master.hpp"
+#include "rules/issue.hpp"
+#include "rules/rules.hpp"
 
 namespace mixscout::app {
 namespace {
@@ -34,6 +38,7 @@ struct MasterArgs {
     std::string config_file;
     bool json = false;
     bool quiet = false;
+    bool ab = false;
 };
 
 master::MasterOptions options_from(const config::Config& cfg, const MasterArgs& a) {
@@ -53,6 +58,23 @@ master::MasterOptions options_from(const config::Config& cfg, const MasterArgs& 
     o.limiter.release_slow_ms = cfg.get<double>("master.limiter.release_slow_ms");
     o.limiter.sustain_ms = cfg.get<double>("master.limiter.sustain_ms");
     o.limiter.margin_db = cfg.get<double>("master.limiter.margin_db");
+    o.compressor.enabled = cfg.get<bool>("master.compressor.enabled");
+    o.compressor.ratio = cfg.get<double>("master.compressor.ratio");
+    o.compressor.attack_ms = cfg.get<double>("master.compressor.attack_ms");
+    o.compressor.release_ms = cfg.get<double>("master.compressor.release_ms");
+    o.compressor.knee_db = cfg.get<double>("master.compressor.knee_db");
+    o.compressor.threshold_db = cfg.get<double>("master.compressor.threshold_db");
+    o.compressor.max_gain_reduction_db = cfg.get<double>("master.compressor.max_gain_reduction_db");
+    o.compressor.engage_above_limiting_db = cfg.get<double>("master.compressor.engage_above_limiting_db");
+    o.guards.max_limiter_peak_db = cfg.get<double>("master.guards.max_limiter_peak_db");
+    o.guards.max_limiter_mean_db = cfg.get<double>("master.guards.max_limiter_mean_db");
+    o.guards.max_lra_loss_lu = cfg.get<double>("master.guards.max_lra_loss_lu");
+    o.guards.max_side_gain_db = cfg.get<double>("master.guards.max_side_gain_db");
+    o.guards.mono_below_hz = cfg.get<double>("master.guards.mono_below_hz");
+    o.guards.max_correlation_drop = cfg.get<double>("master.guards.max_correlation_drop");
+    o.guards.max_mono_loss_increase_db = cfg.get<double>("master.guards.max_mono_loss_increase_db");
+    o.write_ab = a.ab;
+    o.ab_block_s = cfg.get<double>("master.ab_block_s");
     std::vector<std::string> match = a.match.empty() ? cfg.get<std::vector<std::string>>("master.match") : a.match;
 
     if (a.target_lufs) o.target_lufs = a.target_lufs;
@@ -112,21 +134,44 @@ void add_master_command(CLI::App& app, Context& ctx) {
     cmd->add_option("--match", args->match, "What to match: any of loudness,eq,width (default all)")->delimiter(',');
     cmd->add_option("--bits", args->bits, "Output bit depth: 16 (TPDF dither), 24, 32 (float); default 24");
     cmd->add_option("--config", args->config_file, "Config file (its `master` section sets the defaults)");
+    cmd->add_flag("--ab", args->ab, "Also write OUT.ab.wav: mix and master alternating every 4 s at equal loudness");
     cmd->add_flag("--json", args->json, "Print the report as JSON");
     cmd->add_flag("-q,--quiet", args->quiet, "No progress bar");
     cmd->callback([args, &ctx] {
         const config::Config cfg = args->config_file.empty() ? config::Config::defaults() : config::Config::load(args->config_file);
         const master::MasterOptions options = options_from(cfg, *args);
+        const auto judge_profile = cfg.get<std::string>("master.profile");
+        rules::check_profile(cfg, judge_profile);
         std::vector<std::filesystem::path> refs(args->references.begin(), args->references.end());
         ProgressBar bar(!args->quiet && ::isatty(STDERR_FILENO));
         const master::MasterReport report =
             master::master_file(args->mix, refs, args->output, options,
                                 [&bar](double percent, std::string_view stage) { bar.update(percent, stage); });
         bar.finish();
-        if (args->json)
-            std::printf("%s\n", master::to_json(report).dump(2).c_str());
-        else
-            std::printf("%s", master::summary(report).c_str());
+        // The master judged like any export; "new" = a rule the mix did not trip under the same profile.
+        const std::vector<rules::Issue> after = rules::evaluate(report.output_analysis, cfg, judge_profile);
+        const std::vector<rules::Issue> before = rules::evaluate(report.mix_analysis, cfg, judge_profile);
+        auto is_new = [&](const rules::Issue& i) {
+            return std::none_of(before.begin(), before.end(), [&](const rules::Issue& b) { return b.rule == i.rule; });
+        };
+        if (args->json) {
+            nlohmann::json j = master::to_json(report);
+            nlohmann::json issues = nlohmann::json::array();
+            for (const auto& i : after) {
+                nlohmann::json ij = rules::to_json(i);
+                ij["new"] = is_new(i);
+                issues.push_back(std::move(ij));
+            }
+            j["analysis"] = {{"profile", judge_profile}, {"issues", issues}};
+            std::printf("%s\n", j.dump(2).c_str());
+        } else {
+            std::string s = master::summary(report);
+            s += "the master as an export (profile " + judge_profile + "): " +
+                 (after.empty() ? std::string("no issues") : std::to_string(after.size()) + " issue(s)") + "\n";
+            int pos = 0;
+            for (const auto& i : after) s += (is_new(i) ? "  NEW " : "      ") + rules::summary_line(i, ++pos) + "\n";
+            std::printf("%s", s.c_str());
+        }
         ctx.exit_code = 0;
     });
 }

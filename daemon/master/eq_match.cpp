@@ -159,6 +159,53 @@ double width_change_db(const Profile& mix, const EqCurves& curves) {
     return weight > 0.0 ? acc / weight : 0.0;
 }
 
+StereoPrediction predict_stereo(const Profile& mix, const EqCurves& curves) {
+    const auto& g = grid_hz();
+    double m = 0.0, sd = 0.0, mk = 0.0, sk = 0.0;
+    for (std::size_t i = 0; i < g.size(); ++i) {
+        const double pm = g[i] * mix.mid_psd[i] * std::pow(10.0, curves.mid_db[i] / 10.0);
+        const double ps = g[i] * mix.side_psd[i] * std::pow(10.0, curves.side_db[i] / 10.0);
+        m += pm;
+        sd += ps;
+        mk += k_weight_power(g[i]) * pm;
+        sk += k_weight_power(g[i]) * ps;
+    }
+    StereoPrediction p;
+    if (m + sd > 0.0) p.correlation = (m - sd) / (m + sd);
+    if (mk > 0.0) p.mono_loss_db = db(mk + sk) - db(mk);
+    return p;
+}
+
+double apply_stereo_guards(const Profile& mix, EqCurves& curves, const GuardOptions& guards) {
+    const auto& g = grid_hz();
+    std::vector<double> widen(g.size(), 0.0);  // side above mid, after the hard limits
+    for (std::size_t i = 0; i < g.size(); ++i) {
+        const double ceiling = g[i] < guards.mono_below_hz ? 0.0 : guards.max_side_gain_db;
+        widen[i] = std::min(curves.side_db[i] - curves.mid_db[i], ceiling);
+    }
+    const EqCurves none{std::vector<double>(g.size(), 0.0), std::vector<double>(g.size(), 0.0)};
+    const StereoPrediction before = predict_stereo(mix, none);
+    auto with = [&](double factor) {
+        EqCurves c = curves;
+        for (std::size_t i = 0; i < g.size(); ++i)
+            c.side_db[i] = c.mid_db[i] + (widen[i] > 0.0 ? factor * widen[i] : widen[i]);
+        return c;
+    };
+    auto keeps = [&](const EqCurves& c) {
+        const StereoPrediction p = predict_stereo(mix, c);
+        return p.correlation >= before.correlation - guards.max_correlation_drop &&
+               p.mono_loss_db <= before.mono_loss_db + guards.max_mono_loss_increase_db;
+    };
+    double factor = 1.0;
+    if (!keeps(with(1.0))) {
+        double lo = 0.0, hi = 1.0;
+        for (int k = 0; k < 20; ++k) (keeps(with(0.5 * (lo + hi))) ? lo : hi) = 0.5 * (lo + hi);
+        factor = lo;
+    }
+    curves = with(factor);
+    return factor;
+}
+
 int fir_taps_for(int sample_rate) {
     const double want = 0.17 * sample_rate;
     int n = 256;

@@ -39,6 +39,21 @@ double power_change_db(const Profile& mix, const EqCurves& curves);
 /// K-weighted energy (0 when side follows mid).
 double width_change_db(const Profile& mix, const EqCurves& curves);
 
+/// Stereo figures of the mix after the curves, predicted from its profile (loudest sections):
+/// L/R correlation (M - S) / (M + S) of the mid and side powers, and the mono fold-down's loudness
+/// loss 10 log10(1 + S_k / M_k) with K-weighted powers (L = M + S, R = M - S: the fold-down keeps M).
+struct StereoPrediction {
+    double correlation = 1.0;
+    double mono_loss_db = 0.0;
+};
+StereoPrediction predict_stereo(const Profile& mix, const EqCurves& curves);
+
+/// The stereo guards, on the side curve: below mono_below_hz side never rises relative to mid;
+/// nowhere more than max_side_gain_db above it; and the widening is scaled back (by a common
+/// factor, found by bisection) until the predicted correlation and mono loss stay within the
+/// guards' distance of the mix's. Returns the factor applied (1 = the match was kept).
+double apply_stereo_guards(const Profile& mix, EqCurves& curves, const GuardOptions& guards);
+
 /// The FIR length used at a sample rate: 2^k - 1 nearest 0.17 s (8191 taps at 44.1/48 kHz).
 int fir_taps_for(int sample_rate);
 std::vector<float> design_linear_phase_fir(const std::vector<double>& curve_db, int sample_rate, int taps);

@@ -9,12 +9,14 @@
 #include <limits>
 #include <numeric>
 
+#include "analysis/analyzer.hpp"
 #include "audio/decoder.hpp"
 #include "core/error.hpp"
 #include "core/format.hpp"
 #include "core/units.hpp"
 #include "dsp/loudness.hpp"
 #include "dsp/true_peak.hpp"
+#include "master/compressor.hpp"
 #include "master/convolver.hpp"
 #include "master/eq_match.hpp"
 #include "master/limiter.hpp"
@@ -34,6 +36,19 @@ constexpr double short_tolerance_lu = 0.2; // a render this much short of the ta
 constexpr int max_render_passes = 3;
 constexpr double max_extra_gain_db = 12.0; // the most the limiter is ever asked to give back
 constexpr double min_useful_slope = 0.15;  // LU of loudness per dB of gain worth limiting for
+constexpr double min_compressor_range_db = 0.5;  // a dynamics stage allowed less than this is left out
+constexpr double guard_tolerance_db = 0.3;
+constexpr double lra_tolerance_lu = 0.2;
+constexpr double lra_model_margin_lu = 0.3;  // the model (unweighted chunk energies) reads ~0.2 LU low // a measured limiter guard overshoot worth another render
+
+/// printf into a string, for the notes that carry several numbers (core/format's fmt takes one).
+template <class... Args>
+std::string text(const char* format, Args... args) {
+    const int n = std::snprintf(nullptr, 0, format, args...);
+    std::string s(static_cast<std::size_t>(std::max(0, n)), '\0');
+    std::snprintf(s.data(), s.size() + 1, format, args...);
+    return s;
+}
 
 bool same_file(const fs::path& a, const fs::path& b) {
     std::error_code ec;
@@ -64,8 +79,8 @@ struct TempFiles {
 };
 
 struct RenderResult {
-    double lufs = 0.0;
-    LimiterStats limiter;
+    double lufs = 0.0, lra_lu = 0.0;
+    LimiterStats limiter, compressor;
 };
 
 struct RenderPlan {
@@ -75,6 +90,39 @@ struct RenderPlan {
     std::vector<float> fir_mid, fir_side;  // empty: no EQ
     double ceiling_dbtp;
     LimiterOptions limiter;
+    bool compress = false;
+    CompressorOptions compressor;
+    double compressor_threshold_dbfs = 0.0;  // after the EQ, before the gain
+    int compressor_step_frames = 64;
+};
+
+/// Gain-reduction statistics over output frames, and the coarse series for plots.
+struct ReductionMeter {
+    double max_db = 0.0, sum_db = 0.0;
+    std::int64_t frames = 0, active = 0;
+    std::int64_t series_frames = 4800, in_bin = 0;
+    float bin_max = 0.0f;
+    std::vector<float> series;
+    void add(float gain) {
+        const double gr = gain < 1.0f ? -20.0 * std::log10(static_cast<double>(gain)) : 0.0;
+        max_db = std::max(max_db, gr);
+        sum_db += gr;
+        if (gr > 0.1) ++active;
+        ++frames;
+        bin_max = std::max(bin_max, static_cast<float>(gr));
+        if (++in_bin == series_frames) flush();
+    }
+    void flush() {
+        if (in_bin == 0) return;
+        series.push_back(std::round(bin_max * 100.0f) / 100.0f);
+        bin_max = 0.0f;
+        in_bin = 0;
+    }
+    LimiterStats stats() {
+        flush();
+        const double n = static_cast<double>(std::max<std::int64_t>(1, frames));
+        return {max_db, sum_db / n, 100.0 * static_cast<double>(active) / n, series};
+    }
 };
 
 RenderResult render(const RenderPlan& plan, double gain_db, const fs::path& temp, Progress& progress, double p0,
@@ -90,17 +138,19 @@ RenderResult render(const RenderPlan& plan, double gain_db, const fs::path& temp
         block = conv_mid->block_frames();
         fir_latency = static_cast<std::int64_t>(plan.fir_mid.size() - 1) / 2;
     }
+    GlueCompressor compressor(plan.sample_rate, plan.compressor_step_frames, plan.compressor, plan.compressor_threshold_dbfs);
     TruePeakLimiter limiter(plan.sample_rate, plan.ceiling_dbtp, plan.limiter);
     const std::int64_t latency = fir_latency + limiter.latency_frames();
     AudioWriter writer(temp, plan.sample_rate, 32);
     dsp::LoudnessMeter meter(plan.sample_rate, 2);
     const auto gain = static_cast<float>(db_to_amplitude(gain_db));
 
-    std::vector<float> mid(block), side(block), stereo(2 * block), gains(block);
+    std::vector<float> mid(block), side(block), stereo(2 * block), gains(block), comp_gains(block, 1.0f);
     std::size_t fill = 0;
     std::int64_t produced = 0, written = 0;
-    double gr_max = 0.0, gr_sum = 0.0;
-    std::int64_t limiting = 0;
+    ReductionMeter lim_meter, comp_meter;
+    lim_meter.series_frames = comp_meter.series_frames =
+        std::max<std::int64_t>(1, std::llround(plan.sample_rate / gain_reduction_series_hz));
 
     auto run_block = [&] {
         if (eq) {
@@ -108,8 +158,15 @@ RenderResult render(const RenderPlan& plan, double gain_db, const fs::path& temp
             conv_side->process(side.data(), side.data());
         }
         for (std::size_t i = 0; i < block; ++i) {
-            stereo[2 * i] = (mid[i] + side[i]) * gain;
-            stereo[2 * i + 1] = (mid[i] - side[i]) * gain;
+            stereo[2 * i] = mid[i] + side[i];
+            stereo[2 * i + 1] = mid[i] - side[i];
+        }
+        if (plan.compress) compressor.process(stereo.data(), block, comp_gains.data());
+        for (std::size_t i = 0; i < 2 * block; ++i) stereo[i] *= gain;
+        // The compressor's frames [fir_latency, fir_latency + frames) are the song's.
+        for (std::size_t i = 0; i < block; ++i) {
+            const std::int64_t t = produced + static_cast<std::int64_t>(i) - fir_latency;
+            if (t >= 0 && t < plan.frames) comp_meter.add(comp_gains[i]);
         }
         limiter.process(stereo.data(), stereo.data(), block, gains.data());
         // Keep output frames [latency, latency + frames): the chain's delay removed exactly.
@@ -123,15 +180,7 @@ RenderResult render(const RenderPlan& plan, double gain_db, const fs::path& temp
         writer.write(out, n);
         const audio::Block b{{out, 2 * n}, 2};
         meter.push(b);
-        for (std::size_t i = 0; i < n; ++i) {
-            const float g = gains[static_cast<std::size_t>(first) + i];
-            if (g < 1.0f) {
-                const double gr = -20.0 * std::log10(static_cast<double>(g));
-                gr_max = std::max(gr_max, gr);
-                gr_sum += gr;
-                if (gr > 0.1) ++limiting;
-            }
-        }
+        for (std::size_t i = 0; i < n; ++i) lim_meter.add(gains[static_cast<std::size_t>(first) + i]);
         written += static_cast<std::int64_t>(n);
         progress(p0 + (p1 - p0) * static_cast<double>(written) / static_cast<double>(std::max<std::int64_t>(1, plan.frames)),
                  "rendering");
@@ -156,16 +205,16 @@ RenderResult render(const RenderPlan& plan, double gain_db, const fs::path& temp
     writer.close();
     RenderResult r;
     r.lufs = meter.integrated_lufs();
-    const double frames = static_cast<double>(std::max<std::int64_t>(1, written));
-    r.limiter.max_gain_reduction_db = gr_max;
-    r.limiter.mean_gain_reduction_db = gr_sum / frames;
-    r.limiter.limiting_percent = 100.0 * static_cast<double>(limiting) / frames;
+    r.lra_lu = meter.loudness_range_lu();
+    r.limiter = lim_meter.stats();
+    r.compressor = comp_meter.stats();
     return r;
 }
 
 struct FinalResult {
     double lufs = 0.0, true_peak_dbtp = 0.0;
     std::int64_t clipped = 0;
+    analysis::Analysis analysis;  // of what was written
 };
 
 /// The copy pass: temp float file * trim -> output at `bits`, metering what is written.
@@ -173,8 +222,7 @@ FinalResult finalise(const fs::path& temp, const fs::path& out, int sample_rate,
                      Progress& progress) {
     audio::Decoder dec(temp, 8192);
     AudioWriter writer(out, sample_rate, bits);
-    dsp::LoudnessMeter meter(sample_rate, 2);
-    dsp::TruePeakMeter tp(sample_rate, 2);
+    analysis::Analyzer analyzer(sample_rate, 2, analysis::AnalyzeOptions{false, 1});
     const auto trim = static_cast<float>(db_to_amplitude(trim_db));
     std::vector<float> buf, quantised;
     const double total = static_cast<double>(std::max<std::int64_t>(1, dec.info().frames));
@@ -186,13 +234,23 @@ FinalResult finalise(const fs::path& temp, const fs::path& out, int sample_rate,
         quantised.resize(2 * n);
         for (std::size_t i = 0; i < 2 * n; ++i) buf[i] = b.interleaved[i] * trim;
         writer.write(buf.data(), n, quantised.data());
-        const audio::Block q{{quantised.data(), 2 * n}, 2};
-        meter.push(q);
-        tp.push(q);
+        analyzer.push(audio::Block{{quantised.data(), 2 * n}, 2});
         progress(render_end + (100.0 - render_end) * static_cast<double>(dec.position()) / total, "writing");
     }
     writer.close();
-    return {meter.integrated_lufs(), tp.true_peak_dbtp(), writer.clipped_samples()};
+    FinalResult r;
+    audio::StreamInfo info;
+    info.sample_rate = sample_rate;
+    info.channels = 2;
+    info.bit_depth = bits == 32 ? 0 : bits;
+    info.container = out.extension() == ".flac" ? "flac" : (out.extension() == ".wav" ? "wav" : "aiff");
+    info.encoding = bits == 32 ? "float" : "pcm_" + std::to_string(bits);
+    r.analysis = analyzer.finish(info);
+    r.analysis.path = out.string();
+    r.lufs = r.analysis.loudness.integrated_lufs;
+    r.true_peak_dbtp = r.analysis.peak.true_peak_dbtp;
+    r.clipped = writer.clipped_samples();
+    return r;
 }
 
 std::vector<EqBand> summarise_bands(const EqCurves& curves) {
@@ -217,6 +275,70 @@ std::vector<EqBand> summarise_bands(const EqCurves& curves) {
     return bands;
 }
 
+Snapshot snapshot(const analysis::Analysis& a) {
+    Snapshot s;
+    s.lufs = a.loudness.integrated_lufs;
+    s.lra_lu = a.loudness.lra_lu;
+    s.true_peak_dbtp = a.peak.true_peak_dbtp;
+    s.plr_db = a.dynamics.plr_db;
+    s.psr_db = a.dynamics.psr_db;
+    s.correlation = a.stereo.correlation;
+    s.mono_loss_db = a.stereo.mono_loss_db;
+    s.side_to_mid_db = power_to_db(a.stereo.width);
+    for (const auto& b : a.spectrum.third_octave) s.third_octave_db.push_back(b.db);
+    return s;
+}
+
+/// The 1/3-octave bands a distance is taken over: 31.5 Hz .. 16 kHz (below, room rumble and
+/// sub-sonic filters; above, lossy encoders' low-pass decide more than the mix).
+bool distance_band(double lo_hz, double hi_hz) {
+    const double fc = std::sqrt(lo_hz * hi_hz);
+    return fc > 28.0 && fc < 18000.0;
+}
+
+/// RMS difference (dB) of two loudness-normalised 1/3-octave spectra over the distance bands.
+double spectral_distance_db(const std::vector<double>& a, const std::vector<double>& b,
+                            const std::vector<analysis::Band>& bands) {
+    double acc = 0.0;
+    int n = 0;
+    for (std::size_t i = 0; i < bands.size() && i < a.size() && i < b.size(); ++i) {
+        if (!distance_band(bands[i].lo_hz, bands[i].hi_hz)) continue;
+        acc += (a[i] - b[i]) * (a[i] - b[i]);
+        ++n;
+    }
+    return n ? std::sqrt(acc / n) : 0.0;
+}
+
+/// OUT.ab.wav: blocks of block_s seconds, mix / master / mix / ..., each at its gain (<= 0 dB:
+/// the louder one is turned down), with a 10 ms equal-gain crossfade at each switch (no click).
+void write_ab(const fs::path& mix, const fs::path& master, const fs::path& out, int sample_rate, double block_s,
+              double mix_gain_db, double master_gain_db) {
+    audio::Decoder a(mix, 8192), b(master, 8192);
+    AudioWriter writer(out, sample_rate, 24);
+    const auto block = std::max<std::int64_t>(1, std::llround(block_s * sample_rate));
+    const auto fade = std::max<std::int64_t>(1, std::llround(0.010 * sample_rate));
+    const auto ga = static_cast<float>(db_to_amplitude(mix_gain_db)), gb = static_cast<float>(db_to_amplitude(master_gain_db));
+    std::vector<float> buf;
+    std::int64_t t = 0;
+    for (;;) {
+        const audio::Block x = a.read();
+        const audio::Block y = b.read();
+        const std::size_t n = std::min(x.frames(), y.frames());
+        if (n == 0) break;
+        buf.resize(2 * n);
+        for (std::size_t i = 0; i < n; ++i, ++t) {
+            // w = share of the master: 0 in even blocks, 1 in odd ones, ramped over `fade` after a switch.
+            const std::int64_t k = t / block, into = t % block;
+            const float now = static_cast<float>(k % 2), before = k == 0 ? now : 1.0f - now;
+            const float w = into < fade ? before + (now - before) * static_cast<float>(into) / static_cast<float>(fade) : now;
+            for (int c = 0; c < 2; ++c)
+                buf[2 * i + c] = (1.0f - w) * ga * x.interleaved[2 * i + c] + w * gb * y.interleaved[2 * i + c];
+        }
+        writer.write(buf.data(), n);
+    }
+    writer.close();
+}
+
 void check_options(const MasterOptions& o) {
     if (!(o.ceiling_dbtp >= -20.0 && o.ceiling_dbtp <= 0.0))
         throw InputError(fmt("ceiling %.2f dBTP is out of range -20..0", o.ceiling_dbtp));
@@ -232,6 +354,12 @@ void check_options(const MasterOptions& o) {
 
 }  // namespace
 
+fs::path ab_path(const fs::path& output) {
+    fs::path p = output;
+    p.replace_extension(".ab.wav");
+    return p;
+}
+
 MasterReport master_file(const fs::path& mix, const std::vector<fs::path>& references, const fs::path& output,
                          const MasterOptions& options, const ProgressCallback& progress_cb) {
     check_options(options);
@@ -243,8 +371,12 @@ MasterReport master_file(const fs::path& mix, const std::vector<fs::path>& refer
         if (!fs::is_directory(parent, ec)) throw InputError(output.string() + ": the folder does not exist");
     }
     if (same_file(output, mix)) throw InputError(output.string() + ": the output would overwrite the mix");
+    if (options.write_ab && same_file(ab_path(output), mix))
+        throw InputError(ab_path(output).string() + ": the A/B file would overwrite the mix");
     for (const auto& r : references) {
         if (same_file(output, r)) throw InputError(output.string() + ": the output would overwrite a reference");
+        if (options.write_ab && same_file(ab_path(output), r))
+            throw InputError(ab_path(output).string() + ": the A/B file would overwrite a reference");
         if (same_file(mix, r))
             throw InputError(r.string() + ": the reference is the mix itself: nothing to match (pick a released track in your genre)");
     }
@@ -260,11 +392,13 @@ MasterReport master_file(const fs::path& mix, const std::vector<fs::path>& refer
     std::vector<std::atomic<std::int64_t>> done(references.size() + 1);
     for (auto& d : done) d = 0;
     std::vector<std::future<Profile>> jobs;
+    std::vector<analysis::Analysis> analyses(references.size() + 1);
     for (std::size_t i = 0; i <= references.size(); ++i) {
         const fs::path path = i == 0 ? mix : references[i - 1];
         jobs.push_back(std::async(std::launch::async, [&, path, i] {
             try {
-                return analyse_file(path, options.loudest_fraction, options.min_duration_s, i == 0, &done[i], &cancel);
+                return analyse_file(path, options.loudest_fraction, options.min_duration_s, i == 0, &done[i], &cancel,
+                                    &analyses[i]);
             } catch (...) {
                 cancel = true;
                 throw;
@@ -327,6 +461,30 @@ MasterReport master_file(const fs::path& mix, const std::vector<fs::path>& refer
     rep.mix_width_db = mixp.width_db;
     rep.reference_width_db = ref_width;
     rep.target_lufs = options.target_lufs ? *options.target_lufs : (options.match_loudness ? ref_mean : mixp.integrated_lufs);
+    rep.wanted_lufs = rep.target_lufs;
+    const bool forced = options.target_lufs.has_value();
+    rep.mix_analysis = analyses.front();
+    rep.mix_stats = snapshot(analyses.front());
+    {
+        // The references' figures: their mean (spectra in dB, band by band).
+        Snapshot& rs = rep.reference_stats;
+        rs = snapshot(analyses[1]);
+        for (std::size_t k = 2; k < analyses.size(); ++k) {
+            const Snapshot o = snapshot(analyses[k]);
+            rs.lufs += o.lufs, rs.lra_lu += o.lra_lu, rs.true_peak_dbtp += o.true_peak_dbtp, rs.plr_db += o.plr_db;
+            rs.psr_db += o.psr_db, rs.correlation += o.correlation, rs.mono_loss_db += o.mono_loss_db;
+            rs.side_to_mid_db += o.side_to_mid_db;
+            for (std::size_t b = 0; b < rs.third_octave_db.size() && b < o.third_octave_db.size(); ++b)
+                rs.third_octave_db[b] += o.third_octave_db[b];
+        }
+        const auto n = static_cast<double>(analyses.size() - 1);
+        rs.lufs /= n, rs.lra_lu /= n, rs.true_peak_dbtp /= n, rs.plr_db /= n, rs.psr_db /= n, rs.correlation /= n;
+        rs.mono_loss_db /= n, rs.side_to_mid_db /= n;
+        for (double& b : rs.third_octave_db) b /= n;
+    }
+    const auto& third_bands = analyses.front().spectrum.third_octave;
+    rep.reference_distance_before_db =
+        spectral_distance_db(rep.mix_stats.third_octave_db, rep.reference_stats.third_octave_db, third_bands);
     for (const auto& r : refs)
         if (r.sample_rate != mixp.sample_rate) {
             rep.notes.push_back("references at other sample rates are compared on a common frequency grid; the output keeps the mix's rate");
@@ -334,7 +492,16 @@ MasterReport master_file(const fs::path& mix, const std::vector<fs::path>& refer
         }
 
     // ---- EQ ------------------------------------------------------------------------------------
-    const EqCurves curves = match_curves(mixp, refs, options);
+    EqCurves curves = match_curves(mixp, refs, options);
+    if (options.match_width && !curves.flat()) {
+        const double kept = apply_stereo_guards(mixp, curves, options.guards);
+        if (kept < 0.999)
+            rep.notes.push_back(text("the reference is wider than this mix can follow and stay mono-compatible: the "
+                                    "widening was scaled to %.0f %% so correlation drops by at most %.2f and mono loss "
+                                    "grows by at most %.1f dB",
+                                    100.0 * kept, options.guards.max_correlation_drop,
+                                    options.guards.max_mono_loss_increase_db));
+    }
     rep.eq_bands = summarise_bands(curves);
     for (std::size_t i = 0; i < curves.mid_db.size(); ++i) {
         if (grid_hz()[i] < 20.0 || grid_hz()[i] > 20000.0) continue;
@@ -344,6 +511,8 @@ MasterReport master_file(const fs::path& mix, const std::vector<fs::path>& refer
     rep.eq_loudness_change_db = loudness_change_db(mixp, curves);
     rep.width_change_db = width_change_db(mixp, curves);
     RenderPlan plan{&mix, mixp.frames, mixp.sample_rate, {}, {}, options.ceiling_dbtp, options.limiter};
+    plan.compressor = options.compressor;
+    plan.compressor_step_frames = mixp.chunk_frames;
     if (!curves.flat()) {
         const int taps = fir_taps_for(mixp.sample_rate);
         plan.fir_mid = design_linear_phase_fir(curves.mid_db, mixp.sample_rate, taps);
@@ -353,28 +522,83 @@ MasterReport master_file(const fs::path& mix, const std::vector<fs::path>& refer
     // ---- gain, render (pass 2), trim -----------------------------------------------------------
     // Solve gain + predicted limiter loss = what the target needs (bisection: more gain never
     // makes it quieter). The EQ moves peaks by its unweighted power change.
-    const double base_db = rep.target_lufs - (mixp.integrated_lufs + rep.eq_loudness_change_db);
     const double eq_peak_db = power_change_db(mixp, curves);
-    const LimiterModel model(mixp.chunks, mixp.chunk_frames, mixp.sample_rate, options.ceiling_dbtp, options.limiter);
+    LimiterModel model(mixp.chunks, mixp.chunk_frames, mixp.sample_rate, options.ceiling_dbtp, options.limiter);
     auto predicted = [&](double g) { return g + model.loss_db(g + eq_peak_db); };  // loudness change
-    // Beyond the point where a dB of gain buys less than min_useful_slope LU, more gain only
-    // crushes the mix (and lifts its noise) without making it louder: never go past it.
-    double cap_db = base_db + max_extra_gain_db;
-    for (double g = base_db; g < base_db + max_extra_gain_db; g += 0.5)
-        if (predicted(g + 0.5) - predicted(g) < 0.5 * min_useful_slope) {
-            cap_db = g;
-            break;
-        }
-    double lo = base_db, hi = cap_db;
-    if (predicted(hi) < base_db) {
-        lo = hi;
-    } else {
+    // Solve gain + predicted loss = what `target` needs (bisection: more gain never makes it
+    // quieter). Beyond the point where a dB of gain buys less than min_useful_slope LU, more gain
+    // only crushes the mix (and lifts its noise) without making it louder: never go past it.
+    double cap_db = 0.0;
+    auto solve = [&](double target) {
+        const double base_db = target - (mixp.integrated_lufs + rep.eq_loudness_change_db);
+        cap_db = base_db + max_extra_gain_db;
+        for (double g = base_db; g < base_db + max_extra_gain_db; g += 0.5)
+            if (predicted(g + 0.5) - predicted(g) < 0.5 * min_useful_slope) {
+                cap_db = g;
+                break;
+            }
+        double lo = base_db, hi = cap_db;
+        if (predicted(hi) < base_db) return hi;
         for (int i = 0; i < 14; ++i) {
             const double mid = 0.5 * (lo + hi);
             (predicted(mid) < base_db ? lo : hi) = mid;
         }
+        return hi;
+    };
+    double solved_db = solve(rep.target_lufs);
+
+    // The dynamics stage, only when the limiter alone would have to work hard.
+    const double programme_db = model.programme_level_db();
+    CompressorCurve comp_curve{programme_db + options.compressor.threshold_db, options.compressor.ratio,
+                               options.compressor.knee_db, options.compressor.max_gain_reduction_db};
+    const GuardOptions& guard = options.guards;
+    if (options.compressor.enabled && options.compressor.max_gain_reduction_db > 0.0 &&
+        model.predict(solved_db + eq_peak_db).limiter_max_db > options.compressor.engage_above_limiting_db) {
+        // On its own it may take at most half the loudness range the guard allows (the limiter
+        // needs the rest): its range is narrowed until it does.
+        auto lra_loss_with = [&](double range_db) {
+            comp_curve.max_gain_reduction_db = range_db;
+            model.set_compressor(&comp_curve, options.compressor);
+            return model.predict(-60.0).lra_loss_lu();  // -60 dB: the limiter idle
+        };
+        double range_db = options.compressor.max_gain_reduction_db;
+        if (lra_loss_with(range_db) > 0.5 * guard.max_lra_loss_lu) {
+            double lo = 0.0, hi = range_db;
+            for (int i = 0; i < 10; ++i) (lra_loss_with(0.5 * (lo + hi)) > 0.5 * guard.max_lra_loss_lu ? hi : lo) = 0.5 * (lo + hi);
+            range_db = lo;
+        }
+        if (range_db >= min_compressor_range_db) {
+            lra_loss_with(range_db);
+            rep.compressor_used = true;
+            solved_db = solve(rep.target_lufs);
+        } else {
+            model.set_compressor(nullptr, options.compressor);
+        }
     }
-    double gain_db = std::min(hi + aim_above_db, cap_db);
+    // The loudness guards: the most gain that keeps all of them (each is monotonic in the gain).
+    auto broken = [&](double g) -> std::string {
+        const ModelPrediction p = model.predict(g + eq_peak_db);
+        if (p.limiter_max_db > guard.max_limiter_peak_db) return "limiter_peak";
+        if (p.limiter_mean_db > guard.max_limiter_mean_db) return "limiter_mean";
+        if (p.lra_loss_lu() > guard.max_lra_loss_lu - lra_model_margin_lu) return "lra_loss";
+        return "";
+    };
+    if (!forced && !broken(solved_db).empty()) {
+        rep.loudness_limited_by = broken(solved_db);
+        double lo = solved_db - 60.0, hi = solved_db;
+        for (int i = 0; i < 16; ++i) {
+            const double mid = 0.5 * (lo + hi);
+            (broken(mid).empty() ? lo : hi) = mid;
+        }
+        rep.loudness_limited_by = broken(hi);  // the guard that binds at the loudest level kept
+        rep.target_lufs = mixp.integrated_lufs + rep.eq_loudness_change_db + predicted(lo);
+        solved_db = lo;
+        cap_db = std::min(cap_db, lo + aim_above_db);
+    }
+    double gain_db = std::min(solved_db + aim_above_db, cap_db);
+    plan.compress = rep.compressor_used;
+    plan.compressor_threshold_dbfs = comp_curve.threshold_dbfs + eq_peak_db;  // the EQ comes first
+    plan.compressor.max_gain_reduction_db = comp_curve.max_gain_reduction_db;
 
     const fs::path dir = output.has_parent_path() ? output.parent_path() : fs::path(".");
     TempFiles temps;
@@ -390,6 +614,38 @@ MasterReport master_file(const fs::path& mix, const std::vector<fs::path>& refer
         const double p1 = pass == 1 ? render_end - 8.0 : render_end - 8.0 / (pass + 1);
         r = render(plan, gain_db, temp, progress, p0, p1);
         rep.render_passes = pass;
+        // The model estimates the limiter from sample peaks; the render measured it. If it went
+        // past a limiter guard after all, render again that much quieter.
+        if (!forced && pass < max_render_passes) {
+            const double limiting = std::max(0.25, r.limiter.limiting_percent / 100.0);
+            const double over = std::max(r.limiter.max_gain_reduction_db - guard.max_limiter_peak_db,
+                                         (r.limiter.mean_gain_reduction_db - guard.max_limiter_mean_db) / limiting);
+            if (over > guard_tolerance_db) {
+                if (rep.loudness_limited_by.empty())
+                    rep.loudness_limited_by =
+                        r.limiter.max_gain_reduction_db - guard.max_limiter_peak_db > 0.0 ? "limiter_peak" : "limiter_mean";
+                gain_db -= over;
+                cap_db = gain_db;
+                rep.target_lufs = std::min(rep.target_lufs, r.lufs - over);
+                continue;
+            }
+            // Same for the loudness range: the model's estimate (unweighted chunk energies) is
+            // scaled by what the render measured, and the gain solved again against it.
+            const double lra_loss = rep.mix_stats.lra_lu - r.lra_lu;
+            if (lra_loss > guard.max_lra_loss_lu + lra_tolerance_lu) {
+                const double predicted_loss = model.predict(gain_db + eq_peak_db).lra_loss_lu();
+                const double allowed = guard.max_lra_loss_lu * std::clamp(predicted_loss / lra_loss, 0.1, 1.0);
+                double lo = gain_db - 40.0, hi = gain_db;
+                for (int i = 0; i < 14; ++i) {
+                    const double mid = 0.5 * (lo + hi);
+                    (model.predict(mid + eq_peak_db).lra_loss_lu() <= allowed ? lo : hi) = mid;
+                }
+                rep.loudness_limited_by = "lra_loss";  // the guard that binds in the end
+                rep.target_lufs = std::min(rep.target_lufs, r.lufs - (gain_db - lo));
+                gain_db = cap_db = lo;
+                continue;
+            }
+        }
         const double short_by = rep.target_lufs - r.lufs;
         if (short_by <= short_tolerance_lu || pass == max_render_passes || gain_db >= cap_db) break;
         // Short: step by the shortfall over the model's slope (dLoudness/dGain near this gain).
@@ -399,6 +655,7 @@ MasterReport master_file(const fs::path& mix, const std::vector<fs::path>& refer
     // A downward trim only: lands on the target and can only lower the true peak.
     double trim_db = std::min(0.0, rep.target_lufs - r.lufs);
     rep.limiter = r.limiter;
+    rep.compressor = r.compressor;
     if (rep.target_lufs - r.lufs > short_tolerance_lu)
         rep.notes.push_back(fmt("the target is %.1f LU louder than this mix gets through a limiter at this "
                                 "ceiling without being crushed (its peaks, often the low end, set the limit); "
@@ -420,17 +677,104 @@ MasterReport master_file(const fs::path& mix, const std::vector<fs::path>& refer
     rep.output_true_peak_dbtp = fin.true_peak_dbtp;
     rep.clipped_samples = fin.clipped;
     rep.mix_true_peak_dbtp = amplitude_to_db(mixp.sample_peak);  // sample peak: pass 1 does not oversample
+    rep.output_stats = snapshot(fin.analysis);
+    rep.output_analysis = std::move(fin.analysis);
+    rep.reference_distance_after_db =
+        spectral_distance_db(rep.output_stats.third_octave_db, rep.reference_stats.third_octave_db, third_bands);
+    rep.level_difference_db = rep.output_lufs - rep.mix_lufs;
+    rep.tonal_change_db = spectral_distance_db(rep.output_stats.third_octave_db, rep.mix_stats.third_octave_db, third_bands);
+
+    // ---- the guards, as the written master measures ---------------------------------------------
+    const Snapshot& b = rep.mix_stats;
+    const Snapshot& a = rep.output_stats;
+    auto check = [&](const char* name, const char* what, double value, double limit, const char* unit) {
+        rep.guards.push_back({name, what, value, limit, unit, value <= limit + 0.05});
+    };
+    check("limiter_peak", "limiter gain reduction at its deepest", rep.limiter.max_gain_reduction_db,
+          guard.max_limiter_peak_db + guard_tolerance_db, "dB");
+    check("limiter_mean", "average limiter gain reduction", rep.limiter.mean_gain_reduction_db, guard.max_limiter_mean_db, "dB");
+    check("lra_loss", "loudness range lost", b.lra_lu - a.lra_lu, guard.max_lra_loss_lu, "LU");
+    check("eq_boost", "largest EQ boost", rep.eq_max_boost_db, options.max_boost_db, "dB");
+    check("eq_cut", "largest EQ cut", -rep.eq_max_cut_db, options.max_cut_db, "dB");
+    double side_gain = 0.0, low_side_gain = -1e9;
+    for (std::size_t i = 0; i < curves.side_db.size(); ++i) {
+        const double hz = grid_hz()[i];
+        if (hz < 20.0 || hz > 20000.0) continue;
+        side_gain = std::max(side_gain, curves.side_db[i] - curves.mid_db[i]);
+        if (hz < guard.mono_below_hz) low_side_gain = std::max(low_side_gain, curves.side_db[i] - curves.mid_db[i]);
+    }
+    check("side_gain", "largest side boost over mid", side_gain, guard.max_side_gain_db, "dB");
+    check("low_end_mono", "side boost over mid in the low end", std::max(0.0, low_side_gain), 0.0, "dB");
+    check("correlation_drop", "L/R correlation lost", b.correlation - a.correlation, guard.max_correlation_drop, "");
+    check("mono_loss_increase", "mono fold-down loss added", a.mono_loss_db - b.mono_loss_db,
+          guard.max_mono_loss_increase_db, "dB");
+    if (forced)
+        for (const auto& g : rep.guards)
+            if (!g.kept)
+                rep.notes.push_back(text("--target-lufs %.1f broke a guard: %s %.1f %s (guard %.1f)", *options.target_lufs,
+                                        g.what.c_str(), g.value, g.unit.c_str(), g.limit));
+    if (!rep.loudness_limited_by.empty()) {
+        std::string why;
+        if (rep.loudness_limited_by == "limiter_peak")
+            why = fmt("more than %.0f dB of limiting", guard.max_limiter_peak_db);
+        else if (rep.loudness_limited_by == "limiter_mean")
+            why = fmt("more than %.1f dB of limiting on average", guard.max_limiter_mean_db);
+        else
+            why = fmt("losing more than %.1f LU of its loudness range", guard.max_lra_loss_lu);
+        rep.notes.insert(rep.notes.begin(),
+                         text("the %s %.1f dB louder than this mix can go without %s: mastered to %.1f LUFS; "
+                             "use --target-lufs to force it",
+                             options.target_lufs ? "target is" : "reference is", rep.wanted_lufs - rep.output_lufs,
+                             why.c_str(), rep.output_lufs));
+    }
+
     std::error_code ec;
     fs::rename(partial, output, ec);
     if (ec) throw InputError(output.string() + ": cannot write: " + ec.message());
+    if (options.write_ab) {
+        // Level-matched: the louder of the two is turned down to the other's loudness (never up:
+        // nothing can clip that did not before).
+        rep.ab_master_gain_db = std::min(0.0, rep.mix_lufs - rep.output_lufs);
+        rep.ab_mix_gain_db = std::min(0.0, rep.output_lufs - rep.mix_lufs);
+        const fs::path ab = ab_path(output);
+        const fs::path ab_partial = dir / (hidden + ".mixscout-partial.ab.wav");
+        temps.paths.push_back(ab_partial);
+        write_ab(mix, output, ab_partial, mixp.sample_rate, options.ab_block_s, rep.ab_mix_gain_db, rep.ab_master_gain_db);
+        fs::rename(ab_partial, ab, ec);
+        if (ec) throw InputError(ab.string() + ": cannot write: " + ec.message());
+        rep.ab_output = ab.string();
+    }
     progress(100.0, "done");
     return rep;
 }
+
+namespace {
+nlohmann::json snapshot_json(const Snapshot& s) {
+    return {{"integrated_lufs", s.lufs},       {"lra_lu", s.lra_lu},           {"true_peak_dbtp", s.true_peak_dbtp},
+            {"plr_db", s.plr_db},              {"psr_db", s.psr_db},           {"correlation", s.correlation},
+            {"mono_loss_db", s.mono_loss_db},  {"side_to_mid_db", s.side_to_mid_db},
+            {"third_octave_db", s.third_octave_db}};
+}
+nlohmann::json reduction_json(const LimiterStats& l) {
+    return {{"max_gain_reduction_db", l.max_gain_reduction_db},
+            {"mean_gain_reduction_db", l.mean_gain_reduction_db},
+            {"limiting_percent", l.limiting_percent},
+            {"series_hz", gain_reduction_series_hz},
+            {"series_db", l.series_db}};
+}
+}  // namespace
 
 nlohmann::json to_json(const MasterReport& r) {
     nlohmann::json bands = nlohmann::json::array();
     for (const auto& b : r.eq_bands)
         bands.push_back({{"lo_hz", b.lo_hz}, {"hi_hz", b.hi_hz}, {"mid_db", b.mid_db}, {"side_db", b.side_db}});
+    nlohmann::json third_hz = nlohmann::json::array();
+    for (const auto& b : r.output_analysis.spectrum.third_octave) third_hz.push_back(std::sqrt(b.lo_hz * b.hi_hz));
+    nlohmann::json guards = nlohmann::json::array();
+    for (const auto& g : r.guards)
+        guards.push_back({{"name", g.name}, {"what", g.what}, {"value", g.value}, {"limit", g.limit}, {"unit", g.unit}, {"kept", g.kept}});
+    nlohmann::json compressor = reduction_json(r.compressor);
+    compressor["used"] = r.compressor_used;
     return {
         {"mix", r.mix},
         {"references", r.references},
@@ -441,7 +785,9 @@ nlohmann::json to_json(const MasterReport& r) {
         {"loudness",
          {{"mix_lufs", r.mix_lufs},
           {"reference_lufs", r.reference_lufs},
+          {"wanted_lufs", r.wanted_lufs},
           {"target_lufs", r.target_lufs},
+          {"limited_by", r.loudness_limited_by},
           {"output_lufs", r.output_lufs},
           {"gain_db", r.gain_db}}},
         {"peak",
@@ -458,10 +804,20 @@ nlohmann::json to_json(const MasterReport& r) {
          {{"mix_side_to_mid_db", r.mix_width_db},
           {"reference_side_to_mid_db", r.reference_width_db},
           {"change_db", r.width_change_db}}},
-        {"limiter",
-         {{"max_gain_reduction_db", r.limiter.max_gain_reduction_db},
-          {"mean_gain_reduction_db", r.limiter.mean_gain_reduction_db},
-          {"limiting_percent", r.limiter.limiting_percent}}},
+        {"compressor", compressor},
+        {"limiter", reduction_json(r.limiter)},
+        {"guards", guards},
+        {"before", snapshot_json(r.mix_stats)},
+        {"after", snapshot_json(r.output_stats)},
+        {"reference", snapshot_json(r.reference_stats)},
+        {"third_octave_hz", third_hz},
+        {"reference_distance", {{"before_db", r.reference_distance_before_db}, {"after_db", r.reference_distance_after_db}}},
+        {"ab",
+         {{"file", r.ab_output.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.ab_output)},
+          {"level_difference_db", r.level_difference_db},
+          {"tonal_change_db", r.tonal_change_db},
+          {"mix_gain_db", r.ab_mix_gain_db},
+          {"master_gain_db", r.ab_master_gain_db}}},
         {"render_passes", r.render_passes},
         {"notes", r.notes},
     };
@@ -496,9 +852,34 @@ std::string summary(const MasterReport& r) {
     std::snprintf(buf, sizeof buf, "\nwidth     side/mid %.1f dB (reference %.1f), changed %+.1f dB\n", r.mix_width_db,
                   r.reference_width_db, r.width_change_db);
     s += buf;
+    if (r.compressor_used)
+        std::snprintf(buf, sizeof buf, "compressor max %.1f dB, mean %.2f dB, working %.1f %% of the time\n",
+                      r.compressor.max_gain_reduction_db, r.compressor.mean_gain_reduction_db, r.compressor.limiting_percent);
+    else
+        std::snprintf(buf, sizeof buf, "compressor not needed (the limiter alone stays gentle)\n");
+    s += buf;
     std::snprintf(buf, sizeof buf, "limiter   max %.1f dB, mean %.2f dB, limiting %.1f %% of the time (%d render pass%s)\n",
                   r.limiter.max_gain_reduction_db, r.limiter.mean_gain_reduction_db, r.limiter.limiting_percent,
                   r.render_passes, r.render_passes == 1 ? "" : "es");
+    s += buf;
+    const Snapshot &b = r.mix_stats, &a = r.output_stats;
+    std::snprintf(buf, sizeof buf, "dynamics  LRA %.1f -> %.1f LU, PLR %.1f -> %.1f dB, PSR %.1f -> %.1f dB\n", b.lra_lu,
+                  a.lra_lu, b.plr_db, a.plr_db, b.psr_db, a.psr_db);
+    s += buf;
+    std::snprintf(buf, sizeof buf, "stereo    correlation %.2f -> %.2f, mono loss %.1f -> %.1f dB\n", b.correlation,
+                  a.correlation, b.mono_loss_db, a.mono_loss_db);
+    s += buf;
+    std::snprintf(buf, sizeof buf, "reference 1/3-octave distance %.1f -> %.1f dB\n", r.reference_distance_before_db,
+                  r.reference_distance_after_db);
+    s += buf;
+    std::string broken;
+    for (const auto& g : r.guards)
+        if (!g.kept) broken += (broken.empty() ? "" : ", ") + g.name;
+    s += "guards    " + (broken.empty() ? std::string("all kept") : "broken: " + broken) + "\n";
+    std::snprintf(buf, sizeof buf,
+                  "A/B       %+.1f dB of the difference is level only; at equal loudness %.1f dB RMS of tonal change "
+                  "(1/3 octaves) and the dynamics above remain%s%s\n",
+                  r.level_difference_db, r.tonal_change_db, r.ab_output.empty() ? "" : ": ", r.ab_output.c_str());
     s += buf;
     for (const auto& n : r.notes) s += "note: " + n + "\n";
     return s;

@@ -44,6 +44,8 @@
 #include <string_view>
 #include <vector>
 
+#include "analysis/analysis.hpp"
+
 namespace mixscout::master {
 
 struct LimiterOptions {
@@ -54,8 +56,39 @@ struct LimiterOptions {
     double margin_db = 0.1;           ///< internal target below the ceiling (meter disagreement)
 };
 
+/// The gentle dynamics stage before the limiter: a slow, low-ratio, stereo-linked RMS compressor
+/// (compressor.hpp). Its threshold sits relative to the mix's own programme level, so what it
+/// does does not depend on how loud the master is pushed.
+struct CompressorOptions {
+    bool enabled = true;
+    double ratio = 1.5;                    ///< low: it evens the loudest passages, it does not squash
+    double attack_ms = 30.0;               ///< slow: transients pass, the limiter catches what matters
+    double release_ms = 300.0;
+    double knee_db = 6.0;
+    double threshold_db = 0.0;             ///< relative to the programme level (gated mean power)
+    double max_gain_reduction_db = 3.0;    ///< its range: never more than this
+    /// It works only when reaching the loudness would take more peak limiting than this; a mix
+    /// that needs little gets no compression.
+    double engage_above_limiting_db = 2.0;
+};
+
+/// What a master may do to the mix (config `master.guards`). The loudness guards (limiter and
+/// LRA) bound the gain: when the target would break one, the master stops at the loudest level
+/// that keeps them, unless the target was given explicitly. The stereo guards bound the side EQ.
+struct GuardOptions {
+    double max_limiter_peak_db = 6.0;      ///< most limiter gain reduction at any moment
+    double max_limiter_mean_db = 1.5;      ///< most limiter gain reduction on average
+    double max_lra_loss_lu = 2.0;          ///< loudness range (EBU Tech 3342) the master may lose
+    double max_side_gain_db = 3.0;         ///< most side boost relative to mid in any band
+    double mono_below_hz = 120.0;          ///< below this the side is never raised relative to mid
+    double max_correlation_drop = 0.1;     ///< L/R correlation of the master >= the mix's minus this
+    double max_mono_loss_increase_db = 0.5;///< mono fold-down loss <= the mix's plus this
+};
+
 struct MasterOptions {
-    std::optional<double> target_lufs;  ///< default: mean integrated loudness of the references
+    /// Default: mean integrated loudness of the references, lowered if needed to keep the loudness
+    /// guards. Given, it is reached even if it breaks them (the report says which).
+    std::optional<double> target_lufs;
     double ceiling_dbtp = -1.0;         ///< true-peak ceiling of the output, -20..0
     double amount_percent = 100.0;      ///< how much of the EQ and width match to apply, 0..100
     bool match_loudness = true;         ///< off: the output keeps the mix's loudness
@@ -63,12 +96,19 @@ struct MasterOptions {
     bool match_width = true;            ///< side vs mid per band (only width when eq is off)
     int bits = 24;                      ///< 16 (TPDF dither), 24 (PCM) or 32 (float)
     double smoothing_octaves = 1.0 / 3.0;
-    double max_boost_db = 12.0;
-    double max_cut_db = 12.0;
+    double max_boost_db = 3.0;          ///< gentle by default: mastering EQ moves are 1-3 dB
+    double max_cut_db = 4.0;
     double loudest_fraction = 0.5;      ///< share of non-silent time used for the spectra
     double min_duration_s = 5.0;
     LimiterOptions limiter;
+    CompressorOptions compressor;
+    GuardOptions guards;
+    bool write_ab = false;              ///< also write OUT.ab.wav (ab_path()): level-matched A/B
+    double ab_block_s = 4.0;
 };
+
+/// OUT.wav -> OUT.ab.wav (always WAV).
+std::filesystem::path ab_path(const std::filesystem::path& output);
 
 /// One band of the applied EQ, for the report: the mean of the curve over the band.
 struct EqBand {
@@ -81,6 +121,24 @@ struct LimiterStats {
     double max_gain_reduction_db = 0.0;
     double mean_gain_reduction_db = 0.0;  ///< over the whole output
     double limiting_percent = 0.0;        ///< share of time with more than 0.1 dB reduction
+    std::vector<float> series_db;         ///< max reduction per 1/series_hz s (for plots)
+};
+inline constexpr double gain_reduction_series_hz = 10.0;
+
+/// Measurements of one file, before or after (the shared analysis: analysis/analyzer.hpp).
+struct Snapshot {
+    double lufs = 0.0, lra_lu = 0.0, true_peak_dbtp = 0.0, plr_db = 0.0, psr_db = 0.0;
+    double correlation = 1.0, mono_loss_db = 0.0, side_to_mid_db = 0.0;
+    std::vector<double> third_octave_db;   ///< 31 bands 20 Hz..20 kHz, loudness-normalised
+};
+
+/// One guard as kept (or broken) by the written master.
+struct GuardCheck {
+    std::string name;       ///< e.g. "limiter_peak"
+    std::string what;       ///< plain words, e.g. "limiter gain reduction at its peak"
+    double value = 0.0, limit = 0.0;
+    std::string unit;
+    bool kept = true;
 };
 
 struct MasterReport {
@@ -109,6 +167,23 @@ struct MasterReport {
     double width_change_db = 0.0;         ///< applied change of side/mid, dB (loudness-weighted)
 
     LimiterStats limiter;
+    LimiterStats compressor;              ///< the dynamics stage's gain reduction
+    bool compressor_used = false;
+
+    double wanted_lufs = 0.0;             ///< the target before the guards (references or forced)
+    std::string loudness_limited_by;      ///< guard name that lowered the target, or ""
+    std::vector<GuardCheck> guards;
+
+    Snapshot mix_stats, output_stats, reference_stats;  ///< reference: mean over the references
+    double reference_distance_before_db = 0.0;  ///< RMS of 1/3-octave differences, 31.5 Hz..16 kHz
+    double reference_distance_after_db = 0.0;
+    double level_difference_db = 0.0;     ///< output - mix loudness: the part of the change that is level only
+    double tonal_change_db = 0.0;         ///< RMS 1/3-octave change at equal loudness (what the A/B lets you hear)
+    std::string ab_output;                ///< empty unless written
+    double ab_master_gain_db = 0.0, ab_mix_gain_db = 0.0;
+
+    /// The full analyses, for the rules (the CLI judges the master like any export).
+    analysis::Analysis mix_analysis, output_analysis;
     std::int64_t clipped_samples = 0;     ///< full-scale samples in the output (0 by design)
     int render_passes = 0;
     std::vector<std::string> notes;

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "analysis/analyzer.hpp"
 #include "audio/decoder.hpp"
 #include "core/error.hpp"
 #include "dsp/fft.hpp"
@@ -287,20 +288,28 @@ std::int64_t check_input(const std::filesystem::path& path, double min_duration_
 }
 
 Profile analyse_file(const std::filesystem::path& path, double loudest_fraction, double min_duration_s, bool keep_chunks,
-                     std::atomic<std::int64_t>* frames_done, const std::atomic<bool>* cancel) {
+                     std::atomic<std::int64_t>* frames_done, const std::atomic<bool>* cancel,
+                     analysis::Analysis* also) {
     audio::Decoder dec(path, 8192);
     if (dec.info().channels != 2)
         throw InputError(path.string() + ": mono (1 channel): mastering needs stereo files (export stereo)");
     ProfileBuilder builder(dec.info().sample_rate, loudest_fraction, keep_chunks);
+    std::unique_ptr<analysis::Analyzer> analyzer;
+    if (also) analyzer = std::make_unique<analysis::Analyzer>(dec.info().sample_rate, 2, analysis::AnalyzeOptions{false, 1});
     for (;;) {
         if (cancel && cancel->load(std::memory_order_relaxed)) throw std::runtime_error("cancelled");
         const audio::Block b = dec.read();
         if (b.frames() == 0) break;
         builder.push(b);
+        if (analyzer) analyzer->push(b);
         if (frames_done) frames_done->fetch_add(static_cast<std::int64_t>(b.frames()), std::memory_order_relaxed);
     }
     Profile p = builder.finish();
     p.path = path;
+    if (analyzer) {
+        *also = analyzer->finish(dec.info());
+        also->path = path.string();
+    }
     const double duration = static_cast<double>(p.frames) / p.sample_rate;
     if (duration < min_duration_s) {
         char buf[160];

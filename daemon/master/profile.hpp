@@ -24,6 +24,7 @@
 #include <memory>
 #include <vector>
 
+#include "analysis/analysis.hpp"
 #include "audio/block.hpp"
 
 namespace mixscout::master {
@@ -73,10 +74,13 @@ private:
 };
 
 /// Decodes `path` and builds its profile. frames_done (optional) is advanced as blocks are read;
-/// `cancel` (optional) stops early with an exception when set by another thread.
+/// `cancel` (optional) stops early with an exception when set by another thread. `also`
+/// (optional) receives the same blocks (the full analysis, for the report's before figures); it is
+/// created here, at the file's sample rate, so the caller need not know it in advance.
 /// Throws InputError: unreadable, not stereo, shorter than min_duration_s.
 Profile analyse_file(const std::filesystem::path& path, double loudest_fraction, double min_duration_s, bool keep_chunks,
-                     std::atomic<std::int64_t>* frames_done = nullptr, const std::atomic<bool>* cancel = nullptr);
+                     std::atomic<std::int64_t>* frames_done = nullptr, const std::atomic<bool>* cancel = nullptr,
+                     analysis::Analysis* also = nullptr);
 
 /// Checks a file can be mastered (readable, stereo, long enough) without decoding it.
 /// Returns its frame count. Throws InputError.
