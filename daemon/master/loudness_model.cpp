@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <numbers>
 
 #include "core/units.hpp"
 #include "dsp/loudness.hpp"
@@ -48,14 +49,17 @@ double LimiterModel::programme_level_db() const {
 
 void LimiterModel::set_compressor(const CompressorCurve* curve, const CompressorOptions& options) {
     comp_db_.clear();
+    comp_factor_.clear();
     if (!curve) return;
     comp_db_.reserve(energy_.size());
+    comp_factor_.reserve(energy_.size());
     const double k_attack = one_pole_coeff(options.attack_ms, chunk_s_);
     const double k_release = one_pole_coeff(options.release_ms, chunk_s_);
     CompressorDetector det;
     double g = 0.0;  // one step behind, as in GlueCompressor
     for (float e : energy_) {
         comp_db_.push_back(static_cast<float>(g));
+        comp_factor_.push_back(static_cast<float>(db_to_power(g)));
         g = curve->gain_db(power_to_db(det.step(0.5 * e, k_attack, k_release)));
     }
 }
@@ -98,8 +102,9 @@ ModelPrediction LimiterModel::predict(double peak_gain_db) const {
         comp_sum -= comp_db;
         const double e = energy_[i] * gain_energy;
         hop_before += e;
-        const double change_db = release_db + comp_db;
-        const double factor = change_db < 0.0 ? std::pow(10.0, change_db / 10.0) : 1.0;
+        // exp only while limiting (a few % of the chunks); the compressor's factor is precomputed.
+        const double factor = (release_db < -1e-4 ? std::exp(release_db * (std::numbers::ln10 / 10.0)) : 1.0) *
+                              (comp ? static_cast<double>(comp_factor_[i]) : 1.0);
         hop_after += e * factor;
         hop_range_before += energy_[i];
         hop_range_after += energy_[i] * factor;

@@ -47,6 +47,7 @@ public:
 
 private:
     std::vector<float> comp_db_;   // per chunk, empty = no compressor
+    std::vector<float> comp_factor_;  // the same as a power factor
     std::vector<float> peak_db_;   // per chunk
     std::vector<float> energy_;    // per chunk, mean square summed over channels
     int hop_chunks_;               // chunks per 100 ms

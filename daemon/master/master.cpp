@@ -222,7 +222,8 @@ FinalResult finalise(const fs::path& temp, const fs::path& out, int sample_rate,
                      Progress& progress) {
     audio::Decoder dec(temp, 8192);
     AudioWriter writer(out, sample_rate, bits);
-    analysis::Analyzer analyzer(sample_rate, 2, analysis::AnalyzeOptions{false, 1});
+    // Two threads: the analysis' kernels run beside the writing (this pass is otherwise serial).
+    analysis::Analyzer analyzer(sample_rate, 2, analysis::AnalyzeOptions{false, 2});
     const auto trim = static_cast<float>(db_to_amplitude(trim_db));
     std::vector<float> buf, quantised;
     const double total = static_cast<double>(std::max<std::int64_t>(1, dec.info().frames));
@@ -532,14 +533,18 @@ MasterReport master_file(const fs::path& mix, const std::vector<fs::path>& refer
     auto solve = [&](double target) {
         const double base_db = target - (mixp.integrated_lufs + rep.eq_loudness_change_db);
         cap_db = base_db + max_extra_gain_db;
-        for (double g = base_db; g < base_db + max_extra_gain_db; g += 0.5)
-            if (predicted(g + 0.5) - predicted(g) < 0.5 * min_useful_slope) {
+        double at_g = predicted(base_db);
+        for (double g = base_db; g < base_db + max_extra_gain_db; g += 0.5) {
+            const double next = predicted(g + 0.5);
+            if (next - at_g < 0.5 * min_useful_slope) {
                 cap_db = g;
                 break;
             }
+            at_g = next;
+        }
         double lo = base_db, hi = cap_db;
         if (predicted(hi) < base_db) return hi;
-        for (int i = 0; i < 14; ++i) {
+        for (int i = 0; i < 11; ++i) {  // to 0.01 dB
             const double mid = 0.5 * (lo + hi);
             (predicted(mid) < base_db ? lo : hi) = mid;
         }
@@ -564,7 +569,7 @@ MasterReport master_file(const fs::path& mix, const std::vector<fs::path>& refer
         double range_db = options.compressor.max_gain_reduction_db;
         if (lra_loss_with(range_db) > 0.5 * guard.max_lra_loss_lu) {
             double lo = 0.0, hi = range_db;
-            for (int i = 0; i < 10; ++i) (lra_loss_with(0.5 * (lo + hi)) > 0.5 * guard.max_lra_loss_lu ? hi : lo) = 0.5 * (lo + hi);
+            for (int i = 0; i < 7; ++i) (lra_loss_with(0.5 * (lo + hi)) > 0.5 * guard.max_lra_loss_lu ? hi : lo) = 0.5 * (lo + hi);
             range_db = lo;
         }
         if (range_db >= min_compressor_range_db) {
@@ -585,8 +590,8 @@ MasterReport master_file(const fs::path& mix, const std::vector<fs::path>& refer
     };
     if (!forced && !broken(solved_db).empty()) {
         rep.loudness_limited_by = broken(solved_db);
-        double lo = solved_db - 60.0, hi = solved_db;
-        for (int i = 0; i < 16; ++i) {
+        double lo = solved_db - 30.0, hi = solved_db;
+        for (int i = 0; i < 11; ++i) {  // to 0.015 dB
             const double mid = 0.5 * (lo + hi);
             (broken(mid).empty() ? lo : hi) = mid;
         }
