@@ -26,6 +26,11 @@ void* operator new(std::size_t n) {
     if (void* p = std::malloc(n ? n : 1)) return p;
     throw std::bad_alloc();
 }
+// std::stable_sort's temporary buffer uses the nothrow form: it must come from malloc too.
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+    compressor_test_allocations.fetch_add(1, std::memory_order_relaxed);
+    return std::malloc(n ? n : 1);
+}
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
