@@ -31,6 +31,7 @@
 #include "history/store.hpp"
 #include "monitor/monitor.hpp"
 #include "monitor/take_outcome.hpp"
+#include "osc/auth.hpp"
 #include "osc/endpoint.hpp"
 
 namespace mixscout::app {
@@ -149,9 +150,9 @@ int run_monitor(const MonitorArgs& args) {
     });
 
     asio::io_context io;
-    // OSC in: /mixscout/hello registers a device (the other requests belong to the daemon).
+    // OSC in: /mixscout/hello with the token registers a device (the other requests belong to the daemon).
     std::unique_ptr<osc::Receiver> receiver;
-    std::deque<osc::Endpoint> devices;
+    osc::DeviceRegistry devices(sender, osc::ensure_token(osc::token_file()), max_devices);
     const int port = args.listen >= 0 ? args.listen : cfg.get<int>("osc.listen_port");
     try {
         receiver = std::make_unique<osc::Receiver>(
@@ -161,17 +162,10 @@ int run_monitor(const MonitorArgs& args) {
                     log::warn("osc: " + m.address + " is handled by the daemon, not by monitor");
                     return;
                 }
-                const int reply = m.int_arg(0);
-                if (reply < 1 || reply > 65535) return;
-                const osc::Endpoint dev(from.address(), static_cast<unsigned short>(reply));
-                if (std::find(devices.begin(), devices.end(), dev) == devices.end()) {
-                    if (devices.size() >= max_devices) {
-                        sender.remove_destination(devices.front());
-                        devices.pop_front();
-                    }
-                    if (sender.add_destination(dev)) devices.push_back(dev);
-                }
-                sender.send_to(osc::make_message("/mixscout/status", "monitoring", "live monitoring"), dev);
+                if (devices.hello(from, m.int_arg(0), m.string_arg(1)) == osc::DeviceRegistry::Hello::bad_token)
+                    log::warn("osc: /mixscout/hello from " + osc::to_string(from) + " without the right token; not registered");
+                if (const auto dev = devices.reply_endpoint(from))
+                    sender.send_to(osc::make_message("/mixscout/status", "monitoring", "live monitoring"), *dev);
             });
     } catch (const InputError& e) {
         if (args.listen >= 0) throw;

@@ -26,6 +26,7 @@
 #include "core/log.hpp"
 #include "core/user_dirs.hpp"
 #include "history/pipeline.hpp"
+#include "osc/auth.hpp"
 #include "osc/endpoint.hpp"
 #include "stems/naming.hpp"
 #include "monitor/monitor.hpp"
@@ -85,8 +86,7 @@ struct Daemon::Impl {
     std::unique_ptr<osc::Receiver> receiver;
     osc::Sender sender;
     std::vector<osc::Endpoint> fixed;    // config osc.send + --send
-    std::deque<osc::Endpoint> devices;   // registered by hello, oldest first
-    std::size_t max_devices = 8;
+    std::unique_ptr<osc::DeviceRegistry> devices;  // proven by the token in their hello (osc/auth.hpp)
     double heartbeat_s = 2.0;
 
     // watching
@@ -174,8 +174,10 @@ struct Daemon::Impl {
         }
         for (const auto& e : fixed)
             if (std::find(new_fixed.begin(), new_fixed.end(), e) == new_fixed.end()) sender.remove_destination(e);
-        max_devices = static_cast<std::size_t>(cfg.get<int>("osc.max_devices"));
+        const auto max_devices = static_cast<std::size_t>(cfg.get<int>("osc.max_devices"));
         sender.set_max_destinations(new_fixed.size() + max_devices);
+        if (!devices) devices = std::make_unique<osc::DeviceRegistry>(sender, osc::ensure_token(osc::token_file()), max_devices);
+        devices->set_max_devices(max_devices);
         for (const auto& e : new_fixed) sender.add_destination(e);
         fixed = new_fixed;
         heartbeat_s = cfg.get<double>("osc.heartbeat_s");
@@ -306,7 +308,13 @@ struct Daemon::Impl {
 
     void on_message(const osc::Message& m, const osc::Endpoint& from) {
         log::debug("osc: " + m.address + " from " + osc::to_string(from));
-        if (m.address == "/mixscout/hello") return on_hello(m.int_arg(0), from);
+        if (m.address == "/mixscout/hello") return on_hello(m.int_arg(0), m.string_arg(1), from);
+        // Everything else reads or writes the user's files: only a proven device may ask, and an
+        // unproven sender gets no reply at all (a reply would say whether a path exists).
+        if (!devices->proven(from)) {
+            log::warn("osc: " + m.address + " from " + osc::to_string(from) + " before a hello with the token; dropped");
+            return;
+        }
         if (m.address == "/mixscout/note") return on_note(m.string_arg(0));
         if (m.address == "/mixscout/ears") return on_ears(m.string_arg(0));
         if (m.address == "/mixscout/history") return on_history(m.string_arg(0));
@@ -316,24 +324,22 @@ struct Daemon::Impl {
         log::warn("osc: " + m.address + " is not handled by the daemon");
     }
 
-    void on_hello(int reply_port, const osc::Endpoint& from) {
-        if (reply_port < 1 || reply_port > 65535) {
+    void on_hello(int reply_port, const std::string& token, const osc::Endpoint& from) {
+        const auto result = devices->hello(from, reply_port, token);
+        if (result == osc::DeviceRegistry::Hello::bad_port) {
             log::warn("osc: /mixscout/hello with reply port " + std::to_string(reply_port) + " from " +
                       osc::to_string(from) + "; dropped");
             return;
         }
         const osc::Endpoint device(from.address(), static_cast<unsigned short>(reply_port));
-        if (std::find(devices.begin(), devices.end(), device) == devices.end() &&
-            std::find(fixed.begin(), fixed.end(), device) == fixed.end()) {
-            if (devices.size() >= max_devices) {
-                sender.remove_destination(devices.front());
-                devices.pop_front();
-            }
-            if (sender.add_destination(device)) {
-                devices.push_back(device);
-                log::info("osc: device registered at " + osc::to_string(device));
-            }
+        if (result == osc::DeviceRegistry::Hello::bad_token) {
+            // Says only what the device needs to show; nothing about files or songs.
+            log::warn("osc: /mixscout/hello from " + osc::to_string(from) + " without the right token; not registered");
+            sender.send_to(status_message("error", "not authorised: the device must send the token in " +
+                                                       osc::token_file().string()), device);
+            return;
         }
+        if (result == osc::DeviceRegistry::Hello::registered) log::info("osc: device registered at " + osc::to_string(device));
         std::vector<osc::Message> msgs;
         {
             std::lock_guard lock(latest_mutex);
@@ -592,7 +598,8 @@ struct Daemon::Impl {
                     mastering = true;
                     sender.send(status_message("mastering", name));
                     int last_step = -1;
-                    const auto report = master_mix(job.file.path, data_dir, store, [&](double percent, std::string_view stage) {
+                    const std::string folder = cfg->get<std::string>("master.folder");
+                    const auto report = master_mix(job.file.path, folder.empty() ? data_dir / "masters" : expand_home(folder), store, [&](double percent, std::string_view stage) {
                         const int step5 = static_cast<int>(percent / 5.0);  // at most ~20 messages
                         if (step5 == last_step) return;
                         last_step = step5;

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <system_error>
 #include <regex>
 
 #include "analysis/analyzer.hpp"
@@ -120,23 +123,58 @@ std::string add_reference(const fs::path& file, StoreAccess& access) {
     return song;
 }
 
-master::MasterReport master_mix(const fs::path& mix, const fs::path& data_dir, StoreAccess& access,
+namespace {
+
+/// A song name as one safe folder name: no separators, no control characters, no dot names.
+std::string folder_name(const std::string& song) {
+    std::string out;
+    for (const unsigned char c : song) out += (c < 0x20 || c == 0x7f || std::string_view("/\\:*?\"<>|").find(static_cast<char>(c)) != std::string_view::npos) ? '_' : static_cast<char>(c);
+    while (!out.empty() && (out.back() == ' ' || out.back() == '.')) out.pop_back();
+    if (out.empty() || out == "." || out == "..") out = "unnamed song";
+    return out.substr(0, 120);
+}
+
+}  // namespace
+
+fs::path reserve_master_file(const fs::path& folder, const std::string& stem) {
+    std::error_code ec;
+    fs::create_directories(folder, ec);
+    if (ec) throw InputError(folder.string() + ": cannot create the masters folder: " + ec.message());
+    for (int n = 1; n <= 9999; ++n) {
+        const fs::path candidate = folder / (stem + (n == 1 ? " (master).wav" : " (master " + std::to_string(n) + ").wav"));
+        // "x" (C11, exclusive create): the name is ours or it is taken; a master is never written over.
+        errno = 0;
+        if (std::FILE* f = std::fopen(candidate.string().c_str(), "wbx")) {
+            std::fclose(f);
+            return candidate;
+        }
+        if (errno != EEXIST) throw InputError(candidate.string() + ": cannot create the master: " + std::generic_category().message(errno));
+    }
+    throw InputError(folder.string() + ": no free name for another master of " + stem);
+}
+
+master::MasterReport master_mix(const fs::path& mix, const fs::path& masters_dir, StoreAccess& access,
                                 const master::ProgressCallback& progress) {
     std::vector<fs::path> references;
+    std::string song;
     {
         std::lock_guard lock(access.mutex);
         if (!access.store) throw StoreError("history unavailable: " + access.error);
-        const std::string song = access.store->song_for(mix);
+        song = access.store->song_for(mix);
         for (const auto& r : access.store->references(song)) references.emplace_back(r.path);
         if (references.empty())
             for (const auto& r : access.store->references()) references.emplace_back(r.path);
     }
     if (references.empty())
         throw InputError(mix.filename().string() + ": no reference tracks stored (send /mixscout/reference first)");
-    const fs::path out_dir = data_dir / "masters";
-    fs::create_directories(out_dir);
-    const fs::path output = out_dir / (mix.stem().string() + " (master).wav");
-    return master::master_file(mix, references, output, {}, progress);
+    const fs::path output = reserve_master_file(masters_dir / folder_name(song), mix.stem().string());
+    try {
+        return master::master_file(mix, references, output, {}, progress);
+    } catch (...) {
+        std::error_code ec;
+        fs::remove(output, ec);  // the reserved name, empty or half written
+        throw;
+    }
 }
 
 }  // namespace mixscout::app

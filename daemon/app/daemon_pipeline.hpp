@@ -31,9 +31,13 @@ Outcome process_export(const Job& job, const config::Config& cfg, StoreAccess& s
 /// Stores job.file.path as a reference for the current song; returns the song ("" = all songs).
 std::string add_reference(const std::filesystem::path& file, StoreAccess& store);
 
-/// Masters `mix` against the current song's references into <data_dir>/masters/.
-master::MasterReport master_mix(const std::filesystem::path& mix, const std::filesystem::path& data_dir,
+/// Masters `mix` against its song's references into <masters_dir>/<song>/"<mix> (master).wav",
+/// or "(master 2)", "(master 3)"... when that exists: an earlier master is never overwritten.
+master::MasterReport master_mix(const std::filesystem::path& mix, const std::filesystem::path& masters_dir,
                                 StoreAccess& store, const master::ProgressCallback& progress);
+
+/// Creates (exclusively) the first free "<stem> (master[ N]).wav" in `folder` and returns it.
+std::filesystem::path reserve_master_file(const std::filesystem::path& folder, const std::string& stem);
 
 /// Live's individual-track names ("<set> <n>-<track>", "<n>-<track>"): candidates for a stems run.
 bool looks_like_stem(const std::filesystem::path& file);

@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "app/daemon_pipeline.hpp"
 #include "support/process.hpp"
 #include "support/signals.hpp"
 
@@ -29,7 +30,9 @@ struct Fixture {
     fs::path exports = dir / "exports";
     fs::path data = dir / "data";
     fs::path config = dir / "mixscout.yaml";
+    fs::path config_home = dir / "config-home";  // XDG_CONFIG_HOME: the daemon's osc-token lives here
     test::OscDump dump;
+    test::UdpClient device;  // a proven device's socket, once prove() said hello with the token
 
     Fixture() { fs::create_directories(exports); }
 
@@ -52,9 +55,18 @@ struct Fixture {
             extra.push_back(exports.string());
         }
         args.insert(args.end(), extra.begin(), extra.end());
-        auto d = std::make_unique<test::DaemonProcess>(args);
+        auto d = std::make_unique<test::DaemonProcess>(args, env());
         if (!d->started()) throw std::runtime_error("the daemon did not start: " + d->process().err());
         return d;
+    }
+    std::vector<std::string> env() const { return {"XDG_CONFIG_HOME=" + config_home.string()}; }
+    std::string token() const { return test::read_osc_token(config_home); }
+    /// Hello with the token from `device` (replies to its own socket, unread: the dump, a fixed
+    /// destination, sees everything); later requests from `device` are handled in order after it
+    /// (one socket, one receiving thread).
+    void prove(int daemon_port) { device.send(daemon_port, "/mixscout/hello", "is", {std::to_string(device.port()), token()}); }
+    void request(int daemon_port, const std::string& address, const std::string& arg) {
+        device.send(daemon_port, address, "s", {arg});
     }
     /// An idle heartbeat saying `n` analysed with nothing queued or being written.
     bool wait_idle(test::OscDump& on, std::size_t n) {
@@ -90,14 +102,7 @@ void drop(const fs::path& p, const test::Signal& s) {
     fs::rename(tmp, p);
 }
 
-std::vector<char> liblo_packet(const std::string& address, const std::string& types, const std::vector<std::string>& values) {
-    test::TempDir dir;
-    std::vector<std::string> args{"file://" + (dir / "p.osc").string(), address, types};
-    args.insert(args.end(), values.begin(), values.end());
-    EXPECT_EQ(test::run_command("/usr/bin/oscsend", args), 0);
-    std::ifstream in(dir / "p.osc", std::ios::binary);
-    return std::vector<char>(std::istreambuf_iterator<char>(in), {});
-}
+using test::liblo_packet;
 
 }  // namespace
 
@@ -132,7 +137,8 @@ TEST(Daemon, NoteFromOscsendLandsInTheDatabase) {
     drop(f.exports / "Note Song.wav", short_mix());
     ASSERT_TRUE(f.dump.wait_for("/mixscout/export", 1, kDeadline)) << d->process().err();
     const std::string note = "kick louder, bass -2 dB";
-    ASSERT_TRUE(test::oscsend(d->port(), "/mixscout/note", "s", {note}));
+    f.prove(d->port());
+    f.request(d->port(), "/mixscout/note", note);
     ASSERT_TRUE(f.dump.wait_for("/mixscout/note_logged", 1, kDeadline)) << d->process().err();
     const std::string id = f.dump.with_address("/mixscout/note_logged")[0].args[0];
     std::string rows;
@@ -159,7 +165,7 @@ TEST(Daemon, BadPacketsAreDroppedAndItStillAnswersHello) {
     }, kDeadline)) << d->process().err();
     // A device that was never configured says hello and gets the state on its own port.
     test::OscDump device;
-    ASSERT_TRUE(test::oscsend(d->port(), "/mixscout/hello", "i", {std::to_string(device.port())}));
+    ASSERT_TRUE(test::oscsend(d->port(), "/mixscout/hello", "is", {std::to_string(device.port()), f.token()}));
     ASSERT_TRUE(device.wait_for("/mixscout/status", 1, kDeadline)) << d->process().err();
     EXPECT_TRUE(d->process().running());
 }
@@ -231,7 +237,7 @@ TEST(Daemon, RestartPicksUpExportsThatArrivedWhileDown) {
     test::OscDump second;
     std::vector<std::string> args{"--config", f.config.string(), "--data-dir", f.data.string(), "--listen", "0",
                                   "--send", "127.0.0.1:" + std::to_string(second.port()), "--watch", f.exports.string()};
-    test::DaemonProcess d(args);
+    test::DaemonProcess d(args, f.env());
     ASSERT_TRUE(d.started()) << d.process().err();
     ASSERT_TRUE(f.wait_idle(second, 1)) << d.process().err();
     EXPECT_EQ(f.exported(second), (std::multiset<std::string>{"While Down.wav"}));
@@ -283,13 +289,14 @@ TEST(Daemon, DeviceRequestsAnalyzeHistoryReference) {
     drop(f.exports / "Request Song.wav", short_mix(1.0, 21));
     ASSERT_TRUE(f.wait_idle(1)) << d->process().err();
     // Analyse now (empty path: the newest export). Same content: the history says so, same iteration.
-    ASSERT_TRUE(test::oscsend(d->port(), "/mixscout/analyze", "s", {""}));
+    f.prove(d->port());
+    f.request(d->port(), "/mixscout/analyze", "");
     ASSERT_TRUE(f.dump.wait_for("/mixscout/export", 2, kDeadline)) << d->process().err();
     const auto exports = f.dump.with_address("/mixscout/export");
     EXPECT_EQ(exports[1].args[0], exports[0].args[0]);
     EXPECT_EQ(exports[1].args[2], "1");
     // The song's iterations.
-    ASSERT_TRUE(test::oscsend(d->port(), "/mixscout/history", "s", {""}));
+    f.request(d->port(), "/mixscout/history", "");
     ASSERT_TRUE(f.dump.wait_for("/mixscout/history_end", 1, kDeadline)) << d->process().err();
     const auto end = f.dump.with_address("/mixscout/history_end")[0];
     EXPECT_EQ(end.args[0], exports[0].args[1]);  // the current song
@@ -298,11 +305,11 @@ TEST(Daemon, DeviceRequestsAnalyzeHistoryReference) {
     // A reference track for the song.
     const auto ref = f.dir / "Reference.wav";
     test::write_audio(ref, short_mix(1.0, 22));
-    ASSERT_TRUE(test::oscsend(d->port(), "/mixscout/reference", "s", {ref.string()}));
+    f.request(d->port(), "/mixscout/reference", ref.string());
     ASSERT_TRUE(f.dump.wait_for("/mixscout/reference_added", 1, kDeadline)) << d->process().err();
     EXPECT_EQ(f.dump.with_address("/mixscout/reference_added")[0].args[0], ref.string());
     // A file that does not exist is an error message, not a crash.
-    ASSERT_TRUE(test::oscsend(d->port(), "/mixscout/analyze", "s", {(f.dir / "nope.wav").string()}));
+    f.request(d->port(), "/mixscout/analyze", (f.dir / "nope.wav").string());
     ASSERT_TRUE(f.dump.wait_for("/mixscout/error", 1, kDeadline)) << d->process().err();
     EXPECT_TRUE(d->process().running());
 }
@@ -336,7 +343,8 @@ TEST(Daemon, FixTimesAndEarsVote) {
     ASSERT_TRUE(f.dump.wait_for("/mixscout/verdict", 2, kDeadline)) << d->process().err();
     const auto numbers = f.dump.with_address("/mixscout/verdict")[1].args[0];
     ASSERT_TRUE(numbers == "significant_improvement" || numbers == "slight_improvement") << numbers;
-    ASSERT_TRUE(test::oscsend(d->port(), "/mixscout/ears", "s", {"worse"}));
+    f.prove(d->port());
+    f.request(d->port(), "/mixscout/ears", "worse");
     ASSERT_TRUE(f.dump.wait_for("/mixscout/ears_logged", 1, kDeadline)) << d->process().err();
     const auto logged = f.dump.with_address("/mixscout/ears_logged")[0];
     EXPECT_EQ(logged.args[1], "worse");
@@ -348,8 +356,8 @@ TEST(Daemon, FixTimesAndEarsVote) {
     ASSERT_EQ(test::run_command("/usr/bin/sqlite3", {(f.data / "history.sqlite").string(), "SELECT export_id || '|' || vote FROM ears;"}, &rows), 0);
     EXPECT_EQ(rows, logged.args[0] + "|worse\n");
     // A vote outside the enum is dropped by the receiver; the daemon keeps answering.
-    ASSERT_TRUE(test::oscsend(d->port(), "/mixscout/ears", "s", {"loud"}));
-    ASSERT_TRUE(test::oscsend(d->port(), "/mixscout/history", "s", {""}));
+    f.request(d->port(), "/mixscout/ears", "loud");
+    f.request(d->port(), "/mixscout/history", "");
     ASSERT_TRUE(f.dump.wait_for("/mixscout/history_end", 1, kDeadline)) << d->process().err();
     const auto items = f.dump.with_address("/mixscout/history_item");
     ASSERT_EQ(items.size(), 2u);
@@ -357,4 +365,76 @@ TEST(Daemon, FixTimesAndEarsVote) {
     EXPECT_EQ(items[0].args[6], "");
     EXPECT_EQ(items[1].args[6], "worse");
     EXPECT_EQ(f.dump.with_address("/mixscout/ears_logged").size(), 1u);
+}
+
+// The audit's case 1: any local process could make the daemon read and record any file, learn
+// from the replies whether a path exists, write masters, and push the real device off the list
+// with hellos from other ports. Now only a sender that proved the token is heard.
+TEST(Daemon, UnprovenSendersCannotDriveItNorPushTheDeviceOff) {
+    Fixture f;
+    f.write_config(Fixture::base_config("  max_devices: 2\nwatch:\n  workers: 1\n"));
+    auto d = f.start();
+    test::OscDump device_dump;
+    test::UdpClient device;
+    device.send(d->port(), "/mixscout/hello", "is", {std::to_string(device_dump.port()), f.token()});
+    ASSERT_TRUE(device_dump.wait_for("/mixscout/status", 1, kDeadline)) << d->process().err();
+
+    const auto secret = f.dir / "secret.wav";  // outside the watched folder
+    test::write_audio(secret, short_mix(1.0, 31));
+    test::OscDump intruder_dump;
+    std::vector<std::unique_ptr<test::UdpClient>> intruders;
+    for (int i = 0; i < 8; ++i) {
+        auto c = std::make_unique<test::UdpClient>();
+        const std::string token = i == 0 ? std::string(32, '0') : i == 1 ? f.token().substr(0, 31) + "x" : "";
+        if (i < 2)
+            c->send(d->port(), "/mixscout/hello", "is", {std::to_string(intruder_dump.port()), token});
+        else
+            c->send(d->port(), "/mixscout/hello", "i", {std::to_string(intruder_dump.port())});  // the old hello
+        for (const auto& path : {secret.string(), (f.dir / "no such.wav").string(), std::string("/etc/shadow")}) {
+            c->send(d->port(), "/mixscout/analyze", "s", {path});
+            c->send(d->port(), "/mixscout/reference", "s", {path});
+            c->send(d->port(), "/mixscout/master", "s", {path});
+        }
+        c->send(d->port(), "/mixscout/note", "s", {"intruder"});
+        c->send(d->port(), "/mixscout/history", "s", {""});
+        intruders.push_back(std::move(c));
+    }
+    // The device's own request, after all of that (one worker: its analysis comes after any
+    // the intruders might have queued).
+    const auto mine = f.dir / "mine.wav";
+    test::write_audio(mine, short_mix(1.0, 32));
+    device.send(d->port(), "/mixscout/analyze", "s", {mine.string()});
+    ASSERT_TRUE(device_dump.wait_for("/mixscout/export", 1, kDeadline)) << d->process().err();
+    ASSERT_TRUE(f.wait_idle(1)) << d->process().err();
+
+    // The device is still registered and got the result; nothing else was analysed, stored or written.
+    EXPECT_EQ(f.exported(device_dump), (std::multiset<std::string>{"mine.wav"}));
+    EXPECT_EQ(f.exported(), (std::multiset<std::string>{"mine.wav"}));
+    EXPECT_TRUE(f.dump.with_address("/mixscout/error").empty());
+    EXPECT_TRUE(device_dump.with_address("/mixscout/error").empty());
+    EXPECT_TRUE(f.dump.with_address("/mixscout/reference_added").empty());
+    EXPECT_TRUE(f.dump.with_address("/mixscout/history_end").empty());
+    EXPECT_FALSE(fs::exists(f.data / "masters"));
+    std::string rows;
+    ASSERT_EQ(test::run_command("/usr/bin/sqlite3", {(f.data / "history.sqlite").string(),
+                                                     "SELECT count(*) FROM notes; SELECT count(*) FROM reference_tracks;"}, &rows), 0);
+    // Intruders heard at most a status (the two with a wrong token: "not authorised").
+    for (const auto& m : intruder_dump.messages()) EXPECT_EQ(m.address, "/mixscout/status") << m.line;
+    for (const auto& m : intruder_dump.messages()) EXPECT_EQ(m.args[0], "error") << m.line;
+    EXPECT_TRUE(d->process().running());
+    EXPECT_EQ(rows, "0\n0\n");
+}
+
+TEST(DaemonMaster, AnEarlierMasterIsNeverOverwritten) {
+    test::TempDir dir;
+    const auto folder = dir / "masters" / "Song";
+    fs::create_directories(folder);
+    std::ofstream(folder / "Mix (master).wav") << "earlier master";
+    const auto second = app::reserve_master_file(folder, "Mix");
+    EXPECT_EQ(second.filename(), "Mix (master 2).wav");
+    const auto third = app::reserve_master_file(folder, "Mix");
+    EXPECT_EQ(third.filename(), "Mix (master 3).wav");
+    std::ifstream in(folder / "Mix (master).wav");
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "earlier master");
+    EXPECT_EQ(app::reserve_master_file(dir / "new" / "Song", "Mix").filename(), "Mix (master).wav");
 }

@@ -20,16 +20,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// Packet bytes written by liblo's oscsend to a file (oscsend's "file://" URL).
-std::vector<char> liblo_packet(const std::string& address, const std::string& types, const std::vector<std::string>& values) {
-    test::TempDir dir;
-    const auto file = dir / "packet.osc";
-    std::vector<std::string> args{"file://" + file.string(), address, types};
-    args.insert(args.end(), values.begin(), values.end());
-    EXPECT_EQ(test::run_command("/usr/bin/oscsend", args), 0);
-    std::ifstream in(file, std::ios::binary);
-    return std::vector<char>(std::istreambuf_iterator<char>(in), {});
-}
+using test::liblo_packet;
 
 }  // namespace
 
@@ -158,12 +149,13 @@ TEST(OscDecode, ReadsWhatOscsendWrites) {
     const osc::Message m = osc::decode(bytes.data(), bytes.size());
     EXPECT_EQ(m.address, "/mixscout/note");
     EXPECT_EQ(m.string_arg(0), "kick too loud \xE2\x80\x94 fixed");  // paths and notes keep their UTF-8
-    const auto hello = liblo_packet("/mixscout/hello", "i", {"9002"});
+    const auto hello = liblo_packet("/mixscout/hello", "is", {"9002", "0123abcd"});
     EXPECT_EQ(osc::decode(hello.data(), hello.size()).int_arg(0), 9002);
+    EXPECT_EQ(osc::decode(hello.data(), hello.size()).string_arg(1), "0123abcd");
 }
 
 TEST(OscDecode, RefusesBadPacketsWithAReason) {
-    const auto good = liblo_packet("/mixscout/hello", "i", {"9002"});
+    const auto good = liblo_packet("/mixscout/hello", "is", {"9002", "0123abcd"});
     auto reason = [](const std::vector<char>& b) {
         try {
             osc::decode(b.data(), b.size());
@@ -189,7 +181,7 @@ TEST(OscReceiver, CountsAndDropsBadPacketsAndKeepsServing) {
     std::mt19937 rng(7);
     std::vector<char> noise(333);
     for (auto& c : noise) c = static_cast<char>(rng());
-    const auto good = liblo_packet("/mixscout/hello", "i", {"9002"});
+    const auto good = liblo_packet("/mixscout/hello", "is", {"9002", "0123abcd"});
     test::send_udp(receiver.port(), noise);                                                // random bytes
     test::send_udp(receiver.port(), std::vector<char>(good.begin(), good.end() - 4));     // truncated
     test::send_udp(receiver.port(), liblo_packet("/mixscout/hello", "f", {"1.5"}));        // wrong type

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
+#include <iterator>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -53,6 +55,53 @@ void send_udp(int port, const std::vector<char>& bytes) {
     a.sin_port = htons(static_cast<std::uint16_t>(port));
     ::sendto(fd, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
     ::close(fd);
+}
+
+std::vector<char> liblo_packet(const std::string& address, const std::string& types, const std::vector<std::string>& values) {
+    char dir_template[] = "/tmp/mixscout-packet-XXXXXX";
+    if (!::mkdtemp(dir_template)) throw std::runtime_error("mkdtemp failed");
+    const std::filesystem::path dir = dir_template, file = dir / "packet.osc";
+    std::vector<std::string> args{"file://" + file.string(), address, types};
+    args.insert(args.end(), values.begin(), values.end());
+    const int rc = run_command("/usr/bin/oscsend", args);
+    std::ifstream in(file, std::ios::binary);
+    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), {});
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    if (rc != 0) throw std::runtime_error("oscsend could not encode " + address);
+    return bytes;
+}
+
+UdpClient::UdpClient() {
+    fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
+    if (fd_ < 0) throw std::runtime_error("socket failed");
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+        ::close(fd_);
+        throw std::runtime_error("bind failed");
+    }
+    port_ = ntohs(a.sin_port);
+}
+
+UdpClient::~UdpClient() { ::close(fd_); }
+
+void UdpClient::send(int to_port, const std::vector<char>& bytes) const {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<std::uint16_t>(to_port));
+    ::sendto(fd_, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+}
+
+std::string read_osc_token(const std::filesystem::path& config_home) {
+    std::ifstream in(config_home / "mixscout" / "osc-token");
+    std::string line;
+    std::getline(in, line);
+    return line;
 }
 
 // ---- Process ----------------------------------------------------------------------------------

@@ -31,6 +31,33 @@ int free_udp_port();
 /// Sends raw bytes as one UDP datagram to 127.0.0.1:port (malformed-packet tests).
 void send_udp(int port, const std::vector<char>& bytes);
 
+/// Packet bytes as liblo's oscsend encodes them (its "file://" URL): an independent encoder.
+std::vector<char> liblo_packet(const std::string& address, const std::string& types, const std::vector<std::string>& values);
+
+/// A UDP socket bound to 127.0.0.1 for as long as it lives, so every datagram leaves from the
+/// same port: a device proven by its hello sends its later requests from the same socket.
+class UdpClient {
+public:
+    UdpClient();
+    ~UdpClient();
+    UdpClient(const UdpClient&) = delete;
+    UdpClient& operator=(const UdpClient&) = delete;
+    int port() const { return port_; }
+    void send(int to_port, const std::vector<char>& bytes) const;
+    /// liblo_packet(...) sent to 127.0.0.1:to_port.
+    void send(int to_port, const std::string& address, const std::string& types, const std::vector<std::string>& values) const {
+        send(to_port, liblo_packet(address, types, values));
+    }
+
+private:
+    int fd_ = -1;
+    int port_ = 0;
+};
+
+/// The daemon's OSC token for a daemon run with XDG_CONFIG_HOME=config_home: the first line of
+/// <config_home>/mixscout/osc-token ("" if there is none).
+std::string read_osc_token(const std::filesystem::path& config_home);
+
 /// A child process: program + args, extra environment "NAME=value", stdout and stderr captured
 /// by reader threads. The destructor kills it (SIGKILL) if it still runs and reaps it.
 class Process {
