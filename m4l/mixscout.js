@@ -54,7 +54,7 @@ var PROTOCOL = {
 		"/mixscout/report": {"types": "s", "enums": {}}
 	},
 	"outgoing": {
-		"/mixscout/hello": {"types": "i", "enums": {}},
+		"/mixscout/hello": {"types": "is", "enums": {}},
 		"/mixscout/note": {"types": "s", "enums": {}},
 		"/mixscout/analyze": {"types": "s", "enums": {}},
 		"/mixscout/reference": {"types": "s", "enums": {}},
@@ -295,7 +295,24 @@ function tick() {
 
 function hello() {
 	state.lastHelloMs = nowMs();
-	send("/mixscout/hello", [state.listenPort]);
+	send("/mixscout/hello", [state.listenPort, readToken()]);
+}
+
+// The daemon only hears a device that proves it runs as the user: the token in the daemon's
+// user-only file osc-token (protocol/osc.json, /mixscout/hello). Read on every hello, since the
+// daemon makes a new one when the file is missing. "~:" is Max's prefix for the home folder;
+// Windows' %APPDATA% is <home>\AppData\Roaming unless redirected.
+var TOKEN_FILES = {
+	macintosh: "~:/Library/Application Support/mixscout/osc-token",
+	windows: "~:/AppData/Roaming/mixscout/osc-token"
+};
+
+function readToken() {
+	var f = new File(TOKEN_FILES[max.os] || TOKEN_FILES.macintosh, "read");
+	if (!f.isopen) return "";
+	var line = f.readline(64);
+	f.close();
+	return line ? String(line).replace(/\s+$/, "") : "";
 }
 
 function setConnected(on) {
@@ -443,6 +460,9 @@ var HANDLERS = {
 function send(address, args) {
 	var spec = PROTOCOL.outgoing[address];
 	if (!spec || !argsMatch(spec, args)) { post("mixscout: not sending malformed " + address + "\n"); return; }
+	// The daemon drops requests from a socket that has not proven the token: a heartbeat to a
+	// fixed --send port does not mean our last hello was heard, so a stale one is renewed first.
+	if (address !== "/mixscout/hello" && nowMs() - state.lastHelloMs >= HELLO_RETRY_MS) hello();
 	outlet.apply(this, [OUT.osc, address].concat(args));
 }
 
@@ -637,7 +657,7 @@ function fileUrl(path) {
 // Helpers are not messages: Max calls any global function named like an incoming message.
 argsMatch.local = askHistory.local = argPort.local = baseName.local = clean.local = clearFix.local = 1;
 clip.local = fileUrl.local = fixed.local = hello.local = liveSetApi.local = menuItem.local = minutes.local = 1;
-nowMs.local = paint.local = parseTimes.local = posixPath.local = receive.local = resetPanel.local = 1;
+nowMs.local = paint.local = parseTimes.local = posixPath.local = readToken.local = receive.local = resetPanel.local = 1;
 send.local = setConnected.local = shortDate.local = show.local = showFix.local = showHistoryDetail.local = 1;
 showLocate.local = showMeter.local = showMetersIdle.local = songPosition.local = start.local = tick.local = 1;
 validPort.local = 1;

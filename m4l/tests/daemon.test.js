@@ -67,6 +67,8 @@ test("the real daemon's OSC packets put the fixes for a clipped export on the pa
   let daemonLog = "";
   const d = loadDevice({
     onSend: (address, args) => deviceSocket.send(encodeOsc(address, args), daemonPort, "127.0.0.1"),
+    // Where Max finds the daemon's token on macOS, here the file this daemon writes.
+    files: { "~:/Library/Application Support/mixscout/osc-token": path.join(tmp, "config", "mixscout", "osc-token") },
   });
   deviceSocket.on("message", (buf) => {
     let messages;

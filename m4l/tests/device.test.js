@@ -3,6 +3,9 @@
 "use strict";
 const test = require("node:test");
 const assert = require("node:assert/strict");
+const fs = require("fs");
+const os = require("os");
+const path = require("path");
 const { loadDevice, PROTOCOL } = require("./helpers");
 
 const RED = [0.91, 0.26, 0.21, 1.0];
@@ -27,7 +30,8 @@ function severityColours(d) {
 test("a fresh device asks the daemon for a hello reply on the default port and shows it is offline", () => {
   const d = started();
   assert.deepEqual(d.errors, []);
-  assert.deepEqual(d.sent("/mixscout/hello"), [{ address: "/mixscout/hello", args: [PROTOCOL.defaults.device_listen_port] }]);
+  // No token file (daemon never started): the hello says so with an empty token.
+  assert.deepEqual(d.sent("/mixscout/hello"), [{ address: "/mixscout/hello", args: [PROTOCOL.defaults.device_listen_port, ""] }]);
   assert.equal(d.panel.light.on, false);
   assert.equal(d.panel.fix2_title.text, "");
 });
@@ -303,7 +307,7 @@ test("changing the ports reconfigures the UDP objects and says hello on the new 
   assert.equal(d.udpreceive.port, undefined, "restoring the default changes nothing");
   d.send("ui_listen_port", 9102);
   assert.equal(d.udpreceive.port, 9102);
-  assert.deepEqual(d.sent("/mixscout/hello").at(-1).args, [9102]);
+  assert.deepEqual(d.sent("/mixscout/hello").at(-1).args, [9102, ""]);
   d.send("ui_send_port", 9101);
   assert.equal(d.udpsend.port, 9101);
   d.send("ui_send_port", 70000);
@@ -326,7 +330,7 @@ test("a saved port restored before the device starts is kept", () => {
   d.send("ui_listen_port", 9202);     // live.numbox restores its value while the device loads
   d.send("ui_start");
   d.send("loadbang");                  // both start paths run once
-  assert.deepEqual(d.sent("/mixscout/hello").at(-1).args, [9202]);
+  assert.deepEqual(d.sent("/mixscout/hello").at(-1).args, [9202, ""]);
   assert.equal(d.ctx.task === null, false);
   assert.equal(d.clock.tasks.length, 1, "one clock, however many start messages");
 });
@@ -478,4 +482,16 @@ test("focus menu, Master and Open report", () => {
   d.send("ui_report");
   assert.equal(d.toMax.length, 2);
   assert.deepEqual(d.errors, []);
+});
+
+test("the hello proves the device with the daemon's token, read from its file on each hello", () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mixscout-token-"));
+  const file = path.join(tmp, "osc-token");
+  const d = loadDevice({ os: "windows", files: { "~:/AppData/Roaming/mixscout/osc-token": file } });
+  d.send("loadbang");
+  assert.deepEqual(d.sent("/mixscout/hello").pop().args, [PROTOCOL.defaults.device_listen_port, ""]);
+  fs.writeFileSync(file, "0123456789abcdef0123456789abcdef\n");   // the daemon starts and writes it
+  d.clock.advance(4000);
+  assert.deepEqual(d.sent("/mixscout/hello").pop().args, [PROTOCOL.defaults.device_listen_port, "0123456789abcdef0123456789abcdef"]);
+  fs.rmSync(tmp, { recursive: true, force: true });
 });

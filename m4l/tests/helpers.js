@@ -194,6 +194,16 @@ function loadDevice(opts) {
       this.cancel = function () { this.running = false; };
       clock.tasks.push(this);
     },
+    // Max's File (read access, readline) over real files: opts.files maps a Max path to one.
+    File: function (maxPath, access) {
+      const real = (opts.files || {})[maxPath];
+      let lines = [];
+      try { lines = real && access === "read" ? fs.readFileSync(real, "utf8").split("\n") : null; } catch (e) { lines = null; }
+      this.isopen = !!lines;
+      this.readline = function (max) { return lines && lines.length ? lines.shift().slice(0, max) : null; };
+      this.close = function () { this.isopen = false; };
+    },
+    max: { os: opts.os || "macintosh" },
     Date: FakeDate,
     encodeURI,
     LiveAPI: live ? function (path) {
