@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -23,6 +24,7 @@
 #include "app/work_queue.hpp"
 #include "config/config.hpp"
 #include "core/error.hpp"
+#include "core/format.hpp"
 #include "core/log.hpp"
 #include "core/user_dirs.hpp"
 #include "history/pipeline.hpp"
@@ -94,6 +96,14 @@ struct Daemon::Impl {
     std::unique_ptr<watch::Watcher> watcher;
     double group_window_s = 0.3;
     std::set<FileKey> seen;  // queued file states (I/O thread only)
+    // Retries of files found truncated, per path (I/O thread only): the state that failed and how
+    // often in a row. A file that keeps failing unchanged is given up on, not re-decoded forever.
+    struct Failures {
+        watch::FileState state;
+        int count = 0;
+    };
+    std::map<fs::path, Failures> failures;
+    int max_retries = 5;
     struct Batch {
         std::vector<watch::FileState> files;
         std::unique_ptr<asio::steady_timer> timer;
@@ -197,7 +207,9 @@ struct Daemon::Impl {
         wo.quiet_period_s = cfg.get<double>("watch.quiet_period_s");
         wo.poll_interval_s = cfg.get<double>("watch.poll_interval_s");
         wo.give_up_s = cfg.get<double>("watch.give_up_s");
+        wo.on_give_up = [this](const fs::path&, const std::string& why) { sender.send("/mixscout/error", why); };
         group_window_s = cfg.get<double>("watch.group_window_s");
+        max_retries = cfg.get<int>("watch.retries");
         if (!watcher || !same_watch(wo, watch_options)) {
             try {
                 auto w = watch::make_watcher(io, wo, [this](const watch::FileState& f) { on_ready(f); });
@@ -456,6 +468,10 @@ struct Daemon::Impl {
             log::debug(f.path.string() + ": already queued in this state; skipped");
             return;
         }
+        if (const auto it = failures.find(f.path); it != failures.end() && it->second.state == f && it->second.count > max_retries) {
+            log::debug(f.path.string() + ": gave up on it in this state; waiting for a change");
+            return;
+        }
         const bool stem_like = looks_like_stem(f.path) || looks_like_mix(f.path);
         if (!stem_like || group_window_s <= 0) {
             enqueue(Job{Job::Kind::export_file, f, {}, 0});
@@ -582,6 +598,7 @@ struct Daemon::Impl {
                     const std::size_t waiting = queue->size() + backlog_size.load();
                     sender.send(status_message("analysing", name + (waiting ? " (" + std::to_string(waiting) + " waiting)" : "")));
                     const Outcome o = step(job, *cfg);
+                    if (job.kind == Job::Kind::export_file) asio::post(io, [this, path = job.file.path] { failures.erase(path); });
                     ++processed;
                     log::info(o.status);
                     send_outcome(o);
@@ -625,17 +642,27 @@ struct Daemon::Impl {
     }
 
     /// A file that changed since it was queued, or that the decoder found truncated, goes back
-    /// to the stability gate (a few times) instead of being reported.
+    /// to the stability gate, with a growing delay, a bounded number of times while it stays the
+    /// same; then the device is told. Worker thread; the bookkeeping runs on the I/O thread.
     bool retry(const Job& job, const std::string& why) {
-        if (job.kind != Job::Kind::export_file || job.attempt >= 5 || stopping) return false;
+        if (job.kind != Job::Kind::export_file || stopping) return false;
         watch::FileState now;
         const bool changed = watch::stat_file(job.file.path, now) && !(now == job.file);
         if (!changed && why.find("truncated") == std::string::npos) return false;
-        log::info(job.file.path.string() + ": not complete yet (" + why + "); retrying when it settles");
-        asio::post(io, [this, job] {
+        asio::post(io, [this, job, why, changed] {
             if (stopping || !watcher) return;
+            auto& fail = failures[job.file.path];
+            fail.count = (fail.state == job.file) ? fail.count + 1 : 1;
+            fail.state = job.file;
             seen.erase(key_of(job.file));
-            watcher->check(job.file.path, std::max(watch_options.settle_s, 0.5 * (job.attempt + 1)));
+            if (!changed && fail.count > max_retries) {
+                report_error(why + " (tried " + std::to_string(fail.count) + " times; export it again)");
+                return;
+            }
+            const double delay_s = std::max(watch_options.settle_s, std::min(8.0, 0.5 * std::pow(2.0, fail.count - 1)));
+            log::info(job.file.path.string() + ": not complete yet (" + why + "); try " + std::to_string(fail.count) +
+                      " of " + std::to_string(max_retries) + " in " + fmt("%.1f s", delay_s));
+            watcher->check(job.file.path, delay_s);
         });
         return true;
     }

@@ -46,7 +46,7 @@ std::chrono::steady_clock::duration seconds(double s) {
 class PollingWatcher final : public Watcher {
 public:
     PollingWatcher(asio::io_context& io, Options options, OnReady on_ready)
-        : options_(std::move(options)), gate_(io, options_.give_up_s, std::move(on_ready)), timer_(io) {
+        : options_(std::move(options)), gate_(io, options_, std::move(on_ready)), timer_(io) {
         for (const auto& p : list_exports(options_)) {
             FileState s;
             if (stat_file(p, s)) known_[p] = s;
@@ -103,7 +103,7 @@ private:
 class InotifyWatcher final : public Watcher {
 public:
     InotifyWatcher(asio::io_context& io, Options options, OnReady on_ready)
-        : options_(std::move(options)), gate_(io, options_.give_up_s, std::move(on_ready)), stream_(io),
+        : options_(std::move(options)), gate_(io, options_, std::move(on_ready)), stream_(io),
           buffer_(64 * 1024) {
         const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
         if (fd < 0) throw InputError(std::string("inotify: ") + std::strerror(errno));

@@ -14,8 +14,8 @@ namespace mixscout::watch::detail {
 
 class StabilityGate {
 public:
-    StabilityGate(boost::asio::io_context& io, double give_up_s, Watcher::OnReady on_ready)
-        : io_(io), give_up_s_(give_up_s), on_ready_(std::move(on_ready)) {}
+    StabilityGate(boost::asio::io_context& io, const Options& options, Watcher::OnReady on_ready)
+        : io_(io), give_up_s_(options.give_up_s), on_ready_(std::move(on_ready)), on_give_up_(options.on_give_up) {}
     ~StabilityGate() { stop(); }
     StabilityGate(const StabilityGate&) = delete;
     StabilityGate& operator=(const StabilityGate&) = delete;
@@ -42,6 +42,7 @@ private:
     boost::asio::io_context& io_;
     double give_up_s_;
     Watcher::OnReady on_ready_;
+    std::function<void(const std::filesystem::path&, const std::string&)> on_give_up_;
     std::map<std::filesystem::path, std::unique_ptr<Pending>> pending_;
     std::uint64_t next_generation_ = 1;
     bool stopped_ = false;

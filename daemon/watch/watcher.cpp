@@ -213,9 +213,12 @@ void StabilityGate::fire(const fs::path& path, std::uint64_t generation) {
     }
     const double idle_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - p.last_change).count();
     if (idle_s >= give_up_s_) {
-        log::warn(path.string() + ": " + (header == HeaderState::incomplete ? "header promises more data than the file holds"
-                                                                            : "no readable header") +
-                  " and it has not changed for " + seconds_text(idle_s) + " s; skipped as truncated (it is picked up again if it changes)");
+        const std::string why = path.string() + ": truncated: " +
+                                (header == HeaderState::incomplete ? "header promises more data than the file holds"
+                                                                   : "no readable header") +
+                                " and it has not changed for " + seconds_text(idle_s) + " s; skipped (picked up again if it changes)";
+        log::warn(why);
+        if (on_give_up_) on_give_up_(path, why);
         pending_.erase(it);
         return;
     }

@@ -55,6 +55,8 @@ struct Options {
     double quiet_period_s = 1.0;   ///< polling: unchanged this long (size + mtime)
     double poll_interval_s = 0.5;  ///< polling: how often the folders are listed
     double give_up_s = 120.0;      ///< incomplete header and unchanged this long: skip (logged)
+    /// Told about a file skipped after give_up_s, with the one-line reason (on the I/O thread).
+    std::function<void(const std::filesystem::path& path, const std::string& why)> on_give_up;
 };
 
 /// Default export folder per OS (see README "Running the daemon"):

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <sndfile.h>
 
 #include <fstream>
 #include <random>
@@ -437,4 +438,49 @@ TEST(DaemonMaster, AnEarlierMasterIsNeverOverwritten) {
     std::ifstream in(folder / "Mix (master).wav");
     EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "earlier master");
     EXPECT_EQ(app::reserve_master_file(dir / "new" / "Song", "Mix").filename(), "Mix (master).wav");
+}
+
+// The audit's case 2: a half-written FLAC that never completes was re-decoded every 0.5 s
+// forever (the retry count never advanced) and the device was never told.
+TEST(Daemon, TruncatedExportIsRetriedABoundedNumberOfTimesThenReported) {
+    Fixture f;
+    f.write_config(Fixture::base_config("watch:\n  retries: 2\n  give_up_s: 1\n"));
+    auto d = f.start();
+    const auto staging = f.dir / "Half.flac";
+    test::write_audio(staging, short_mix(4.0, 41), SF_FORMAT_FLAC | SF_FORMAT_PCM_16);
+    // Cut after the encoder finished the header (the audit's case): STREAMINFO promises the whole
+    // length, the frames stop halfway; only the decoder can tell.
+    fs::resize_file(staging, fs::file_size(staging) / 2);
+    fs::rename(staging, f.exports / "Half.flac");
+    ASSERT_TRUE(f.dump.wait_for("/mixscout/error", 1, kDeadline)) << d->process().err();
+    const auto error = f.dump.with_address("/mixscout/error")[0].args[0];
+    EXPECT_NE(error.find("Half.flac"), std::string::npos) << error;
+    EXPECT_NE(error.find("truncated"), std::string::npos) << error;
+    EXPECT_NE(error.find("tried 3 times"), std::string::npos) << error;
+    const std::size_t tries = d->process().count_in_err("not complete yet");
+    EXPECT_EQ(tries, 2u) << d->process().err();
+    // Then nothing more: ten more heartbeats (2 s at 0.2 s), no further decode of the file.
+    const std::size_t beats = f.dump.with_address("/mixscout/status").size();
+    ASSERT_TRUE(f.dump.wait_for("/mixscout/status", beats + 10, kDeadline));
+    EXPECT_EQ(d->process().count_in_err("not complete yet"), tries) << d->process().err();
+    EXPECT_EQ(f.dump.with_address("/mixscout/error").size(), 1u);
+    EXPECT_TRUE(f.exported().empty());
+    // Finished later (the same name written again, complete): analysed as usual.
+    drop(f.exports / "Half.flac", short_mix(1.0, 42));
+    ASSERT_TRUE(f.dump.wait_for("/mixscout/export", 1, kDeadline)) << d->process().err();
+}
+
+// A file whose header still promises more than it holds, unchanged past give_up_s: the device
+// hears it was skipped (it used to be only a log line).
+TEST(Daemon, ExportThatNeverCompletesIsReportedToTheDevice) {
+    Fixture f;
+    f.write_config(Fixture::base_config("watch:\n  give_up_s: 1\n"));
+    auto d = f.start();
+    const auto staging = f.dir / "Stuck.wav";
+    test::write_audio(staging, short_mix(2.0, 43));
+    fs::resize_file(staging, fs::file_size(staging) / 2);
+    fs::rename(staging, f.exports / "Stuck.wav");
+    ASSERT_TRUE(f.dump.wait_for("/mixscout/error", 1, kDeadline)) << d->process().err();
+    const auto error = f.dump.with_address("/mixscout/error")[0].args[0];
+    EXPECT_NE(error.find("Stuck.wav: truncated: header promises more data"), std::string::npos) << error;
 }
