@@ -226,13 +226,8 @@ struct Daemon::Impl {
                 report_error(std::string("config: ") + e.what() + "; still watching " + folders_text());
             }
         }
-        // Profile: checked here so a typo is refused at reload, not at the next export.
-        const auto profile = cfg.get<std::string>("watch.profile");
-        if (!cfg.has("profiles." + profile)) {
-            const std::string msg = "watch.profile: unknown profile '" + profile + "'";
-            if (initial) throw InputError(msg);
-            report_error("config: " + msg);
-        }
+        // watch.profile (@keyof) and songs.rename (@regexkeys) are checked by the config's schema,
+        // so start-up, `config check` and this reload refuse the same files.
     }
 
     void poll_config() {

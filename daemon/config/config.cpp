@@ -1,4 +1,5 @@
 #include "config/config.hpp"
+#include "config/pattern.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -49,6 +50,7 @@ struct Schema {
     std::string keyof;               // @keyof(path): the value must be a key of the map at path
     bool is_severity = false;
     bool open = false;
+    bool regex_keys = false;         // @regexkeys: an open map whose keys are patterns (config/pattern.hpp)
     std::vector<std::pair<std::string, std::unique_ptr<Schema>>> children;  // maps, file order
     std::unique_ptr<Schema> item;    // lists: element schema; open maps: schema of new entries
     YAML::Node item_default;         // default value of a new list element / open-map entry
@@ -96,6 +98,7 @@ struct Annotations {
     std::string keyof;
     std::optional<Type> items, type;
     bool open = false;
+    bool regex_keys = false;
 };
 
 std::string comment_of(std::string_view line) {
@@ -150,6 +153,8 @@ Annotations parse_annotations(std::string_view line, int line_no) {
             if (!a.type) throw bad();
         } else if (name == "open") {
             a.open = true;
+        } else if (name == "regexkeys") {
+            a.regex_keys = true;
         }
         // Other @words in prose are ignored.
     }
@@ -170,6 +175,7 @@ std::unique_ptr<Schema> build_map_schema(const YAML::Node& n, const Annotations&
     auto s = std::make_unique<Schema>();
     s->type = Type::map;
     s->open = a.open;
+    s->regex_keys = a.regex_keys;
     for (auto it = n.begin(); it != n.end(); ++it) {
         const std::string key = it->first.Scalar();
         const int line = it->first.Mark().line;
@@ -379,6 +385,13 @@ std::optional<YAML::Node> merge_map(const Schema& s, const YAML::Node& def, cons
             ctx.add(k.Mark(), "duplicate key '" + key + "' (first at line " + std::to_string(pos->second) + ")");
             ok = false;
             continue;
+        }
+        if (s.regex_keys) {
+            if (const std::string why = Pattern::error_of(key); !why.empty()) {
+                ctx.add(k.Mark(), child_path + ": '" + key + "' is not a valid regular expression (" + why + ")");
+                ok = false;
+                continue;
+            }
         }
         const Schema* cs = s.child(key);
         YAML::Node cdef;

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cctype>
+#include <regex>
 
 #include "core/error.hpp"
 
@@ -76,10 +77,9 @@ SongNamer::SongNamer(std::vector<RenameRule> rules) : rules_(std::move(rules)) {
     compiled_.reserve(rules_.size());
     for (std::size_t i = 0; i < rules_.size(); ++i) {
         try {
-            compiled_.emplace_back(rules_[i].pattern, std::regex::ECMAScript | std::regex::icase);
-        } catch (const std::regex_error& e) {
-            throw InputError("songs.rename[" + std::to_string(i) + "].pattern: '" + rules_[i].pattern +
-                             "' is not a valid regular expression (" + e.what() + ")");
+            compiled_.emplace_back(rules_[i].pattern);
+        } catch (const InputError& e) {
+            throw InputError("songs.rename[" + std::to_string(i) + "].pattern: " + e.what());
         }
         if (song_key(rules_[i].song).empty())
             throw InputError("songs.rename[" + std::to_string(i) + "].song: empty song name");
@@ -89,7 +89,7 @@ SongNamer::SongNamer(std::vector<RenameRule> rules) : rules_(std::move(rules)) {
 SongName SongNamer::operator()(const std::filesystem::path& path) const {
     const std::string stem = path.stem().string();
     for (std::size_t i = 0; i < rules_.size(); ++i)
-        if (std::regex_search(stem, compiled_[i]))
+        if (compiled_[i].search(stem))
             return SongName{trim_separators(rules_[i].song), song_key(rules_[i].song)};
     return song_from_stem(stem);
 }

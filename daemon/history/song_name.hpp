@@ -10,21 +10,23 @@
 // case-insensitively (the key is lower-case, inner separators collapsed to one space).
 // If everything would be stripped ("mix_v1"), the stripped words are kept: the song is "mix".
 //
-// Config: songs.rename is a list of {pattern, song}: the first ECMAScript regex that matches the
-// file stem (std::regex_search, case-insensitive) names the song, before the rule above.
+// Config: songs.rename is a list of {pattern, song}: the first regex that matches anywhere in the
+// file stem (RE2 syntax, case-insensitive, linear time: config/pattern.hpp) names the song, before
+// the rule above.
 //
 // Pure functions; thread-safe. Cost: microseconds per name.
 #pragma once
 #include <filesystem>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "config/pattern.hpp"
+
 namespace mixscout::history {
 
 struct RenameRule {
-    std::string pattern;  ///< ECMAScript regex searched in the file stem, case-insensitive
+    std::string pattern;  ///< RE2 regex searched in the file stem, case-insensitive
     std::string song;     ///< the song name to use when it matches
 };
 
@@ -45,7 +47,7 @@ public:
 
 private:
     std::vector<RenameRule> rules_;
-    std::vector<std::regex> compiled_;
+    std::vector<config::Pattern> compiled_;
 };
 
 /// Normalises a user-given song name ("--song 'My Song'") to its key.

@@ -484,3 +484,25 @@ TEST(Daemon, ExportThatNeverCompletesIsReportedToTheDevice) {
     const auto error = f.dump.with_address("/mixscout/error")[0].args[0];
     EXPECT_NE(error.find("Stuck.wav: truncated: header promises more data"), std::string::npos) << error;
 }
+
+// The audit's case 9: the hot reload (and `config check`) accepted what start-up refuses, so the
+// daemon ran on a config it would not start with again. Now one schema decides for all three.
+TEST(Daemon, HotReloadRefusesWhatStartUpRefuses) {
+    for (const std::string bad : {"watch:\n  profile: nosuch\n", "songs:\n  rename:\n    \"(a|\": \"X\"\n"}) {
+        Fixture f;
+        auto d = f.start();
+        f.write_config(Fixture::base_config(bad));
+        ASSERT_TRUE(f.dump.wait_for("/mixscout/error", 1, kDeadline)) << d->process().err();
+        const auto err = f.dump.with_address("/mixscout/error")[0].args[0];
+        EXPECT_NE(err.find("config rejected"), std::string::npos) << err;
+        // `config check` and a fresh start say no to the same file.
+        std::string out;
+        EXPECT_EQ(test::run_command(MIXSCOUT_BIN, {"config", "check", f.config.string()}, &out), 2) << bad;
+        test::Process second(MIXSCOUT_BIN, {"daemon", "--config", f.config.string(), "--listen", "0", "--data-dir",
+                                            (f.dir / "data2").string(), "--watch", f.exports.string()}, f.env());
+        EXPECT_EQ(second.wait_exit(kDeadline), std::optional<int>(2)) << second.err();
+        // The running daemon keeps the last good config and keeps working.
+        drop(f.exports / "After.wav", short_mix());
+        ASSERT_TRUE(f.wait_idle(1)) << d->process().err();
+    }
+}

@@ -316,5 +316,21 @@ TEST(HistoryCli, RenameRulesFromTheConfig) {
     std::ofstream(dir / "bad.yaml") << "songs:\n  rename:\n    \"(oops\": \"X\"\n";
     const auto bad = run({"history", "--data-dir", data, "--config", (dir / "bad.yaml").string()});
     EXPECT_EQ(bad.code, 2);
-    EXPECT_TRUE(contains(bad.err, "songs.rename[0].pattern")) << bad.err;
+    EXPECT_TRUE(contains(bad.err, "bad.yaml:3:5: songs.rename.(oops: '(oops' is not a valid regular expression")) << bad.err;
+    // `config check` refuses it too (one validation path: start-up, check and hot reload).
+    const auto bad_check = run({"config", "check", (dir / "bad.yaml").string()});
+    EXPECT_EQ(bad_check.code, 2);
+    EXPECT_TRUE(contains(bad_check.err, "not a valid regular expression")) << bad_check.err;
+}
+
+// The audit's case: a rename rule that backtracks exponentially under std::regex ("(a|aa)+$" on a
+// long run of a's followed by a b took over a minute). RE2 matches in linear time.
+TEST(HistoryCli, RenamePatternCannotHangAnalysis) {
+    TempDir dir;
+    std::ofstream(dir / "user.yaml") << "songs:\n  rename:\n    \"(a|aa)+$\": \"Hang\"\n";
+    const std::string name = std::string(60, 'a') + "b.wav";
+    const auto r = run({"analyze", make_mix(dir / name, 0).string(), "--json", "--data-dir", (dir / "data").string(),
+                        "--config", (dir / "user.yaml").string()});  // run() has a deadline of its own
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(json_of(r)["history"]["song"], std::string(60, 'a') + "b");  // no match (it ends in b): the default rule
 }
