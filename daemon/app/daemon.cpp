@@ -89,6 +89,9 @@ struct Daemon::Impl {
     osc::Sender sender;
     std::vector<osc::Endpoint> fixed;    // config osc.send + --send
     std::unique_ptr<osc::DeviceRegistry> devices;  // proven by the token in their hello (osc/auth.hpp)
+    std::chrono::steady_clock::time_point last_refusal{};  // last reply to a hello without the token
+    std::chrono::steady_clock::time_point last_unproven_log{};
+    std::uint64_t unproven_dropped = 0;
     double heartbeat_s = 2.0;
 
     // watching
@@ -117,6 +120,8 @@ struct Daemon::Impl {
     std::atomic<std::size_t> pending_files{0};  // files in the stability gate or a batch (updated by the I/O thread)  // its size, for the workers' status lines
     std::vector<std::thread> workers;
     std::atomic<int> busy{0};
+    static constexpr int kMaxRequestsWaiting = 8;  // /mixscout/analyze, /reference, /master queued or running
+    std::atomic<int> requests_waiting{0};
     std::atomic<std::int64_t> processed{0};
     std::atomic<bool> mastering{false};
     bool stopping = false;
@@ -319,7 +324,13 @@ struct Daemon::Impl {
         // Everything else reads or writes the user's files: only a proven device may ask, and an
         // unproven sender gets no reply at all (a reply would say whether a path exists).
         if (!devices->proven(from)) {
-            log::warn("osc: " + m.address + " from " + osc::to_string(from) + " before a hello with the token; dropped");
+            ++unproven_dropped;
+            const auto now = std::chrono::steady_clock::now();
+            if (now - last_unproven_log >= std::chrono::seconds(1)) {  // a flood must not flood the log
+                last_unproven_log = now;
+                log::warn("osc: " + m.address + " from " + osc::to_string(from) + " before a hello with the token; dropped (" +
+                          std::to_string(unproven_dropped) + " so far)");
+            }
             return;
         }
         if (m.address == "/mixscout/note") return on_note(m.string_arg(0));
@@ -340,7 +351,11 @@ struct Daemon::Impl {
         }
         const osc::Endpoint device(from.address(), static_cast<unsigned short>(reply_port));
         if (result == osc::DeviceRegistry::Hello::bad_token) {
-            // Says only what the device needs to show; nothing about files or songs.
+            // Says only what the device needs to show; nothing about files or songs. At most one
+            // such reply (and log line) a second: a flood of bad hellos gets no flood back.
+            const auto now = std::chrono::steady_clock::now();
+            if (now - last_refusal < std::chrono::seconds(1)) return;
+            last_refusal = now;
             log::warn("osc: /mixscout/hello from " + osc::to_string(from) + " without the right token; not registered");
             sender.send_to(status_message("error", "not authorised: the device must send the token in " +
                                                        osc::token_file().string()), device);
@@ -446,12 +461,20 @@ struct Daemon::Impl {
             }
             path = newest.path;
         }
+        // Device requests are bounded apart from exports: a flood of them must not delay a real
+        // export by minutes, nor hold up a stop (the audit queued 400).
+        if (requests_waiting >= kMaxRequestsWaiting) {
+            report_error(path.filename().string() + ": not queued, " + std::to_string(requests_waiting.load()) +
+                         " requests are waiting already");
+            return;
+        }
         Job job;
         job.kind = kind;
         if (!watch::stat_file(path, job.file)) {
             report_error(path.string() + ": no such file");
             return;
         }
+        ++requests_waiting;
         enqueue(std::move(job));
     }
 
@@ -574,6 +597,8 @@ struct Daemon::Impl {
             asio::post(io, [this] { refill(); });
             ++busy;
             run_job(*job);
+            if (job->kind == Job::Kind::analyze_request || job->kind == Job::Kind::reference || job->kind == Job::Kind::master)
+                --requests_waiting;
             --busy;
             asio::post(io, [this] {
                 update_pending();

@@ -506,3 +506,28 @@ TEST(Daemon, HotReloadRefusesWhatStartUpRefuses) {
         ASSERT_TRUE(f.wait_idle(1)) << d->process().err();
     }
 }
+
+// The audit's case 7 (queue): 400 analyse requests delayed a real export by 38 s, and SIGTERM
+// with 250 queued took 45 s. Requests now wait at most 8 deep; the rest are refused at once.
+TEST(Daemon, AFloodOfRequestsIsBoundedAndAStopStaysQuick) {
+    Fixture f;
+    f.write_config(Fixture::base_config("watch:\n  workers: 1\n"));
+    auto d = f.start();
+    const auto file = f.dir / "Request.wav";
+    test::write_audio(file, short_mix(5.0, 51));
+    f.prove(d->port());
+    const auto request = liblo_packet("/mixscout/analyze", "s", {file.string()});  // encoded once: a flood
+    for (int i = 0; i < 200; ++i) f.device.send(d->port(), request);
+    ASSERT_TRUE(f.dump.wait_for("/mixscout/error", 100, kDeadline)) << d->process().err();  // (UDP may drop a few)
+    for (const auto& e : f.dump.with_address("/mixscout/error")) EXPECT_NE(e.args[0].find("requests are waiting already"), std::string::npos) << e.line;
+    // A real export still gets through, and a stop finishes what was accepted only.
+    drop(f.exports / "Real.wav", short_mix(1.0, 52));
+    ASSERT_TRUE(f.dump.wait_for([](const std::vector<test::DumpedMessage>& ms) {
+        for (const auto& m : ms)
+            if (m.address == "/mixscout/export" && m.args[0].ends_with("Real.wav")) return true;
+        return false;
+    }, kDeadline)) << d->process().err();
+    d->process().signal(SIGTERM);
+    ASSERT_EQ(d->process().wait_exit(kDeadline), std::optional<int>(0)) << d->process().err();
+    EXPECT_LE(f.exported().size(), 8u + 1u);
+}
