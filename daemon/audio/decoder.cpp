@@ -125,6 +125,33 @@ std::string one_line(std::string s) {
     return s;
 }
 
+/// The container a file's first bytes announce ("" when none we read).
+std::string container_of_magic(const std::filesystem::path& path) {
+    unsigned char h[12] = {};
+    std::ifstream in(path, std::ios::binary);
+    in.read(reinterpret_cast<char*>(h), sizeof h);
+    const auto got = in.gcount();
+    auto is = [&](const char* m, int at = 0) { return got >= at + 4 && std::memcmp(h + at, m, 4) == 0; };
+    if ((is("RIFF") || is("RF64") || is("BW64")) ) return "WAV";
+    if (is("FORM")) return "AIFF";
+    if (is("fLaC")) return "FLAC";
+    if (is("OggS")) return "Ogg";
+    if ((got >= 3 && std::memcmp(h, "ID3", 3) == 0) || (got >= 2 && h[0] == 0xFF && (h[1] & 0xE0) == 0xE0)) return "MP3";
+    return "";
+}
+
+/// Why libsndfile could not open a file, in our words: a file that starts like an audio container
+/// but cannot be opened was cut short or damaged (the usual case is an export still being
+/// written); libsndfile's own text ("... (possibly a pipe?)", "Unspecified internal error") is not
+/// about ordinary files and is not passed on.
+std::string open_error(const std::filesystem::path& path, std::int64_t size) {
+    const std::string container = container_of_magic(path);
+    if (!container.empty())
+        return "truncated or damaged: starts as " + container + " but its header cannot be read (" + std::to_string(size) +
+               " bytes)";
+    return "not an audio file (WAV, AIFF, FLAC, Ogg/Vorbis or MP3)";
+}
+
 }  // namespace
 
 // ---- reading ----------------------------------------------------------------------------------
@@ -200,7 +227,7 @@ Decoder::Decoder(const std::filesystem::path& path, std::size_t block_frames)
     SF_VIRTUAL_IO io{&FileReader::get_filelen, &FileReader::seek, &FileReader::read, &FileReader::write, &FileReader::tell};
     SF_INFO sfinfo{};
     file_ = sf_open_virtual(&io, SFM_READ, &sfinfo, reader_.get());
-    if (!file_) fail("not an audio file libsndfile can read (" + one_line(sf_strerror(nullptr)) + ")");
+    if (!file_) fail(open_error(path_, size));
 
     const int major = sfinfo.format & SF_FORMAT_TYPEMASK;
     const int sub = sfinfo.format & SF_FORMAT_SUBMASK;

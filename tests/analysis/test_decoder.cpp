@@ -100,7 +100,7 @@ TEST(DecoderErrors, MissingDirectoryEmptyRandomAndTooManyChannels) {
             f.put(static_cast<char>(x >> 24));
         }
     }
-    EXPECT_NE(error_of(dir / "random.wav").find("not an audio file libsndfile can read"), std::string::npos);
+    EXPECT_EQ(error_of(dir / "random.wav"), (dir / "random.wav").string() + ": not an audio file (WAV, AIFF, FLAC, Ogg/Vorbis or MP3)");
 
     std::ofstream(dir / "notes.txt") << "just some text, not audio\n";
     EXPECT_NE(error_of(dir / "notes.txt").find("not an audio file"), std::string::npos);
@@ -163,6 +163,27 @@ TEST(Decoder, ProbeReadsTheHeaderOnly) {
     EXPECT_EQ(i.channels, 1);
     EXPECT_EQ(i.frames, 144000);
     EXPECT_DOUBLE_EQ(i.duration_s, 1.5);
+}
+
+// The audit's case 10: of 2,321 truncations, 1,101 said "not an audio file libsndfile can read",
+// 119 "(possibly a pipe?)" and 70 "Unspecified internal error". A file cut inside its header is
+// "truncated or damaged", for every container, in our words.
+TEST(DecoderErrors, CutInsideTheHeaderSaysTruncated) {
+    test::TempDir dir;
+    const test::Signal s = test::white_noise(-12, 0.5, 44100, 2);
+    const std::vector<std::pair<std::string, int>> files = {
+        {"a.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16}, {"a.aiff", SF_FORMAT_AIFF | SF_FORMAT_PCM_16},
+        {"a.flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16}, {"a.ogg", SF_FORMAT_OGG | SF_FORMAT_VORBIS}};
+    for (const auto& [name, format] : files) {
+        test::write_audio(dir / name, s, format);
+        for (const std::uintmax_t cut : {20u, 6u}) {  // shorter second: resize_file cannot restore bytes
+            truncate_to(dir / name, cut);
+            const std::string e = error_of(dir / name);
+            EXPECT_NE(e.find(": truncated"), std::string::npos) << name << " cut at " << cut << ": " << e;
+            EXPECT_EQ(e.find("pipe"), std::string::npos) << e;
+            EXPECT_EQ(e.find("Unspecified"), std::string::npos) << e;
+        }
+    }
 }
 
 }  // namespace
