@@ -132,11 +132,16 @@ std::string container_of_magic(const std::filesystem::path& path) {
     in.read(reinterpret_cast<char*>(h), sizeof h);
     const auto got = in.gcount();
     auto is = [&](const char* m, int at = 0) { return got >= at + 4 && std::memcmp(h + at, m, 4) == 0; };
-    if ((is("RIFF") || is("RF64") || is("BW64")) ) return "WAV";
+    if ((is("RIFF") || is("RF64") || is("BW64")) && (got < 12 || is("WAVE", 8))) return "WAV";
     if (is("FORM")) return "AIFF";
     if (is("fLaC")) return "FLAC";
     if (is("OggS")) return "Ogg";
-    if ((got >= 3 && std::memcmp(h, "ID3", 3) == 0) || (got >= 2 && h[0] == 0xFF && (h[1] & 0xE0) == 0xE0)) return "MP3";
+    // ID3v2: "ID3", version 2-4, then (when present) four 7-bit size bytes. MPEG frame sync: 11
+    // set bits, a version and a layer that are not "reserved".
+    const bool id3 = got >= 4 && std::memcmp(h, "ID3", 3) == 0 && h[3] >= 2 && h[3] <= 4 &&
+                     (got < 10 || ((h[6] | h[7] | h[8] | h[9]) & 0x80) == 0);
+    const bool sync = got >= 2 && h[0] == 0xFF && (h[1] & 0xE0) == 0xE0 && (h[1] & 0x18) != 0x08 && (h[1] & 0x06) != 0;
+    if (id3 || sync) return "MP3";
     return "";
 }
 
