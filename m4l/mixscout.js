@@ -460,9 +460,10 @@ var HANDLERS = {
 function send(address, args) {
 	var spec = PROTOCOL.outgoing[address];
 	if (!spec || !argsMatch(spec, args)) { post("mixscout: not sending malformed " + address + "\n"); return; }
-	// The daemon drops requests from a socket that has not proven the token: a heartbeat to a
-	// fixed --send port does not mean our last hello was heard, so a stale one is renewed first.
-	if (address !== "/mixscout/hello" && nowMs() - state.lastHelloMs >= HELLO_RETRY_MS) hello();
+	// The daemon drops requests from a socket that has not proven the token, and a heartbeat (to
+	// a fixed osc.send port) does not mean our hello was heard: each request (rare, user-paced)
+	// follows a hello from the same socket, which the daemon handles first.
+	if (address !== "/mixscout/hello") hello();
 	outlet.apply(this, [OUT.osc, address].concat(args));
 }
 
