@@ -26,6 +26,8 @@
 #include "core/log.hpp"
 #include "core/user_dirs.hpp"
 #include "history/pipeline.hpp"
+#include "review/export_name.hpp"
+#include "review/focus.hpp"
 #include "osc/endpoint.hpp"
 #include "stems/naming.hpp"
 #include "monitor/monitor.hpp"
@@ -116,6 +118,7 @@ struct Daemon::Impl {
 
     std::mutex latest_mutex;
     std::vector<osc::Message> latest;  // the last export's messages, for hello replies
+    std::optional<review::Area> device_focus;  // /mixscout/focus; wins over the config's focus:
 
     Impl(DaemonFlags f, ExportStep s) : flags(std::move(f)), step(std::move(s)) {}
 
@@ -237,6 +240,7 @@ struct Daemon::Impl {
                 } else {
                     log::info("config: reloaded " + config_file.string());
                     apply(*live->current(), false);
+                    rejudge_latest();  // the new rules, thresholds or focus re-rank the latest export
                 }
             }
             poll_config();
@@ -277,6 +281,29 @@ struct Daemon::Impl {
         sender.send("/mixscout/error", message);
     }
 
+    /// Judges the latest export again with the config in force and the focus, and sends its fixes.
+    void rejudge_latest() {
+        const auto cfg = live->current();
+        try {
+            std::optional<Outcome> o;
+            {
+                std::lock_guard lock(store.mutex);
+                if (!store.store) return;
+                auto options = history::store_options(*cfg);
+                if (device_focus) options.compare.focus = *device_focus;
+                store.store->set_options(std::move(options));
+            }
+            o = review_latest(*cfg, store);
+            if (!o) return;
+            log::info(o->status);
+            send_outcome(*o);
+        } catch (const StoreError& e) {
+            report_error(std::string("history: ") + e.what());
+        } catch (const InputError& e) {
+            report_error(std::string("config: ") + e.what());
+        }
+    }
+
     void send_outcome(const Outcome& o) {
         std::vector<osc::Message> msgs = osc::export_messages(o);
         {
@@ -313,7 +340,19 @@ struct Daemon::Impl {
         if (m.address == "/mixscout/analyze") return on_file_request(Job::Kind::analyze_request, m.string_arg(0));
         if (m.address == "/mixscout/reference") return on_file_request(Job::Kind::reference, m.string_arg(0));
         if (m.address == "/mixscout/master") return on_file_request(Job::Kind::master, m.string_arg(0));
+        if (m.address == "/mixscout/focus") return on_focus(m.string_arg(0));
         log::warn("osc: " + m.address + " is not handled by the daemon");
+    }
+
+    void on_focus(const std::string& area) {
+        const auto a = review::parse_area(area);
+        if (!a) {
+            report_error("focus: unknown area '" + area + "' (one of: " + review::area_names(", ") + ")");
+            return;
+        }
+        device_focus = *a;
+        log::info("focus: " + std::string(review::to_string(*a)));
+        rejudge_latest();
     }
 
     void on_hello(int reply_port, const osc::Endpoint& from) {
@@ -450,7 +489,7 @@ struct Daemon::Impl {
             log::debug(f.path.string() + ": already queued in this state; skipped");
             return;
         }
-        const bool stem_like = looks_like_stem(f.path) || looks_like_mix(f.path);
+        const bool stem_like = review::looks_like_stem(f.path) || looks_like_mix(f.path);
         if (!stem_like || group_window_s <= 0) {
             enqueue(Job{Job::Kind::export_file, f, {}, 0});
             return;
@@ -480,7 +519,7 @@ struct Daemon::Impl {
         std::vector<watch::FileState> files = std::move(it->second.files);
         batches.erase(it);
         std::vector<watch::FileState> stems_files, others;
-        for (const auto& f : files) (looks_like_stem(f.path) ? stems_files : others).push_back(f);
+        for (const auto& f : files) (review::looks_like_stem(f.path) ? stems_files : others).push_back(f);
         if (stems_files.size() < 2) {
             for (const auto& f : files) enqueue(Job{Job::Kind::export_file, f, {}, 0});
             return;

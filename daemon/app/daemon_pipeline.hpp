@@ -7,6 +7,7 @@
 #include <string>
 
 #include "app/daemon.hpp"
+#include "history/pipeline.hpp"
 #include "history/store.hpp"
 #include "master/master.hpp"
 
@@ -35,7 +36,12 @@ std::string add_reference(const std::filesystem::path& file, StoreAccess& store)
 master::MasterReport master_mix(const std::filesystem::path& mix, const std::filesystem::path& data_dir,
                                 StoreAccess& store, const master::ProgressCallback& progress);
 
-/// Live's individual-track names ("<set> <n>-<track>", "<n>-<track>"): candidates for a stems run.
-bool looks_like_stem(const std::filesystem::path& file);
+/// The latest export judged again with `cfg` (its focus and stop options come from the store's
+/// options): what the daemon re-sends after a config reload or a /mixscout/focus. nullopt: no
+/// history, or nothing stored yet. Throws StoreError.
+std::optional<Outcome> review_latest(const config::Config& cfg, StoreAccess& access);
+
+/// The outcome fields that come from a judgement (song, iteration, next fixes, verdict, stop).
+void fill_outcome(Outcome& out, const history::IngestResult& r);
 
 }  // namespace mixscout::app

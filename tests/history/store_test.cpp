@@ -174,7 +174,7 @@ TEST(Store, ComparisonWithPreviousAndStopSignal) {
     a1.clipping.count = 3;
     const auto r1 = store.record_export(write_file(dir / "song_v1.wav", "1"), a1, some_issues());
     const auto c1 = store.compare_with_previous(r1.export_id);
-    EXPECT_EQ(c1.verdict, history::Verdict::first);
+    EXPECT_EQ(c1.verdict, review::Verdict::first);
     ASSERT_EQ(c1.next.size(), 1u);  // iteration 1: critical only
     EXPECT_EQ(c1.next[0].rule, "clipping");
     EXPECT_FALSE(c1.stop.fired);
@@ -185,7 +185,7 @@ TEST(Store, ComparisonWithPreviousAndStopSignal) {
     issues2.erase(issues2.begin());
     const auto r2 = store.record_export(write_file(dir / "song_v2.wav", "2"), a2, issues2);
     const auto c2 = store.compare_with_previous(r2.export_id);
-    EXPECT_EQ(c2.verdict, history::Verdict::significant_improvement);
+    EXPECT_EQ(c2.verdict, review::Verdict::significant_improvement);
     EXPECT_EQ(c2.previous_export_id, r1.export_id);
     ASSERT_EQ(c2.improved.size(), 1u);
     EXPECT_EQ(c2.improved[0].text, "Clipping fixed: 3 events -> 0");
@@ -201,7 +201,7 @@ TEST(Store, ComparisonWithPreviousAndStopSignal) {
     a4.spectrum.bands[5].db -= 0.3;
     const auto r4 = store.record_export(write_file(dir / "song_v4.wav", "4"), a4, issues2);
     const auto c4 = store.compare_with_previous(r4.export_id);
-    EXPECT_EQ(c4.verdict, history::Verdict::no_real_change);
+    EXPECT_EQ(c4.verdict, review::Verdict::no_real_change);
     EXPECT_NEAR(c4.change_db, 0.3, 1e-9);
     ASSERT_TRUE(c4.stop.fired);
     EXPECT_TRUE(contains(c4.stop.reasons[0], "changed less than 0.5 dB")) << c4.stop.reasons[0];
