@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "fixtures.hpp"
+#include "history/fixtures.hpp"
 #include "review/reference.hpp"
 
 using namespace mixscout;
