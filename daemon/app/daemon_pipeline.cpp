@@ -118,13 +118,13 @@ Outcome process_export(const Job& job, const config::Config& cfg, StoreAccess& a
         } catch (const StoreError& e) {
             log::error(e.what());
             out.song = job.file.path.stem().string();
-            out.fixes = osc::top_fixes(issues);
+            out.fixes = osc::top_fixes(review::next_fixes(issues, 1, history::store_options(cfg).compare.focus));
             out.verdict = "first";
             out.summary = std::string("history unavailable: ") + e.what();
         }
     } else {
         out.song = job.file.path.stem().string();
-        out.fixes = osc::top_fixes(issues);
+        out.fixes = osc::top_fixes(review::next_fixes(issues, 1, history::store_options(cfg).compare.focus));
         out.verdict = "first";
         out.summary = "history unavailable: " + access.error;
     }

@@ -72,8 +72,8 @@ TakeOutcome process_take(const Take& take, const config::Config& cfg, const std:
         out.summary = "history unavailable";
     }
     if (!stored) {
-        rules::rank(issues);
-        out.fixes = osc::top_fixes(issues);
+        // Without history: a first iteration, by the same tiers and focus as everywhere.
+        out.fixes = osc::top_fixes(review::next_fixes(issues, 1, history::store_options(cfg).compare.focus));
         out.verdict = "first";
     }
     char len[32];
