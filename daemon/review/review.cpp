@@ -16,9 +16,9 @@ using rules::Issue;
 
 namespace {
 
-bool starts_with(const std::string& s, std::string_view p) { return s.compare(0, p.size(), p) == 0; }
+bool has_prefix(const std::string& s, std::string_view p) { return s.compare(0, p.size(), p) == 0; }
 
-bool is_stem_issue(const Issue& i) { return starts_with(i.rule, "clash.") || starts_with(i.rule, "stem."); }
+bool is_stem_issue(const Issue& i) { return has_prefix(i.rule, "clash.") || has_prefix(i.rule, "stem."); }
 
 /// The stem slugs an issue involves: "clash.kick.bass" -> {kick, bass}; "stem.loud.pad" -> {pad}.
 std::vector<std::string> stems_of(const Issue& i) {

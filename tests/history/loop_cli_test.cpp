@@ -15,14 +15,14 @@ using test::TempDir;
 
 namespace loop_cli {
 
-struct Run {
+struct LoopRun {
     int code = -1;
     std::string out, err;
 };
 
-Run ms_run(const std::vector<std::string>& args) {
+LoopRun ms_run(const std::vector<std::string>& args) {
     test::Process p(MIXSCOUT_BIN, args);
-    Run r;
+    LoopRun r;
     const auto code = p.wait_exit(std::chrono::milliseconds(60000));
     r.code = code ? *code : -1;
     p.wait_for_out([](const std::string&) { return false; }, std::chrono::milliseconds(2000));
@@ -32,7 +32,7 @@ Run ms_run(const std::vector<std::string>& args) {
     return r;
 }
 
-nlohmann::json json_out(const Run& r) {
+nlohmann::json json_out(const LoopRun& r) {
     try {
         return nlohmann::json::parse(r.out);
     } catch (const std::exception& e) {
