@@ -109,8 +109,11 @@ TEST(LoopCli, ChangingTheConfigReRanksAStoredExport) {
     EXPECT_FALSE(again["history"]["is_new"].get<bool>());
     EXPECT_FALSE(has_rule(again["issues"], "clipping")) << again["issues"].dump();
     EXPECT_FALSE(has_rule(again["next"], "clipping"));
-    for (const auto& i : first["issues"])
-        if (i["rule"] == "clipping") EXPECT_EQ(i["value"], 4.0);  // two runs written on each of two channels
+    for (const auto& i : first["issues"]) {
+        if (i["rule"] == "clipping") {
+            EXPECT_EQ(i["value"], 4.0);  // two runs written on each of two channels
+        }
+    }
 }
 
 TEST(LoopCli, FocusTopAllAndClipMoments) {
