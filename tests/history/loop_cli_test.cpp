@@ -146,7 +146,8 @@ TEST(LoopCli, ExitCodePolicy) {
     const auto clean = write_mix(dir / "Clean.wav", 0).string();
     const auto crit = ms_run({"analyze", clean, "--no-history", "--fail-on", "critical", "--json"});
     bool any_critical = false;
-    for (const auto& i : json_out(crit)["issues"]) any_critical |= i["severity"] == "critical";
+    const auto crit_json = json_out(crit);  // named: a range-for over a temporary's member dangles
+    for (const auto& i : crit_json["issues"]) any_critical |= i["severity"] == "critical";
     EXPECT_EQ(crit.code, any_critical ? 1 : 0);
     const auto usage = ms_run({"analyze"});
     EXPECT_EQ(usage.code, 2);
