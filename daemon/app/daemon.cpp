@@ -397,9 +397,9 @@ struct Daemon::Impl {
     }
 
     // The listener's vote on the latest export. Ears worse while its numbers said better: the
-    // verdict is sent again with the advice (history::ears_advice), and kept for hello replies.
+    // verdict is sent again with the advice (review::ears_advice), and kept for hello replies.
     void on_ears(const std::string& vote_text) {
-        const auto vote = history::parse_ears(vote_text);  // decode() already checked the enum
+        const auto vote = review::parse_ears(vote_text);  // decode() already checked the enum
         if (!vote) return;
         std::int64_t id = 0;
         history::StoredExport latest_export;
@@ -415,9 +415,9 @@ struct Daemon::Impl {
         log::info("ears '" + vote_text + "' stored against export " + std::to_string(id));
         sender.send("/mixscout/ears_logged", static_cast<std::int32_t>(id), vote_text);
         const auto& it = latest_export.item;
-        const auto numbers = history::parse_verdict(it.verdict);
+        const auto numbers = review::parse_verdict(it.verdict);
         if (!numbers) return;
-        std::string advice = history::ears_advice(*numbers, vote, it.iteration);
+        std::string advice = review::ears_advice(*numbers, vote, it.iteration);
         if (advice.empty()) return;
         advice[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(advice[0])));
         const auto verdict = osc::make_message("/mixscout/verdict", it.verdict, advice);

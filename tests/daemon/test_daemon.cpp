@@ -357,6 +357,7 @@ TEST(Daemon, FixTimesAndEarsVote) {
     EXPECT_EQ(items[0].args[6], "");
     EXPECT_EQ(items[1].args[6], "worse");
     EXPECT_EQ(f.dump.with_address("/mixscout/ears_logged").size(), 1u);
+}
 
 // The device's focus and a config edit both re-judge the latest export and send its fixes again.
 TEST(Daemon, FocusAndConfigReloadReSendTheFixes) {

@@ -17,6 +17,8 @@
 #include "analysis/analysis_json.hpp"
 #include "core/error.hpp"
 #include "fixtures.hpp"
+#include "config/config.hpp"
+#include "history/pipeline.hpp"
 #include "history/store.hpp"
 #include "support/signals.hpp"
 #include "support/text.hpp"
@@ -223,17 +225,20 @@ TEST(Store, MigratesAHistoryMadeByTheLastRelease) {
 // numbers said better puts the undo-or-halve advice into the next comparison.
 TEST(Store, EarsAreStoredWithTheExportAndTurnTheNextVerdict) {
     TempDir dir;
-    EXPECT_TRUE(contains(message_of([&] { Store::open(dir.path()).set_ears(history::Ears::worse); }), "no export yet"));
+    EXPECT_TRUE(contains(message_of([&] { Store::open(dir.path()).set_ears(review::Ears::worse); }), "no export yet"));
     auto store = Store::open(dir.path());
     auto a1 = make_analysis();
     const auto r1 = store.record_export(write_file(dir / "song_v1.wav", "1"), a1, some_issues());
     auto issues2 = some_issues();
     issues2.erase(issues2.begin());  // clipping fixed: the numbers say much better
     const auto r2 = store.record_export(write_file(dir / "song_v2.wav", "2"), make_analysis(), issues2);
-    EXPECT_EQ(store.set_ears(history::Ears::better, r1.export_id), r1.export_id);
-    EXPECT_EQ(store.set_ears(history::Ears::same), r2.export_id);   // the latest
-    EXPECT_EQ(store.set_ears(history::Ears::worse), r2.export_id);  // replaces "same"
-    EXPECT_THROW(store.set_ears(history::Ears::worse, 9999), StoreError);
+    // The verdicts are the review's (history/pipeline.hpp); the store keeps what it is given.
+    store.set_verdict(r1.export_id, review::Verdict::first, std::nullopt);
+    store.set_verdict(r2.export_id, review::Verdict::significant_improvement, 6.0);
+    EXPECT_EQ(store.set_ears(review::Ears::better, r1.export_id), r1.export_id);
+    EXPECT_EQ(store.set_ears(review::Ears::same), r2.export_id);   // the latest
+    EXPECT_EQ(store.set_ears(review::Ears::worse), r2.export_id);  // replaces "same"
+    EXPECT_THROW(store.set_ears(review::Ears::worse, 9999), StoreError);
     {
         RawDb raw(history::database_path(dir.path()));
         EXPECT_EQ(raw.scalar("SELECT group_concat(export_id || ':' || vote, ' ') FROM (SELECT * FROM ears ORDER BY export_id)"),
@@ -247,12 +252,13 @@ TEST(Store, EarsAreStoredWithTheExportAndTurnTheNextVerdict) {
     EXPECT_EQ(h[1].ears, "worse");
     EXPECT_EQ(h[1].verdict, "significant_improvement");
     EXPECT_EQ(other.load_export(r2.export_id).item.ears, "worse");
-    EXPECT_EQ(other.compare_with_previous(r2.export_id).ears_advice, "") << "r1's ears said better";
+    const auto cfg = config::Config::defaults();
+    EXPECT_EQ(history::review_export(other, r2.export_id, cfg).comparison.ears_advice, "") << "r1's ears said better";
 
     // Iteration 3, the same as 2: the verdict carries the advice about iteration 2.
     const auto r3 = other.record_export(write_file(dir / "song_v3.wav", "3"), make_analysis(), issues2);
-    const auto c3 = other.compare_with_previous(r3.export_id);
-    EXPECT_EQ(c3.verdict, history::Verdict::no_real_change);
+    const auto c3 = history::review_export(other, r3.export_id, cfg).comparison;
+    EXPECT_EQ(c3.verdict, review::Verdict::no_real_change);
     EXPECT_EQ(c3.ears_advice, "ears said #2 was worse, numbers better: undo or halve that change");
     EXPECT_TRUE(c3.summary.starts_with("No real change: ears said #2 was worse")) << c3.summary;
     EXPECT_EQ(other.history("song")[2].ears, "");

@@ -214,29 +214,29 @@ TEST(StopSignal, MaxIterations) {
 // halve; every other pairing says nothing. The vote strings are the protocol's /mixscout/ears enum.
 TEST(Ears, WorseToTheEarsButBetterInNumbersAdvisesUndoOrHalve) {
     const std::string advice = "ears said #4 was worse, numbers better: undo or halve that change";
-    EXPECT_EQ(history::ears_advice(Verdict::significant_improvement, history::Ears::worse, 4), advice);
-    EXPECT_EQ(history::ears_advice(Verdict::slight_improvement, history::Ears::worse, 4), advice);
+    EXPECT_EQ(review::ears_advice(Verdict::significant_improvement, review::Ears::worse, 4), advice);
+    EXPECT_EQ(review::ears_advice(Verdict::slight_improvement, review::Ears::worse, 4), advice);
     for (Verdict v : {Verdict::first, Verdict::no_real_change, Verdict::worse})
-        EXPECT_EQ(history::ears_advice(v, history::Ears::worse, 4), "") << history::to_string(v);
-    for (auto e : {history::Ears::better, history::Ears::same})
-        EXPECT_EQ(history::ears_advice(Verdict::significant_improvement, e, 4), "");
-    EXPECT_EQ(history::ears_advice(Verdict::significant_improvement, std::nullopt, 4), "");
+        EXPECT_EQ(review::ears_advice(v, review::Ears::worse, 4), "") << review::to_string(v);
+    for (auto e : {review::Ears::better, review::Ears::same})
+        EXPECT_EQ(review::ears_advice(Verdict::significant_improvement, e, 4), "");
+    EXPECT_EQ(review::ears_advice(Verdict::significant_improvement, std::nullopt, 4), "");
 
     // apply_ears: the advice comes first after the verdict words, the rest of the summary stays.
     auto before = make_analysis();
     before.clipping.count = 2;
-    auto c = history::compare(before, {make_issue("clipping", Severity::critical, 2, 0, "events", "Clipping")},
+    auto c = review::compare(before, {make_issue("clipping", Severity::critical, 2, 0, "events", "Clipping")},
                               make_analysis(), {}, 5);
     const std::string plain = c.summary;
     ASSERT_TRUE(plain.starts_with("Significant improvement: ")) << plain;
-    history::apply_ears(c, Verdict::slight_improvement, history::Ears::worse, 4);
+    review::apply_ears(c, Verdict::slight_improvement, review::Ears::worse, 4);
     EXPECT_EQ(c.ears_advice, advice);
     EXPECT_EQ(c.summary, "Significant improvement: " + advice + "; " + plain.substr(25));
-    EXPECT_EQ(history::to_json(c)["ears_advice"], advice);
-    EXPECT_TRUE(contains(history::verdict_line(c), "undo or halve")) << history::verdict_line(c);
-    auto quiet = history::compare(before, {}, make_analysis(), {}, 5);
+    EXPECT_EQ(review::to_json(c)["ears_advice"], advice);
+    EXPECT_TRUE(contains(review::verdict_line(c), "undo or halve")) << review::verdict_line(c);
+    auto quiet = review::compare(before, {}, make_analysis(), {}, 5);
     const std::string quiet_summary = quiet.summary;
-    history::apply_ears(quiet, Verdict::slight_improvement, history::Ears::same, 4);
+    review::apply_ears(quiet, Verdict::slight_improvement, review::Ears::same, 4);
     EXPECT_EQ(quiet.summary, quiet_summary);
     EXPECT_EQ(quiet.ears_advice, "");
 }
@@ -250,10 +250,10 @@ TEST(Ears, VoteStringsAreTheProtocolEnum) {
         if (m["address"] == "/mixscout/ears")
             for (const auto& e : m["args"][0]["enum"]) from_protocol.insert(e.get<std::string>());
     std::set<std::string> ours;
-    for (auto e : {history::Ears::better, history::Ears::same, history::Ears::worse}) {
-        ours.insert(std::string(history::to_string(e)));
-        EXPECT_EQ(history::parse_ears(history::to_string(e)), e);
+    for (auto e : {review::Ears::better, review::Ears::same, review::Ears::worse}) {
+        ours.insert(std::string(review::to_string(e)));
+        EXPECT_EQ(review::parse_ears(review::to_string(e)), e);
     }
     EXPECT_EQ(ours, from_protocol);
-    EXPECT_EQ(history::parse_ears("Worse"), std::nullopt);
+    EXPECT_EQ(review::parse_ears("Worse"), std::nullopt);
 }
