@@ -24,7 +24,11 @@ int main(int argc, char** argv) {
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return cli.exit(e);
+        // --help and --version exit 0 as CLI11 prints them; a usage error is bad input: exit 2
+        // and one line (commands.hpp: the exit-code policy).
+        if (e.get_exit_code() == 0) return cli.exit(e);
+        std::fprintf(stderr, "mixscout: %s; see --help\n", e.what());
+        return 2;
     } catch (const mixscout::InputError& e) {
         std::fprintf(stderr, "mixscout: %s\n", e.what());
         return 2;

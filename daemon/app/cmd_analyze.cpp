@@ -28,6 +28,8 @@
 #include "config/config.hpp"
 #include "core/units.hpp"
 #include "history/pipeline.hpp"
+#include "review/review.hpp"
+#include "rules/clip_moments.hpp"
 #include "rules/rules.hpp"
 #include "stems/stems.hpp"
 
@@ -48,6 +50,12 @@ struct AnalyzeArgs {
     // stems helper: --stems DIR, the mix's stems; their clashes rank with the rules' issues.
     std::string stems_dir;
     std::optional<stems::StemsReport> stems_report;
+    // The next fixes and how many issues to show.
+    std::string focus;                 ///< --focus AREA; empty: the config's focus:
+    bool all = false;                  ///< --all: every issue in the summary
+    std::size_t top_n = 3;             ///< --top N
+    std::string fail_on;               ///< --fail-on critical|important|polish: exit 1 when such an issue is found
+    std::vector<rules::Issue> next;    ///< the next fixes (review::next_fixes; the comparison's when stored)
 };
 
 // libsndfile's MP3 decoder (mpg123) prints warnings such as "Xing stream size off" straight to
@@ -85,14 +93,17 @@ nlohmann::json build_report(const analysis::Analysis& a, const AnalyzeArgs& args
     nlohmann::json report = analysis::to_json(a);
     report["profile"] = args.profile;
     // Named: a range-for over .items() of a temporary would iterate a destroyed object.
-    const nlohmann::json issues_report = rules::issues_json(args.issues);
+    const nlohmann::json issues_report = rules::issues_json(args.issues, args.top_n);
     for (const auto& [key, value] : issues_report.items()) report[key] = value;  // issues[], top[]
+    nlohmann::json next = nlohmann::json::array();  // the next fixes: tiers and focus (review/focus.hpp)
+    for (const auto& i : args.next) next.push_back(rules::to_json(i));
+    report["next"] = next;
     // [report] rules helper: report["issues"], report["top"]; history helper: store the export and
     // add report["comparison"]; stems helper: report["stems"] when --stems DIR is given.
     if (args.stems_report) report["stems"] = stems::to_json(*args.stems_report);
     if (args.history_result) {
         report["history"] = history::to_json(args.history_result->record);
-        report["comparison"] = history::to_json(args.history_result->comparison);
+        report["comparison"] = review::to_json(args.history_result->comparison);
     }
     return report;
 }
@@ -141,13 +152,19 @@ void print_summary(const analysis::Analysis& a, const AnalyzeArgs& args, std::FI
     if (a.clipping.count == 0) {
         std::fprintf(out, "  Clipping   none\n");
     } else {
+        // Grouped by moment (10 ms, the events' resolution), the channels listed once: "0:16.50 (L, R)".
         std::string at;
-        const std::size_t shown = std::min<std::size_t>(a.clipping.events.size(), 5);
+        const auto moments = rules::clip_moments(a.clipping.events);
+        const std::size_t shown = args.all ? moments.size() : std::min<std::size_t>(moments.size(), 5);
         for (std::size_t i = 0; i < shown; ++i) {
-            const auto& e = a.clipping.events[i];
-            at += (i ? ", " : "") + clock(e.time_s) + (f.channels == 2 ? (e.channel == 0 ? " L" : " R") : "");
+            at += (i ? ", " : "") + clock(moments[i].time_s);
+            if (f.channels == 2) {
+                std::string ch;
+                for (int c : moments[i].channels) ch += (ch.empty() ? "" : ", ") + std::string(c == 0 ? "L" : "R");
+                at += " (" + ch + ")";
+            }
         }
-        if (static_cast<std::size_t>(a.clipping.count) > shown) at += ", ...";
+        if (moments.size() > shown) at += ", ... (" + std::to_string(moments.size() - shown) + " more moments)";
         std::fprintf(out, "  Clipping   %d event%s (%d full-scale run%s, %d true-peak over%s): %s\n", a.clipping.count,
                      a.clipping.count == 1 ? "" : "s", full, full == 1 ? "" : "s", overs, overs == 1 ? "" : "s", at.c_str());
     }
@@ -178,17 +195,29 @@ void print_summary(const analysis::Analysis& a, const AnalyzeArgs& args, std::FI
     if (args.issues.empty()) {
         std::fprintf(out, "\n  No issues for profile '%s'.\n", args.profile.c_str());
     } else {
-        std::fprintf(out, "\n  Top fixes (profile '%s'):\n", args.profile.c_str());
-        const auto top = rules::top(args.issues);
-        for (std::size_t i = 0; i < top.size(); ++i)
-            std::fprintf(out, "  %s\n", rules::summary_line(top[i], static_cast<int>(i) + 1).c_str());
-        if (args.issues.size() > top.size())
-            std::fprintf(out, "  (%zu more in --json)\n", args.issues.size() - top.size());
+        // The next fixes (tiers and focus: the same list the device gets), then, with --all or
+        // --top N, the ranked list.
+        const std::string focus = args.history_result ? std::string(review::to_string(args.history_result->comparison.focus))
+                                                      : (args.focus.empty() ? std::string("all") : args.focus);
+        std::fprintf(out, "\n  Next fixes (profile '%s'%s):\n", args.profile.c_str(),
+                     focus == "all" ? "" : (", focus " + focus).c_str());
+        for (std::size_t i = 0; i < args.next.size(); ++i)
+            std::fprintf(out, "  %s\n", rules::summary_line(args.next[i], static_cast<int>(i) + 1).c_str());
+        if (args.next.empty()) std::fprintf(out, "  none in this area\n");
+        const std::size_t n = args.all ? args.issues.size() : std::min(args.top_n, args.issues.size());
+        if (args.all || args.top_n != 3) {
+            std::fprintf(out, "\n  All issues, ranked%s:\n", args.all ? "" : (" (first " + std::to_string(n) + ")").c_str());
+            for (std::size_t i = 0; i < n; ++i)
+                std::fprintf(out, "  %s\n", rules::summary_line(args.issues[i], static_cast<int>(i) + 1).c_str());
+        }
+        if (args.issues.size() > std::max(n, args.next.size()))
+            std::fprintf(out, "  (%zu issues in all: --all or --top N lists them)\n", args.issues.size());
     }
     if (args.history_result) {  // history helper: the verdict against the previous iteration
         const auto& c = args.history_result->comparison;
         std::fprintf(out, "\n  %s: %s, iteration %d\n  %s\n", args.history_result->record.is_new ? "Stored" : "Already stored",
-                     args.history_result->record.song.c_str(), args.history_result->record.iteration, history::verdict_line(c).c_str());
+                     args.history_result->record.song.c_str(), args.history_result->record.iteration, review::verdict_line(c).c_str());
+        for (const auto& line : c.not_compared) std::fprintf(out, "  Not compared: %s\n", line.c_str());
         if (c.stop.fired) std::fprintf(out, "  Stop: %s\n", c.stop.message.c_str());
     }
 }
@@ -198,6 +227,7 @@ void print_summary(const analysis::Analysis& a, const AnalyzeArgs& args, std::FI
 void add_analyze_command(CLI::App& app, Context& ctx) {
     auto args = std::make_shared<AnalyzeArgs>();
     CLI::App* cmd = app.add_subcommand("analyze", "Measure one audio file: loudness, peaks, clipping, dynamics, spectrum, stereo");
+    cmd->alias("analyse");
     // No CLI::ExistingFile check: the decoder's own message ("<file>: no such file") and exit 2 apply.
     cmd->add_option("file", args->file, "WAV/AIFF/FLAC/OGG/MP3 file, mono or stereo")->required();
     cmd->add_flag("--json", args->json, "Print one JSON object instead of the summary");
@@ -207,6 +237,7 @@ void add_analyze_command(CLI::App& app, Context& ctx) {
     cmd->add_option("--stems", args->stems_dir, "Folder of the mix's stems (Live's \"All Individual Tracks\"): clashes between them rank with the issues");
     cmd->add_flag("--no-history", args->no_history, "Do not store this export in the history (nor compare it)");
     cmd->add_option("--data-dir", args->data_dir, "Folder of the history database (default: the per-user data folder)");
+    add_focus_options(cmd, args->focus, args->all, args->top_n, args->fail_on);
     cmd->callback([args, &ctx] {
         // Config and profile first: a typo fails fast, before a long decode.
         const config::Config cfg = args->config_file.empty() ? config::Config::defaults() : config::Config::load(args->config_file);
@@ -216,23 +247,39 @@ void add_analyze_command(CLI::App& app, Context& ctx) {
             MuteStderr mute(is_mpeg_name(args->file));
             a = analysis::analyze_file(args->file);
         }
-        args->issues = rules::evaluate(a, cfg, args->profile);
+        auto options = history::store_options(cfg);
+        if (!args->focus.empty()) options.compare.focus = review::area_or_throw(args->focus, "--focus");
+        history::IngestInput input;
+        input.profile = args->profile;
         if (!args->stems_dir.empty()) {  // stems helper: clashes and per-stem checks join the ranking
             std::vector<std::filesystem::path> files;
             std::error_code ec;
             for (const auto& f : stems::collect_stem_files({args->stems_dir}))
                 if (!std::filesystem::equivalent(f, args->file, ec)) files.push_back(f);
             args->stems_report = stems::analyze_stems(files, cfg);
-            args->issues.insert(args->issues.end(), args->stems_report->issues.begin(), args->stems_report->issues.end());
-            rules::rank(args->issues);
+            std::vector<std::string> names;
+            for (const auto& s : args->stems_report->stems) names.push_back(s.name);
+            input.stems = std::move(names);
+            input.stem_issues = args->stems_report->issues;
         }
+        // Without history the judgement is the same call, with no previous export and no references.
+        review::Measurements m;
+        m.analysis = a;
+        m.profile = args->profile;
+        m.stems = input.stems;
+        m.stem_issues = input.stem_issues;
+        const review::Review alone = review::review(m, review::Context{cfg, {}, options.reference, options.compare});
+        args->issues = alone.issues;
+        args->next = alone.comparison.next;
         if (!args->no_history) {  // history helper: store, compare; a failing store only warns
             std::string warning;
-            args->history_result = history::try_ingest(args->data_dir, cfg, args->file, a, args->issues, warning);
-            if (args->history_result)
+            args->history_result = history::try_ingest(args->data_dir, cfg, options, args->file, a, input, warning);
+            if (args->history_result) {
                 args->issues = args->history_result->issues;  // with reference issues, if any
-            else
+                args->next = args->history_result->comparison.next;
+            } else {
                 std::fprintf(stderr, "mixscout: warning: %s\n", warning.c_str());
+            }
         }
         if (args->json) {
             const nlohmann::json report = build_report(a, *args);
@@ -243,7 +290,7 @@ void add_analyze_command(CLI::App& app, Context& ctx) {
             print_summary(a, *args, stdout);
         }
         std::fflush(stdout);
-        ctx.exit_code = 0;
+        ctx.exit_code = fail_on_exit_code(args->issues, args->fail_on);
     });
 }
 

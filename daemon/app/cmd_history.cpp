@@ -27,7 +27,9 @@
 #include "core/error.hpp"
 #include "history/pipeline.hpp"
 #include "history/store.hpp"
+#include "review/review.hpp"
 #include "rules/rules.hpp"
+#include "stems/stems.hpp"
 
 namespace mixscout::app {
 namespace {
@@ -51,14 +53,14 @@ history::Store open_store(const StoreArgs& args) {
     return history::Store::open(history::resolve_data_dir(args.data_dir, cfg), history::store_options(cfg));
 }
 
-/// Runs body; a StoreError is printed as one line and the exit code is 1.
+/// Runs body; a StoreError (an unusable database: bad input) is printed as one line, exit code 2.
 template <class F>
 void guarded(Context& ctx, F&& body) {
     try {
         body();
     } catch (const StoreError& e) {
         std::fprintf(stderr, "mixscout: %s\n", e.what());
-        ctx.exit_code = 1;
+        ctx.exit_code = 2;
     }
 }
 
@@ -68,6 +70,8 @@ nlohmann::json item_json(const history::HistoryItem& it) {
             {"song", it.song},
             {"path", it.path},
             {"kind", it.kind},
+            {"role", it.role},
+            {"version", it.version ? nlohmann::json(*it.version) : nlohmann::json(nullptr)},
             {"date", it.created_at},
             {"content_hash", it.content_hash},
             {"counts", {{"critical", it.critical}, {"important", it.important}, {"polish", it.polish}}},
@@ -78,7 +82,10 @@ nlohmann::json item_json(const history::HistoryItem& it) {
 }
 
 void print_song(const std::string& song, const std::vector<history::HistoryItem>& items) {
-    std::printf("%s: %zu iteration%s\n", song.c_str(), items.size(), items.size() == 1 ? "" : "s");
+    std::size_t masters = 0;
+    for (const auto& it : items) masters += it.role == "master";
+    std::printf("%s: %zu iteration%s%s\n", song.c_str(), items.size() - masters, items.size() - masters == 1 ? "" : "s",
+                masters ? (", " + std::to_string(masters) + " master" + (masters == 1 ? "" : "s")).c_str() : "");
     std::printf("  %4s %6s  %-17s %-8s %-24s %-6s %s\n", "#", "id", "date (UTC)", "C/I/P", "verdict", "ears", "file");
     for (const auto& it : items) {
         std::string date = it.created_at.substr(0, 16);
@@ -87,7 +94,8 @@ void print_song(const std::string& song, const std::vector<history::HistoryItem>
             std::to_string(it.critical) + "/" + std::to_string(it.important) + "/" + std::to_string(it.polish);
         const std::string file = std::filesystem::path(it.path).filename().string() +
                                  (it.kind == "live_take" ? " (live take)" : "");
-        std::printf("  %4d %6lld  %-17s %-8s %-24s %-6s %s\n", it.iteration, static_cast<long long>(it.export_id),
+        const std::string number = (it.role == "master" ? "M" : "") + std::to_string(it.iteration);
+        std::printf("  %4s %6lld  %-17s %-8s %-24s %-6s %s\n", number.c_str(), static_cast<long long>(it.export_id),
                     date.c_str(), counts.c_str(), it.verdict.c_str(), it.ears.empty() ? "-" : it.ears.c_str(),
                     file.c_str());
         for (const auto& n : it.notes) std::printf("  %4s %6s  note: %s\n", "", "", n.c_str());
@@ -104,6 +112,7 @@ void add_history(CLI::App& app, Context& ctx) {
     add_store_options(cmd, *args);
     cmd->callback([&ctx, args, song, json] {
         guarded(ctx, [&] {
+            const auto cfg = load_config(args->config);
             auto store = open_store(*args);
             std::vector<std::string> names;
             if (!song->empty()) {
@@ -113,13 +122,22 @@ void add_history(CLI::App& app, Context& ctx) {
             }
             nlohmann::json out = nlohmann::json::array();
             for (const auto& name : names) {
-                const auto items = store.history(name);
+                auto items = store.history(name);
+                // Judged again with the config in force: the counts and verdicts it would give now.
+                for (auto& it : items) {
+                    const auto r = history::review_export(store, it.export_id, cfg);
+                    it.critical = it.important = it.polish = 0;
+                    for (const auto& i : r.issues)
+                        (i.severity == rules::Severity::critical ? it.critical
+                         : i.severity == rules::Severity::important ? it.important : it.polish)++;
+                    it.verdict = std::string(review::to_string(r.comparison.verdict));
+                }
                 if (items.empty()) {
                     std::string known;
                     for (const auto& s : store.songs()) known += (known.empty() ? "" : ", ") + s.song;
                     std::fprintf(stderr, "mixscout: no song '%s' in the history at %s (songs: %s)\n", name.c_str(),
                                  store.file().string().c_str(), known.empty() ? "none yet" : known.c_str());
-                    ctx.exit_code = 1;
+                    ctx.exit_code = 2;
                     return;
                 }
                 nlohmann::json its = nlohmann::json::array();
@@ -157,38 +175,82 @@ void add_note(CLI::App& app, Context& ctx) {
     });
 }
 
+struct CompareArgs {
+    std::string newer, older, config_file, profile, stems_dir, against_stems_dir, data_dir, focus, fail_on;
+    bool json = false, all = false;
+    std::size_t top_n = 3;
+};
+
+/// One side of `compare`: the file analysed now, and its stems run if given.
+review::Measurements measure_side(const std::string& file, const std::string& stems_dir, const std::string& profile,
+                                  const config::Config& cfg) {
+    review::Measurements m;
+    m.analysis = analysis::analyze_file(file);
+    m.profile = profile;
+    if (!stems_dir.empty()) {
+        std::vector<std::filesystem::path> files;
+        std::error_code ec;
+        for (const auto& f : stems::collect_stem_files({stems_dir}))
+            if (!std::filesystem::equivalent(f, file, ec)) files.push_back(f);
+        const auto report = stems::analyze_stems(files, cfg);
+        std::vector<std::string> names;
+        for (const auto& st : report.stems) names.push_back(st.name);
+        m.stems = std::move(names);
+        m.stem_issues = report.issues;
+    }
+    return m;
+}
+
 void add_compare(CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand("compare", "Compare two files (analysed now, nothing stored): what improved, "
-                                              "what is new, verdict, next three");
-    auto newer = std::make_shared<std::string>();
-    auto older = std::make_shared<std::string>();
-    auto config_file = std::make_shared<std::string>();
-    auto profile = std::make_shared<std::string>();
-    auto json = std::make_shared<bool>(false);
-    cmd->add_option("NEW", *newer, "The newer export")->required();
-    cmd->add_option("--against", *older, "The older export to compare with")->required();
-    cmd->add_option("--config", *config_file, "A user config file (rules, stop.*)");
-    cmd->add_option("--profile", *profile, "Delivery profile the rules judge against (default: watch.profile, mix)");
-    cmd->add_flag("--json", *json, "Print JSON");
-    cmd->callback([&ctx, newer, older, config_file, profile, json] {
-        const auto cfg = load_config(*config_file);
-        const std::string prof = profile->empty() ? cfg.get_or<std::string>("watch.profile", "mix") : *profile;
-        const auto before = analysis::analyze_file(*older);
-        const auto after = analysis::analyze_file(*newer);
-        const auto before_issues = rules::evaluate(before, cfg, prof);
-        const auto after_issues = rules::evaluate(after, cfg, prof);
-        const auto opts = history::store_options(cfg);
-        // Two files are two iterations: the focus of iteration 2 (critical first).
-        auto c = history::compare(before, before_issues, after, after_issues, 2, opts.compare);
-        c.stop = history::stop_signal(after_issues, 2, {c.change_db}, opts.compare);
-        if (*json) {
-            std::cout << nlohmann::json{{"new", *newer}, {"against", *older}, {"comparison", history::to_json(c)}}.dump(2)
+                                              "what is new, verdict, next fixes");
+    auto a = std::make_shared<CompareArgs>();
+    cmd->add_option("NEW", a->newer, "The newer export")->required();
+    cmd->add_option("--against", a->older, "The older export to compare with")->required();
+    cmd->add_option("--stems", a->stems_dir, "Folder of the newer export's stems");
+    cmd->add_option("--against-stems", a->against_stems_dir, "Folder of the older export's stems");
+    cmd->add_option("--config", a->config_file, "A user config file (rules, stop.*, focus)");
+    cmd->add_option("--profile", a->profile, "Delivery profile the rules judge against (default: watch.profile, mix)");
+    cmd->add_option("--data-dir", a->data_dir, "Folder of the history database (the song's reference tracks)");
+    cmd->add_flag("--json", a->json, "Print JSON");
+    add_focus_options(cmd, a->focus, a->all, a->top_n, a->fail_on);
+    cmd->callback([&ctx, a] {
+        const auto cfg = load_config(a->config_file);
+        const std::string prof = a->profile.empty() ? cfg.get_or<std::string>("watch.profile", "mix") : a->profile;
+        auto opts = history::store_options(cfg);
+        if (!a->focus.empty()) opts.compare.focus = review::area_or_throw(a->focus, "--focus");
+        const auto before = measure_side(a->older, a->against_stems_dir, prof, cfg);
+        const auto after = measure_side(a->newer, a->stems_dir, prof, cfg);
+        // The song's references, as the history knows them (both sides are judged against them).
+        std::vector<analysis::Analysis> refs;
+        try {
+            auto store = history::Store::open(history::resolve_data_dir(a->data_dir, cfg), opts);
+            refs = store.reference_analyses(store.song_for(a->newer));
+        } catch (const StoreError& e) {
+            std::fprintf(stderr, "mixscout: warning: no reference tracks: %s\n", e.what());
+        }
+        // Two files are two iterations: the tier of iteration 2 (critical first).
+        const review::Context rc{cfg, refs, opts.reference, opts.compare, 2, &before, std::nullopt};
+        const review::Review r = review::review(after, rc);
+        const auto& c = r.comparison;
+        if (a->json) {
+            nlohmann::json issues = nlohmann::json::array();
+            for (const auto& i : r.issues) issues.push_back(rules::to_json(i));
+            std::cout << nlohmann::json{{"new", a->newer}, {"against", a->older}, {"comparison", review::to_json(c)},
+                                        {"issues", issues}}
+                             .dump(2)
                       << "\n";
         } else {
-            std::printf("%s\n  against %s\n", newer->c_str(), older->c_str());
-            std::fputs(history::format_text(c).c_str(), stdout);
+            std::printf("%s\n  against %s\n", a->newer.c_str(), a->older.c_str());
+            std::fputs(review::format_text(c).c_str(), stdout);
+            const std::size_t n = a->all ? r.issues.size() : std::min(a->top_n, r.issues.size());
+            if (a->all || a->top_n != 3) {
+                std::printf("All issues, ranked:\n");
+                for (std::size_t i = 0; i < n; ++i)
+                    std::printf("  %s\n", rules::summary_line(r.issues[i], static_cast<int>(i) + 1).c_str());
+            }
         }
-        ctx.exit_code = 0;
+        ctx.exit_code = fail_on_exit_code(r.issues, a->fail_on);
     });
 }
 

@@ -30,6 +30,7 @@ struct StemsArgs {
     bool decode_only = false;
     std::string band_method = "fft";
     int threads = -1;  // -1: from the config
+    std::string fail_on;  // --fail-on LEVEL
 };
 
 void run_stems(const StemsArgs& args, Context& ctx) {
@@ -54,7 +55,9 @@ void run_stems(const StemsArgs& args, Context& ctx) {
 
     stems::StemsReport report = stems::analyze_stems(files, options);
     report.warnings.insert(report.warnings.begin(), warnings.begin(), warnings.end());
-    ctx.exit_code = (report.issues.empty() && report.errors.empty()) ? 0 : 1;
+    // The exit-code policy (commands.hpp): an unreadable stem is bad input (2, the rest analysed);
+    // findings are not failures unless --fail-on asks.
+    ctx.exit_code = !report.errors.empty() ? 2 : fail_on_exit_code(report.issues, args.fail_on);
     if (args.json) {
         std::cout << stems::to_json(report).dump(2) << "\n";
         return;
@@ -89,6 +92,8 @@ void add_stems_command(CLI::App& app, Context& ctx) {
     cmd->add_option("--threads", args->threads, "Decode threads (default: stems.threads; 0 = one per core)");
     cmd->add_flag("--decode-only", args->decode_only, "Only decode the stems (benchmark baseline)");
     cmd->add_option("--band-method", args->band_method, "Band-energy kernel (benchmark)")->check(CLI::IsMember({"fft", "filter_bank"}));
+    cmd->add_option("--fail-on", args->fail_on, "Exit 1 when an issue this severe or worse is found (for scripts)")
+        ->check(CLI::IsMember({"critical", "important", "polish"}));
     cmd->callback([&ctx, args] { run_stems(*args, ctx); });
 }
 

@@ -6,12 +6,21 @@
 // "mixscout: <message>" and exits 2.
 #pragma once
 #include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "rules/issue.hpp"
 
 namespace mixscout::app {
 
 struct Context {
     int exit_code = 0;
 };
+
+/// --focus AREA, --all, --top N, --fail-on LEVEL (analyze, compare, stems).
+void add_focus_options(CLI::App* cmd, std::string& focus, bool& all, std::size_t& top_n, std::string& fail_on);
+/// 1 when `fail_on` names a severity and an issue at least that severe is in `issues`, else 0.
+int fail_on_exit_code(const std::vector<rules::Issue>& issues, const std::string& fail_on);
 
 void add_analyze_command(CLI::App& app, Context& ctx);    // issue: analysis engine
 void add_config_command(CLI::App& app, Context& ctx);     // config check | show

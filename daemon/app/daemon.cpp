@@ -29,6 +29,8 @@
 #include "core/user_dirs.hpp"
 #include "history/pipeline.hpp"
 #include "osc/auth.hpp"
+#include "review/export_name.hpp"
+#include "review/focus.hpp"
 #include "osc/endpoint.hpp"
 #include "stems/naming.hpp"
 #include "monitor/monitor.hpp"
@@ -131,6 +133,7 @@ struct Daemon::Impl {
 
     std::mutex latest_mutex;
     std::vector<osc::Message> latest;  // the last export's messages, for hello replies
+    std::optional<review::Area> device_focus;  // /mixscout/focus; wins over the config's focus:
 
     Impl(DaemonFlags f, ExportStep s) : flags(std::move(f)), step(std::move(s)) {}
 
@@ -251,6 +254,7 @@ struct Daemon::Impl {
                 } else {
                     log::info("config: reloaded " + config_file.string());
                     apply(*live->current(), false);
+                    rejudge_latest();  // the new rules, thresholds or focus re-rank the latest export
                 }
             }
             poll_config();
@@ -289,6 +293,29 @@ struct Daemon::Impl {
     void report_error(const std::string& message) {
         log::error(message);
         sender.send("/mixscout/error", message);
+    }
+
+    /// Judges the latest export again with the config in force and the focus, and sends its fixes.
+    void rejudge_latest() {
+        const auto cfg = live->current();
+        try {
+            std::optional<Outcome> o;
+            {
+                std::lock_guard lock(store.mutex);
+                if (!store.store) return;
+                auto options = history::store_options(*cfg);
+                if (device_focus) options.compare.focus = *device_focus;
+                store.store->set_options(std::move(options));
+            }
+            o = review_latest(*cfg, store);
+            if (!o) return;
+            log::info(o->status);
+            send_outcome(*o);
+        } catch (const StoreError& e) {
+            report_error(std::string("history: ") + e.what());
+        } catch (const InputError& e) {
+            report_error(std::string("config: ") + e.what());
+        }
     }
 
     void send_outcome(const Outcome& o) {
@@ -339,7 +366,19 @@ struct Daemon::Impl {
         if (m.address == "/mixscout/analyze") return on_file_request(Job::Kind::analyze_request, m.string_arg(0));
         if (m.address == "/mixscout/reference") return on_file_request(Job::Kind::reference, m.string_arg(0));
         if (m.address == "/mixscout/master") return on_file_request(Job::Kind::master, m.string_arg(0));
+        if (m.address == "/mixscout/focus") return on_focus(m.string_arg(0));
         log::warn("osc: " + m.address + " is not handled by the daemon");
+    }
+
+    void on_focus(const std::string& area) {
+        const auto a = review::parse_area(area);
+        if (!a) {
+            report_error("focus: unknown area '" + area + "' (one of: " + review::area_names(", ") + ")");
+            return;
+        }
+        device_focus = *a;
+        log::info("focus: " + std::string(review::to_string(*a)));
+        rejudge_latest();
     }
 
     void on_hello(int reply_port, const std::string& token, const osc::Endpoint& from) {
@@ -386,9 +425,9 @@ struct Daemon::Impl {
     }
 
     // The listener's vote on the latest export. Ears worse while its numbers said better: the
-    // verdict is sent again with the advice (history::ears_advice), and kept for hello replies.
+    // verdict is sent again with the advice (review::ears_advice), and kept for hello replies.
     void on_ears(const std::string& vote_text) {
-        const auto vote = history::parse_ears(vote_text);  // decode() already checked the enum
+        const auto vote = review::parse_ears(vote_text);  // decode() already checked the enum
         if (!vote) return;
         std::int64_t id = 0;
         history::StoredExport latest_export;
@@ -404,9 +443,9 @@ struct Daemon::Impl {
         log::info("ears '" + vote_text + "' stored against export " + std::to_string(id));
         sender.send("/mixscout/ears_logged", static_cast<std::int32_t>(id), vote_text);
         const auto& it = latest_export.item;
-        const auto numbers = history::parse_verdict(it.verdict);
+        const auto numbers = review::parse_verdict(it.verdict);
         if (!numbers) return;
-        std::string advice = history::ears_advice(*numbers, vote, it.iteration);
+        std::string advice = review::ears_advice(*numbers, vote, it.iteration);
         if (advice.empty()) return;
         advice[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(advice[0])));
         const auto verdict = osc::make_message("/mixscout/verdict", it.verdict, advice);
@@ -490,7 +529,7 @@ struct Daemon::Impl {
             log::debug(f.path.string() + ": gave up on it in this state; waiting for a change");
             return;
         }
-        const bool stem_like = looks_like_stem(f.path) || looks_like_mix(f.path);
+        const bool stem_like = review::looks_like_stem(f.path) || looks_like_mix(f.path);
         if (!stem_like || group_window_s <= 0) {
             enqueue(Job{Job::Kind::export_file, f, {}, 0});
             return;
@@ -520,7 +559,7 @@ struct Daemon::Impl {
         std::vector<watch::FileState> files = std::move(it->second.files);
         batches.erase(it);
         std::vector<watch::FileState> stems_files, others;
-        for (const auto& f : files) (looks_like_stem(f.path) ? stems_files : others).push_back(f);
+        for (const auto& f : files) (review::looks_like_stem(f.path) ? stems_files : others).push_back(f);
         if (stems_files.size() < 2) {
             for (const auto& f : files) enqueue(Job{Job::Kind::export_file, f, {}, 0});
             return;

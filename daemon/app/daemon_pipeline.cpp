@@ -21,12 +21,6 @@ namespace mixscout::app {
 
 namespace fs = std::filesystem;
 
-bool looks_like_stem(const fs::path& file) {
-    // "<set> <n>-<track>" or "<n>-<track>": Live's "All Individual Tracks" naming (stems/naming.hpp).
-    static const std::regex numbered(R"((^|.*\s)\d+-\S.*)");
-    return std::regex_match(file.stem().string(), numbered);
-}
-
 namespace {
 
 /// The set name shared by stems "My Song 3-Bass", "My Song 4-Keys" -> "My Song".
@@ -47,6 +41,34 @@ std::string set_name(const std::vector<fs::path>& stems) {
 }
 
 }  // namespace
+
+void fill_outcome(Outcome& out, const history::IngestResult& r) {
+    out.song = r.record.song;
+    out.iteration = r.record.iteration;
+    out.export_id = r.record.export_id;
+    out.is_new = r.record.is_new;
+    out.fixes = osc::top_fixes(r.comparison.next);
+    out.verdict = std::string(review::to_string(r.comparison.verdict));
+    out.summary = r.comparison.summary;
+    out.stop_reason.clear();
+    if (r.comparison.stop.fired)
+        out.stop_reason = r.comparison.stop.message.empty() ? "Ready to master" : r.comparison.stop.message;
+}
+
+std::optional<Outcome> review_latest(const config::Config& cfg, StoreAccess& access) {
+    std::lock_guard lock(access.mutex);
+    if (!access.store) return std::nullopt;
+    const auto id = access.store->latest_export_id();
+    if (!id) return std::nullopt;
+    const auto r = history::review_export(*access.store, *id, cfg);
+    Outcome out;
+    out.path = access.store->load_export(*id).item.path;
+    fill_outcome(out, r);
+    out.status = "re-judged " + std::filesystem::path(out.path).filename().string() + ": " + out.song + " #" +
+                 std::to_string(out.iteration) + ", focus " + std::string(review::to_string(r.comparison.focus)) + ", " +
+                 std::to_string(out.fixes.size()) + " fixes";
+    return out;
+}
 
 Outcome process_export(const Job& job, const config::Config& cfg, StoreAccess& access) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -74,35 +96,38 @@ Outcome process_export(const Job& job, const config::Config& cfg, StoreAccess& a
     analysis::AnalyzeOptions options;
     const analysis::Analysis a = analysis::analyze_file(job.file.path, options);
     std::vector<rules::Issue> issues = rules::evaluate(a, cfg, profile);
+    history::IngestInput input;
+    input.profile = profile;
     if (stems_report) {
         issues.insert(issues.end(), stems_report->issues.begin(), stems_report->issues.end());
         rules::rank(issues);
+        std::vector<std::string> names;
+        for (const auto& s : stems_report->stems) names.push_back(s.name);
+        input.stems = std::move(names);
+        input.stem_issues = stems_report->issues;
+        input.role = review::Role::mix;  // Live's "<Set> Master.wav" beside its stems is the mix
     }
 
     out.path = job.file.path.string();
     std::lock_guard lock(access.mutex);
     if (access.store) {
         try {
-            auto r = history::ingest(*access.store, job.file.path, a, issues);
+            auto r = history::ingest(*access.store, job.file.path, a, cfg, input);
             out.song = r.record.song;
             out.iteration = r.record.iteration;
             out.export_id = r.record.export_id;
             out.is_new = r.record.is_new;
-            out.fixes = osc::top_fixes(r.comparison.next.empty() ? r.issues : r.comparison.next);
-            out.verdict = std::string(history::to_string(r.comparison.verdict));
-            out.summary = r.comparison.summary;
-            if (r.comparison.stop.fired)
-                out.stop_reason = r.comparison.stop.message.empty() ? "Ready to master" : r.comparison.stop.message;
+            fill_outcome(out, r);
         } catch (const StoreError& e) {
             log::error(e.what());
             out.song = job.file.path.stem().string();
-            out.fixes = osc::top_fixes(issues);
+            out.fixes = osc::top_fixes(review::next_fixes(issues, 1, history::store_options(cfg).compare.focus));
             out.verdict = "first";
             out.summary = std::string("history unavailable: ") + e.what();
         }
     } else {
         out.song = job.file.path.stem().string();
-        out.fixes = osc::top_fixes(issues);
+        out.fixes = osc::top_fixes(review::next_fixes(issues, 1, history::store_options(cfg).compare.focus));
         out.verdict = "first";
         out.summary = "history unavailable: " + access.error;
     }

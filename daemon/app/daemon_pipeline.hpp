@@ -7,6 +7,7 @@
 #include <string>
 
 #include "app/daemon.hpp"
+#include "history/pipeline.hpp"
 #include "history/store.hpp"
 #include "master/master.hpp"
 
@@ -39,7 +40,12 @@ master::MasterReport master_mix(const std::filesystem::path& mix, const std::fil
 /// Creates (exclusively) the first free "<stem> (master[ N]).wav" in `folder` and returns it.
 std::filesystem::path reserve_master_file(const std::filesystem::path& folder, const std::string& stem);
 
-/// Live's individual-track names ("<set> <n>-<track>", "<n>-<track>"): candidates for a stems run.
-bool looks_like_stem(const std::filesystem::path& file);
+/// The latest export judged again with `cfg` (its focus and stop options come from the store's
+/// options): what the daemon re-sends after a config reload or a /mixscout/focus. nullopt: no
+/// history, or nothing stored yet. Throws StoreError.
+std::optional<Outcome> review_latest(const config::Config& cfg, StoreAccess& access);
+
+/// The outcome fields that come from a judgement (song, iteration, next fixes, verdict, stop).
+void fill_outcome(Outcome& out, const history::IngestResult& r);
 
 }  // namespace mixscout::app

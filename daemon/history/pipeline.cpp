@@ -15,6 +15,7 @@ StoreOptions store_options(const config::Config& cfg) {
     o.reference.width_min_db = cfg.get_or<double>("history.reference.width_min_db", o.reference.width_min_db);
     o.compare.min_change_db = cfg.get_or<double>("stop.min_change_db", o.compare.min_change_db);
     o.compare.max_iterations = cfg.get_or<int>("stop.max_iterations", o.compare.max_iterations);
+    o.compare.focus = review::area_or_throw(cfg.get_or<std::string>("focus", "all"), "focus");
     if (cfg.has("songs.rename")) {
         const YAML::Node rename = cfg.node("songs.rename");
         if (rename.IsMap())
@@ -32,27 +33,70 @@ std::filesystem::path resolve_data_dir(const std::filesystem::path& flag, const 
     return default_data_dir();
 }
 
+IngestResult review_export(Store& store, std::int64_t export_id, const config::Config& cfg,
+                           const review::Measurements* now) {
+    const StoredExport stored = store.load_export(export_id);
+    std::optional<StoredExport> previous;
+    if (const auto prev_id = store.previous_export(export_id)) previous = store.load_export(*prev_id);
+    std::optional<double> previous_change;
+    if (previous && !previous->item.verdict.empty() && previous->item.verdict != "first")
+        previous_change = previous->item.change_db;
+    const review::Context ctx{cfg,
+                              store.reference_analyses(stored.item.song),
+                              store.options().reference,
+                              store.options().compare,
+                              stored.item.iteration,
+                              previous ? &previous->measurements : nullptr,
+                              previous_change};
+    review::Review r = review::review(now ? *now : stored.measurements, ctx);
+    // The listener's vote on the previous export (/mixscout/ears) against what its numbers said.
+    if (previous)
+        if (const auto numbers = review::parse_verdict(previous->item.verdict))
+            review::apply_ears(r.comparison, *numbers, store.ears(previous->item.export_id), previous->item.iteration);
+    IngestResult out;
+    out.record = ExportRecord{export_id, stored.item.song, stored.item.iteration, false};
+    out.issues = std::move(r.issues);
+    out.comparison = std::move(r.comparison);
+    out.comparison.export_id = export_id;
+    if (previous) out.comparison.previous_export_id = previous->item.export_id;
+    return out;
+}
+
 IngestResult ingest(Store& store, const std::filesystem::path& file, const analysis::Analysis& analysis,
-                    std::vector<rules::Issue> issues, ExportKind kind, const std::string& song) {
-    IngestResult r;
-    const std::string song_name = song.empty() ? store.song_for(file) : song;
-    r.issues = apply_references(std::move(issues), analysis, store.reference_analyses(song_name),
-                                store.options().reference);
-    r.record = store.record_export(file, analysis, r.issues, kind, song);
-    r.comparison = store.compare_with_previous(r.record.export_id);
-    if (!r.record.is_new) {
-        // Identical content to a stored export: report what is stored for it.
-        r.issues = store.load_export(r.record.export_id).issues;
-    }
+                    const config::Config& cfg, const IngestInput& in) {
+    review::Measurements m;
+    m.analysis = analysis;
+    m.profile = in.profile;
+    m.stems = in.stems;
+    m.stem_issues = in.stem_issues;
+    ExportMeta meta;
+    meta.role = in.role;
+    if (!meta.role && review::is_master_profile(cfg, in.profile)) meta.role = review::Role::master;
+    meta.profile = in.profile;
+    meta.stems = in.stems;
+    meta.stem_issues = in.stem_issues;
+    // The judgement at the time, kept with the export for the record.
+    const std::string song_name = in.song.empty() ? store.song_for(file) : in.song;
+    const review::Context now_ctx{cfg, store.reference_analyses(song_name), store.options().reference,
+                                  store.options().compare};
+    const auto issues_now = review::judge(m, now_ctx);
+    const ExportRecord rec = in.hash.empty()
+                                 ? store.record_export(file, analysis, issues_now, in.kind, in.song, meta)
+                                 : store.record_export_hashed(file, in.hash, analysis, issues_now, in.kind, in.song, meta);
+    IngestResult r = review_export(store, rec.export_id, cfg, rec.is_new ? nullptr : &m);
+    r.record = rec;
+    store.set_verdict(rec.export_id, r.comparison.verdict,
+                      r.comparison.verdict == review::Verdict::first ? std::nullopt : std::optional(r.comparison.change_db));
     return r;
 }
 
 std::optional<IngestResult> try_ingest(const std::filesystem::path& data_dir_flag, const config::Config& cfg,
-                                       const std::filesystem::path& file, const analysis::Analysis& analysis,
-                                       std::vector<rules::Issue> issues, std::string& warning) {
+                                       const StoreOptions& options, const std::filesystem::path& file,
+                                       const analysis::Analysis& analysis, const IngestInput& input,
+                                       std::string& warning) {
     try {
-        auto store = Store::open(resolve_data_dir(data_dir_flag, cfg), store_options(cfg));
-        return ingest(store, file, analysis, std::move(issues));
+        auto store = Store::open(resolve_data_dir(data_dir_flag, cfg), options);
+        return ingest(store, file, analysis, cfg, input);
     } catch (const StoreError& e) {
         warning = std::string("history not saved: ") + e.what();
     } catch (const InputError& e) {  // e.g. the file vanished before it could be hashed

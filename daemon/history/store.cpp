@@ -79,6 +79,16 @@ constexpr std::array<const char*, schema_version> migrations = {
         vote TEXT NOT NULL CHECK (vote IN ('better', 'same', 'worse')),
         created_at TEXT NOT NULL);
     )sql",
+    // 3 -> 4: what judging an export again needs, and masters apart from mixes. role: 'mix' |
+    // 'master'; version: from the name; profile: what it is judged for; stems_json: the stems run
+    // beside it ({"names", "issues"}; NULL = exported without stems). Filled for existing exports
+    // by backfill_measurements() after this step.
+    R"sql(
+    ALTER TABLE exports ADD COLUMN role TEXT NOT NULL DEFAULT 'mix';
+    ALTER TABLE exports ADD COLUMN version INTEGER;
+    ALTER TABLE exports ADD COLUMN profile TEXT NOT NULL DEFAULT 'mix';
+    ALTER TABLE exports ADD COLUMN stems_json TEXT;
+    )sql",
 };
 
 std::string now_iso8601() {
@@ -145,15 +155,19 @@ std::vector<rules::Issue> load_issues(sql::Db& db, std::int64_t export_id) {
 
 struct ExportRow {
     std::int64_t id = 0, song_id = 0;
-    int iteration = 0;
-    std::string song, path, kind, created_at, hash, analysis_json, verdict;
+    int iteration = 0;  ///< the row's sequence number in its song
+    int ordinal = 0;    ///< its number among the song's exports of the same role (what users see)
+    std::string song, path, kind, created_at, hash, analysis_json, verdict, role, profile, stems_json;
+    std::optional<int> version;
     double change_db = 0.0;
     bool has_change = false;
 };
 
 constexpr const char* export_columns =
     "e.id, e.song_id, e.iteration, s.name, e.path, e.kind, e.created_at, e.content_hash, e.analysis_json, "
-    "e.verdict, e.change_db FROM exports e JOIN songs s ON s.id = e.song_id ";
+    "e.verdict, e.change_db, e.role, e.version, e.profile, e.stems_json, "
+    "(SELECT count(*) FROM exports o WHERE o.song_id = e.song_id AND o.role = e.role AND o.iteration <= e.iteration) "
+    "FROM exports e JOIN songs s ON s.id = e.song_id ";
 
 ExportRow read_export_row(const sql::Stmt& q) {
     ExportRow r;
@@ -169,6 +183,11 @@ ExportRow read_export_row(const sql::Stmt& q) {
     r.verdict = q.is_null(9) ? std::string() : q.text(9);
     r.has_change = !q.is_null(10);
     r.change_db = q.real(10);
+    r.role = q.text(11);
+    if (!q.is_null(12)) r.version = q.int32(12);
+    r.profile = q.text(13);
+    r.stems_json = q.is_null(14) ? std::string() : q.text(14);
+    r.ordinal = q.int32(15);
     return r;
 }
 
@@ -193,11 +212,19 @@ std::int64_t export_or_latest(sql::Db& db, std::optional<std::int64_t> export_id
     return q.int64(0);
 }
 
-/// The iteration before `row` in its song, if any.
-std::optional<ExportRow> previous_export(sql::Db& db, const ExportRow& row) {
+/// The export before `row`: same song and role; by version when both have one, else by arrival.
+std::optional<ExportRow> previous_row(sql::Db& db, const ExportRow& row) {
+    if (row.version) {
+        sql::Stmt q(db, std::string("SELECT ") + export_columns +
+                            "WHERE e.song_id = ? AND e.role = ? AND e.id <> ? AND e.version IS NOT NULL AND "
+                            "(e.version < ? OR (e.version = ? AND e.iteration < ?)) "
+                            "ORDER BY e.version DESC, e.iteration DESC LIMIT 1");
+        q.bind(1, row.song_id).bind(2, row.role).bind(3, row.id).bind(4, *row.version).bind(5, *row.version).bind(6, row.iteration);
+        if (q.step()) return read_export_row(q);
+    }
     sql::Stmt q(db, std::string("SELECT ") + export_columns +
-                        "WHERE e.song_id = ? AND e.iteration < ? ORDER BY e.iteration DESC LIMIT 1");
-    q.bind(1, row.song_id).bind(2, row.iteration);
+                        "WHERE e.song_id = ? AND e.role = ? AND e.iteration < ? ORDER BY e.iteration DESC LIMIT 1");
+    q.bind(1, row.song_id).bind(2, row.role).bind(3, row.iteration);
     if (!q.step()) return std::nullopt;
     return read_export_row(q);
 }
@@ -206,7 +233,7 @@ Comparison comparison_for(sql::Db& db, const ExportRow& row, const CompareOption
     const auto after = parse_analysis(row.analysis_json, db);
     const auto after_issues = load_issues(db, row.id);
     Comparison c;
-    const auto prev = previous_export(db, row);
+    const auto prev = previous_row(db, row);
     if (prev) {
         c = compare(parse_analysis(prev->analysis_json, db), load_issues(db, prev->id), after, after_issues,
                     row.iteration, options);
@@ -242,6 +269,45 @@ void backfill_verdicts(sql::Db& db, const CompareOptions& options) {
         else
             upd.bind(2, c.change_db);
         upd.bind(3, id).run();
+    }
+}
+
+/// Fills role, version and stems_json for exports stored before schema 3: role and version from
+/// the file name, the stems part from the stored clash / per-stem issues (names unknown).
+void backfill_measurements(sql::Db& db) {
+    struct Old {
+        std::int64_t id;
+        std::string path;
+    };
+    std::vector<Old> rows;
+    {
+        sql::Stmt q(db, "SELECT id, path FROM exports WHERE kind = 'export' ORDER BY id");
+        while (q.step()) rows.push_back({q.int64(0), q.text(1)});
+    }
+    sql::Stmt upd(db, "UPDATE exports SET role = ?, version = ? WHERE id = ?");
+    for (const auto& r : rows) {
+        const auto name = review::classify_stem(std::filesystem::path(r.path).stem().string());
+        upd.reset();
+        upd.bind(1, name.role == review::Role::master ? "master" : "mix");
+        if (name.version)
+            upd.bind(2, static_cast<std::int64_t>(*name.version));
+        else
+            upd.bind_null(2);
+        upd.bind(3, r.id).run();
+    }
+    std::vector<std::int64_t> ids;
+    {
+        sql::Stmt q(db, "SELECT DISTINCT export_id FROM issues WHERE rule LIKE 'clash.%' OR rule LIKE 'stem.%'");
+        while (q.step()) ids.push_back(q.int64(0));
+    }
+    sql::Stmt set_stems(db, "UPDATE exports SET stems_json = ? WHERE id = ?");
+    for (auto id : ids) {
+        review::Measurements m;
+        m.stems = std::vector<std::string>{};
+        for (auto& i : load_issues(db, id))
+            if (i.rule.rfind("clash.", 0) == 0 || i.rule.rfind("stem.", 0) == 0) m.stem_issues.push_back(std::move(i));
+        set_stems.reset();
+        set_stems.bind(1, review::stems_to_json(m).dump()).bind(2, id).run();
     }
 }
 
@@ -333,6 +399,7 @@ Store Store::open_file(const std::filesystem::path& db_file, StoreOptions option
         if (v < schema_version) {
             sql::Stmt(db, "UPDATE schema_version SET version = ?").bind(1, schema_version).run();
             if (v >= 1 && v < 2) backfill_verdicts(db, impl->options.compare);
+            if (v >= 1 && v < 4) backfill_measurements(db);
         }
         t.commit();
     }
@@ -341,6 +408,11 @@ Store Store::open_file(const std::filesystem::path& db_file, StoreOptions option
 
 const std::filesystem::path& Store::file() const { return impl_->db.file(); }
 const StoreOptions& Store::options() const { return impl_->options; }
+
+void Store::set_options(StoreOptions options) {
+    impl_->namer = SongNamer(options.rename);
+    impl_->options = std::move(options);
+}
 
 std::string Store::song_for(const std::filesystem::path& file) {
     sql::Stmt q(impl_->db,
@@ -352,23 +424,28 @@ std::string Store::song_for(const std::filesystem::path& file) {
 }
 
 ExportRecord Store::record_export(const std::filesystem::path& file, const analysis::Analysis& analysis,
-                                  const std::vector<rules::Issue>& issues, ExportKind kind, const std::string& song) {
-    return record_export_hashed(file, content_hash(file), analysis, issues, kind, song);
+                                  const std::vector<rules::Issue>& issues, ExportKind kind, const std::string& song,
+                                  const ExportMeta& meta) {
+    return record_export_hashed(file, content_hash(file), analysis, issues, kind, song, meta);
 }
 
 ExportRecord Store::record_export_hashed(const std::filesystem::path& file, const std::string& hash,
                                          const analysis::Analysis& analysis, const std::vector<rules::Issue>& issues_in,
-                                         ExportKind kind, const std::string& song) {
+                                         ExportKind kind, const std::string& song, const ExportMeta& meta) {
     sql::Db& db = impl_->db;
     sql::Transaction t(db);
     {
         // The same bytes again (a re-analysis, a copy): not a new iteration.
-        sql::Stmt q(db,
-                    "SELECT e.id, s.name, e.iteration FROM exports e JOIN songs s ON s.id = e.song_id "
-                    "WHERE e.content_hash = ? ORDER BY e.id LIMIT 1");
+        sql::Stmt q(db, "SELECT e.id FROM exports e WHERE e.content_hash = ? ORDER BY e.id LIMIT 1");
         q.bind(1, hash);
-        if (q.step()) return ExportRecord{q.int64(0), q.text(1), q.int32(2), false};
+        if (q.step()) {
+            const auto row = find_export(db, q.int64(0));
+            return ExportRecord{row->id, row->song, row->ordinal, false};
+        }
     }
+    const review::ExportName classified = impl_->namer.classify(file);
+    const review::Role role = meta.role.value_or(classified.role == review::Role::master ? review::Role::master
+                                                                                          : review::Role::mix);
     const std::string path = absolute_path(file);
     SongName name;
     if (!song.empty()) {
@@ -402,17 +479,28 @@ ExportRecord Store::record_export_hashed(const std::filesystem::path& file, cons
         q.step();
         iteration = q.int32(0);
     }
-    sql::Stmt(db,
-              "INSERT INTO exports (song_id, path, content_hash, created_at, iteration, analysis_json, kind) "
-              "VALUES (?, ?, ?, ?, ?, ?, ?)")
-        .bind(1, song_id)
+    review::Measurements stems_part;
+    stems_part.stems = meta.stems;
+    stems_part.stem_issues = meta.stem_issues;
+    const nlohmann::json stems_json = review::stems_to_json(stems_part);
+    sql::Stmt ins_export(db,
+                         "INSERT INTO exports (song_id, path, content_hash, created_at, iteration, analysis_json, kind, "
+                         "role, version, profile, stems_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    ins_export.bind(1, song_id)
         .bind(2, path)
         .bind(3, hash)
         .bind(4, now)
         .bind(5, iteration)
         .bind(6, analysis::to_json(analysis).dump())
         .bind(7, to_string(kind))
-        .run();
+        .bind(8, std::string(review::to_string(role)))
+        .bind(10, meta.profile)
+        .bind(11, stems_json.is_null() ? std::optional<std::string>() : std::optional(stems_json.dump()));
+    if (classified.version && kind == ExportKind::export_file)
+        ins_export.bind(9, static_cast<std::int64_t>(*classified.version));
+    else
+        ins_export.bind_null(9);
+    ins_export.run();
     const std::int64_t export_id = db.last_insert_id();
 
     std::vector<rules::Issue> issues = issues_in;
@@ -438,37 +526,26 @@ ExportRecord Store::record_export_hashed(const std::filesystem::path& file, cons
             .bind(13, i.unit)
             .run();
     }
-    // The verdict is stored with the export so `history` lists it without recomputing.
-    const auto row = find_export(db, export_id);
-    const Comparison c = comparison_for(db, *row, impl_->options.compare);
-    sql::Stmt upd(db, "UPDATE exports SET verdict = ?, change_db = ? WHERE id = ?");
-    upd.bind(1, to_string(c.verdict));
-    if (c.verdict == Verdict::first)
-        upd.bind_null(2);
-    else
-        upd.bind(2, c.change_db);
-    upd.bind(3, export_id).run();
     t.commit();
-    return ExportRecord{export_id, display, iteration, true};
+    return ExportRecord{export_id, display, find_export(db, export_id)->ordinal, true};
 }
 
-Comparison Store::compare_with_previous(std::int64_t export_id) {
+std::optional<std::int64_t> Store::previous_export(std::int64_t export_id) {
     sql::Db& db = impl_->db;
     const auto row = find_export(db, export_id);
     if (!row) throw StoreError("history: no export with id " + std::to_string(export_id));
-    Comparison c = comparison_for(db, *row, impl_->options.compare);
-    // Recent changes, newest first: this comparison's, then the previous export's (stored).
-    std::vector<double> recent;
-    if (c.verdict != Verdict::first) {
-        recent.push_back(c.change_db);
-        if (auto prev = previous_export(db, *row); prev && prev->has_change) recent.push_back(prev->change_db);
-    }
-    if (auto prev = previous_export(db, *row)) {
-        if (auto verdict = parse_verdict(prev->verdict)) apply_ears(c, *verdict, ears(prev->id), prev->iteration);
-    }
-    std::vector<rules::Issue> issues = load_issues(db, export_id);
-    c.stop = stop_signal(issues, row->iteration, recent, impl_->options.compare);
-    return c;
+    const auto prev = previous_row(db, *row);
+    return prev ? std::optional(prev->id) : std::nullopt;
+}
+
+void Store::set_verdict(std::int64_t export_id, Verdict verdict, std::optional<double> change_db) {
+    sql::Stmt upd(impl_->db, "UPDATE exports SET verdict = ?, change_db = ? WHERE id = ?");
+    upd.bind(1, review::to_string(verdict));
+    if (change_db)
+        upd.bind(2, *change_db);
+    else
+        upd.bind_null(2);
+    upd.bind(3, export_id).run();
 }
 
 std::optional<std::int64_t> Store::latest_export_id() {
@@ -524,10 +601,21 @@ StoredExport Store::load_export(std::int64_t export_id) {
     StoredExport out;
     out.analysis = parse_analysis(row->analysis_json, db);
     out.issues = load_issues(db, export_id);
+    out.measurements.analysis = out.analysis;
+    out.measurements.profile = row->profile;
+    if (!row->stems_json.empty()) {
+        try {
+            review::stems_from_json(parse_json(row->stems_json, db, "stored stems"), out.measurements);
+        } catch (const InputError& e) {
+            db.fail(11 /* SQLITE_CORRUPT */, std::string("stored stems unreadable: ") + e.what());
+        }
+    }
     auto& it = out.item;
     it.export_id = row->id;
     it.song = row->song;
-    it.iteration = row->iteration;
+    it.iteration = row->ordinal;
+    it.role = row->role;
+    it.version = row->version;
     it.path = row->path;
     it.kind = row->kind;
     it.created_at = row->created_at;
@@ -555,8 +643,9 @@ std::vector<HistoryItem> Store::history(const std::string& song) {
                 "(SELECT count(*) FROM issues i WHERE i.export_id = e.id AND i.severity = 'critical'), "
                 "(SELECT count(*) FROM issues i WHERE i.export_id = e.id AND i.severity = 'important'), "
                 "(SELECT count(*) FROM issues i WHERE i.export_id = e.id AND i.severity = 'polish'), "
-                "COALESCE((SELECT vote FROM ears v WHERE v.export_id = e.id), '') "
-                "FROM exports e JOIN songs s ON s.id = e.song_id WHERE s.key = ? ORDER BY e.iteration");
+                "COALESCE((SELECT vote FROM ears v WHERE v.export_id = e.id), ''), e.role, e.version, "
+                "(SELECT count(*) FROM exports o WHERE o.song_id = e.song_id AND o.role = e.role AND o.iteration <= e.iteration) "
+                "FROM exports e JOIN songs s ON s.id = e.song_id WHERE s.key = ? ORDER BY e.role DESC, e.iteration");
     q.bind(1, song_key(song));
     while (q.step()) {
         HistoryItem it;
@@ -573,6 +662,9 @@ std::vector<HistoryItem> Store::history(const std::string& song) {
         it.important = q.int32(10);
         it.polish = q.int32(11);
         it.ears = q.text(12);
+        it.role = q.text(13);
+        if (!q.is_null(14)) it.version = q.int32(14);
+        it.iteration = q.int32(15);
         out.push_back(std::move(it));
     }
     sql::Stmt n(db, "SELECT text FROM notes WHERE export_id = ? ORDER BY id");

@@ -1,8 +1,13 @@
 // mixscout history: the SQLite store of songs, exports (iterations), issues, notes, references.
 //
 //   auto store = history::Store::open(history::default_data_dir());     // or --data-dir
-//   auto rec = store.record_export(path, analysis, issues);            // -> {export_id, song, iteration}
-//   history::Comparison c = store.compare_with_previous(rec.export_id); // verdict, next three, stop
+//   auto rec = store.record_export(path, analysis, issues, kind, song, meta); // -> {export_id, song, iteration}
+//   auto m = store.load_measurements(rec.export_id);   // what review::review() judges again
+//   store.set_verdict(rec.export_id, verdict, change_db);
+//
+// The store only persists; judging (issues, verdicts, next fixes, stop) is review/'s, and
+// history/pipeline.hpp joins the two. `issues` rows are the ranking as it was when stored (for
+// the record); what is shown is judged again from the measurements with the config in force.
 //
 // File: <data_dir>/history.sqlite (created with the folder). WAL journal, synchronous=FULL,
 // foreign keys on, busy timeout (StoreOptions::busy_timeout_ms). Every write runs in one
@@ -10,8 +15,11 @@
 // half-written export. The schema is versioned (table schema_version) and migrated forward on
 // open; a database from a newer mixscout is refused.
 //
-// Iterations: the song comes from the export's name (song_name.hpp) or, when the same path was
-// exported before, from that earlier export. Iteration = 1 + the song's highest iteration.
+// Iterations: the song comes from the export's name (review/export_name.hpp) or, when the same
+// path was exported before, from that earlier export. Mixes and masters of a song are numbered
+// apart (a master is the song's master, compared with masters only): iteration = 1 + the number
+// of earlier exports of the song with the same role. Rows keep one sequence per song (column
+// iteration) so their order of arrival is known.
 // Content hash: FNV-1a 64-bit over the file's bytes ("fnv1a64:<16 hex>"); an export whose hash
 // is already stored is NOT a new iteration: record_export returns the existing record (is_new
 // false).
@@ -31,12 +39,24 @@
 #include <vector>
 
 #include "analysis/analysis.hpp"
-#include "history/comparison.hpp"
-#include "history/reference.hpp"
-#include "history/song_name.hpp"
+#include "review/comparison.hpp"
+#include "review/reference.hpp"
+#include "review/export_name.hpp"
+#include "review/review.hpp"
 #include "rules/issue.hpp"
 
 namespace mixscout::history {
+
+using review::CompareOptions;
+using review::Ears;
+using review::parse_ears;
+using review::Comparison;
+using review::ReferenceOptions;
+using review::RenameRule;
+using review::SongName;
+using review::SongNamer;
+using review::Verdict;
+using review::song_key;
 
 /// The per-user data folder, user_dir(UserDir::data) (core/user_dirs.hpp); created by
 /// Store::open, not here.
@@ -50,7 +70,7 @@ std::filesystem::path database_path(const std::filesystem::path& data_dir);
 std::string content_hash(const std::filesystem::path& file);
 
 /// The current schema version (what open() migrates to).
-inline constexpr int schema_version = 3;
+inline constexpr int schema_version = 4;
 
 enum class ExportKind { export_file, live_take };
 std::string_view to_string(ExportKind kind);  ///< "export" | "live_take"
@@ -60,6 +80,14 @@ struct StoreOptions {
     std::vector<RenameRule> rename;      ///< songs.rename
     CompareOptions compare;              ///< stop.*
     ReferenceOptions reference;          ///< history.reference.*
+};
+
+/// What record_export stores besides the analysis (schema 3).
+struct ExportMeta {
+    std::optional<review::Role> role;                ///< nullopt: from the file name (export_name.hpp)
+    std::string profile = "mix";                     ///< the profile it was judged for
+    std::optional<std::vector<std::string>> stems;   ///< the stems run's track names; nullopt: none
+    std::vector<rules::Issue> stem_issues;           ///< that run's clashes and per-stem checks
 };
 
 struct ExportRecord {
@@ -76,6 +104,8 @@ struct HistoryItem {
     int iteration = 1;
     std::string path;
     std::string kind;                    ///< "export" | "live_take"
+    std::string role = "mix";            ///< "mix" | "master"
+    std::optional<int> version;          ///< from the name ("mix_v3_..." -> 3)
     std::string created_at;              ///< ISO 8601 UTC, "2026-05-01T14:32:07Z"
     std::string content_hash;
     int critical = 0, important = 0, polish = 0;
@@ -88,7 +118,8 @@ struct HistoryItem {
 struct StoredExport {
     HistoryItem item;
     analysis::Analysis analysis;
-    std::vector<rules::Issue> issues;    ///< ranked as stored
+    std::vector<rules::Issue> issues;    ///< ranked as stored (the judgement at the time)
+    review::Measurements measurements;   ///< what it measured: judge it again from these
 };
 
 struct ReferenceItem {
@@ -119,25 +150,28 @@ public:
 
     const std::filesystem::path& file() const;
     const StoreOptions& options() const;
+    /// New options (a config reload, a focus). Throws InputError on a bad rename regex.
+    void set_options(StoreOptions options);
 
     /// Stores an export of `file` (hashing its bytes) with its analysis and final issues.
     /// `song`: force the song (e.g. a live take of the current song); empty = recognise.
     ExportRecord record_export(const std::filesystem::path& file, const analysis::Analysis& analysis,
                                const std::vector<rules::Issue>& issues, ExportKind kind = ExportKind::export_file,
-                               const std::string& song = {});
+                               const std::string& song = {}, const ExportMeta& meta = {});
     /// Same with the hash given (live takes kept in memory, tests).
     ExportRecord record_export_hashed(const std::filesystem::path& file, const std::string& hash,
                                       const analysis::Analysis& analysis, const std::vector<rules::Issue>& issues,
-                                      ExportKind kind = ExportKind::export_file, const std::string& song = {});
+                                      ExportKind kind = ExportKind::export_file, const std::string& song = {},
+                                      const ExportMeta& meta = {});
 
     /// The song this file would be filed under (rename rules, earlier exports of the path).
     std::string song_for(const std::filesystem::path& file);
 
-    /// The comparison of an export with the previous iteration of its song, focus and stop
-    /// signal included (verdict "first" when there is none), and the ears advice when the listener
-    /// said the previous iteration sounded worse while its numbers said better (apply_ears).
-    /// Throws StoreError on unknown id.
-    Comparison compare_with_previous(std::int64_t export_id);
+    /// The export before this one: same song, same role (mix/master); by version number when
+    /// both have one, else by arrival. nullopt for a first. Throws StoreError on unknown id.
+    std::optional<std::int64_t> previous_export(std::int64_t export_id);
+    /// Stores the verdict a review gave (change_db nullopt for a first iteration).
+    void set_verdict(std::int64_t export_id, Verdict verdict, std::optional<double> change_db);
 
     /// Adds a note to export_id, or to the latest export when nullopt; returns the export id.
     /// Throws StoreError when there is no such export (or no export at all).

@@ -7,7 +7,6 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "history/pipeline.hpp"
-#include "history/reference.hpp"
 #include "history/store.hpp"
 #include "rules/rules.hpp"
 
@@ -47,17 +46,21 @@ TakeOutcome process_take(const Take& take, const config::Config& cfg, const std:
         try {
             analysis::Analysis a = take.analysis;
             a.path = out.path;
-            issues = history::apply_references(std::move(issues), a, store->reference_analyses(song),
-                                               store->options().reference);
-            const auto rec = store->record_export_hashed(path, take.hash, a, issues, history::ExportKind::live_take, song);
-            const auto cmp = store->compare_with_previous(rec.export_id);
-            if (!rec.is_new) issues = store->load_export(rec.export_id).issues;
+            history::IngestInput in;
+            in.profile = profile;
+            in.kind = history::ExportKind::live_take;
+            in.song = song;
+            in.hash = take.hash;
+            const auto r = history::ingest(*store, path, a, cfg, in);
+            const auto& rec = r.record;
+            const auto& cmp = r.comparison;
+            issues = r.issues;
             out.song = rec.song;
             out.iteration = rec.iteration;
             out.export_id = rec.export_id;
             out.is_new = rec.is_new;
             out.fixes = osc::top_fixes(cmp.next.empty() ? issues : cmp.next);
-            out.verdict = std::string(history::to_string(cmp.verdict));
+            out.verdict = std::string(review::to_string(cmp.verdict));
             out.summary = cmp.summary;
             if (cmp.stop.fired) out.stop_reason = cmp.stop.message.empty() ? "Ready to master" : cmp.stop.message;
             stored = true;
@@ -69,8 +72,8 @@ TakeOutcome process_take(const Take& take, const config::Config& cfg, const std:
         out.summary = "history unavailable";
     }
     if (!stored) {
-        rules::rank(issues);
-        out.fixes = osc::top_fixes(issues);
+        // Without history: a first iteration, by the same tiers and focus as everywhere.
+        out.fixes = osc::top_fixes(review::next_fixes(issues, 1, history::store_options(cfg).compare.focus));
         out.verdict = "first";
     }
     char len[32];

@@ -531,3 +531,44 @@ TEST(Daemon, AFloodOfRequestsIsBoundedAndAStopStaysQuick) {
     ASSERT_EQ(d->process().wait_exit(kDeadline), std::optional<int>(0)) << d->process().err();
     EXPECT_LE(f.exported().size(), 8u + 1u);
 }
+
+// The device's focus and a config edit both re-judge the latest export and send its fixes again.
+TEST(Daemon, FocusAndConfigReloadReSendTheFixes) {
+    Fixture f;
+    auto d = f.start();
+    f.prove(d->port());  // only a proven device may set the focus
+    auto s = short_mix(2.0);
+    test::insert_clip(s, 0.5, 20, 0);  // a known full-scale run: iteration 1's fix is the clipping
+    test::insert_clip(s, 0.5, 20, 1);
+    drop(f.exports / "Focus Song v1.wav", s);
+    ASSERT_TRUE(f.dump.wait_for("/mixscout/fixes_end", 1, kDeadline)) << d->process().err();
+    auto fixes_after = [&f](std::size_t nth_end) {
+        // The /mixscout/fix messages between the (nth_end-1)th and nth_end-th fixes_end.
+        std::vector<std::string> titles;
+        std::size_t ends = 0;
+        for (const auto& m : f.dump.messages()) {
+            if (m.address == "/mixscout/fixes_end" && ++ends == nth_end) break;
+            if (m.address == "/mixscout/fix" && ends + 1 == nth_end) titles.push_back(m.args[2]);
+        }
+        return titles;
+    };
+    const auto first = fixes_after(1);
+    ASSERT_FALSE(first.empty());
+    EXPECT_EQ(first[0].rfind("Clipping", 0), 0u) << first[0];
+    // A clashes session on an export without stems: nothing to fix in that area.
+    f.request(d->port(), "/mixscout/focus", "clashes");
+    ASSERT_TRUE(f.dump.wait_for("/mixscout/fixes_end", 2, kDeadline)) << d->process().err();
+    EXPECT_TRUE(fixes_after(2).empty());
+    // 'all' clears it: the clipping is back.
+    f.request(d->port(), "/mixscout/focus", "all");
+    ASSERT_TRUE(f.dump.wait_for("/mixscout/fixes_end", 3, kDeadline)) << d->process().err();
+    EXPECT_EQ(fixes_after(3), first);
+    // A config edit switching the clipping and true-peak rules off re-ranks the stored export.
+    f.write_config(Fixture::base_config("rules:\n  clipping: {enabled: false}\n  true_peak: {enabled: false}\n"));
+    ASSERT_TRUE(f.dump.wait_for("/mixscout/fixes_end", 4, kDeadline)) << d->process().err();
+    for (const auto& t : fixes_after(4)) EXPECT_EQ(t.rfind("Clipping", 0), std::string::npos) << t;
+    // An area outside protocol/osc.json's enum is a bad packet: logged and dropped.
+    f.request(d->port(), "/mixscout/focus", "vocals");
+    ASSERT_TRUE(d->process().wait_for_err_line("'vocals' is not allowed", kDeadline)) << d->process().err();
+    EXPECT_TRUE(d->process().running());
+}

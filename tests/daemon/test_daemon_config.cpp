@@ -17,10 +17,10 @@ TEST(DaemonConfig, ShippedOscDefaultsAreTheProtocolDefaults) {
 }
 
 TEST(DaemonNaming, LiveIndividualTrackNamesAreStems) {
-    EXPECT_TRUE(app::looks_like_stem("/x/My Song 3-Bass.wav"));
-    EXPECT_TRUE(app::looks_like_stem("/x/03-Lead Vox.aif"));
-    EXPECT_TRUE(app::looks_like_stem("/x/Mix 2 12-Kick.wav"));
-    EXPECT_FALSE(app::looks_like_stem("/x/My Song.wav"));
-    EXPECT_FALSE(app::looks_like_stem("/x/burst_01.wav"));
-    EXPECT_FALSE(app::looks_like_stem("/x/Song v2-final.wav"));
+    EXPECT_TRUE(review::looks_like_stem("/x/My Song 3-Bass.wav"));
+    EXPECT_TRUE(review::looks_like_stem("/x/03-Lead Vox.aif"));
+    EXPECT_TRUE(review::looks_like_stem("/x/Mix 2 12-Kick.wav"));
+    EXPECT_FALSE(review::looks_like_stem("/x/My Song.wav"));
+    EXPECT_FALSE(review::looks_like_stem("/x/burst_01.wav"));
+    EXPECT_FALSE(review::looks_like_stem("/x/Song v2-final.wav"));
 }

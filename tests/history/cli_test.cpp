@@ -127,10 +127,10 @@ TEST(HistoryCli, NoteAndHistoryNeedAnExport) {
     TempDir dir;
     const auto data = (dir / "data").string();
     const auto r = run({"note", "first idea", "--data-dir", data});
-    EXPECT_EQ(r.code, 1);
+    EXPECT_EQ(r.code, 2);  // bad input (commands.hpp: the exit-code policy)
     EXPECT_TRUE(contains(r.err, "no export yet")) << r.err;
     const auto h = run({"history", "Nothing", "--data-dir", data});
-    EXPECT_EQ(h.code, 1);
+    EXPECT_EQ(h.code, 2);
     EXPECT_TRUE(contains(h.err, "no song 'Nothing'")) << h.err;
 }
 
@@ -142,7 +142,7 @@ TEST(HistoryCli, CorruptDatabaseIsOneClearLine) {
     for (auto& c : garbage) c = static_cast<char>(rng());
     std::ofstream(dir / "data" / "history.sqlite", std::ios::binary) << garbage;
     const auto r = run({"history", "--data-dir", (dir / "data").string()});
-    EXPECT_EQ(r.code, 1);
+    EXPECT_EQ(r.code, 2);
     EXPECT_TRUE(contains(r.err, "not a database")) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }

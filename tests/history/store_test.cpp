@@ -17,6 +17,8 @@
 #include "analysis/analysis_json.hpp"
 #include "core/error.hpp"
 #include "fixtures.hpp"
+#include "config/config.hpp"
+#include "history/pipeline.hpp"
 #include "history/store.hpp"
 #include "support/signals.hpp"
 #include "support/text.hpp"
@@ -114,8 +116,9 @@ TEST(Store, CreatesFolderAndGroupsIterationsBySong) {
     const auto a = make_analysis();
     struct Case { const char* file; const char* song; int iteration; };
     const Case cases[] = {{"Night Drive_v1.wav", "Night Drive", 1}, {"Other Tune.wav", "Other Tune", 1},
-                          {"Night Drive v2.wav", "Night Drive", 2}, {"night drive (master).wav", "Night Drive", 3},
-                          {"Other Tune_final.aiff", "Other Tune", 2}, {"Night Drive - Master 2.flac", "Night Drive", 4}};
+                          {"Night Drive v2.wav", "Night Drive", 2}, {"night drive (master).wav", "Night Drive", 1},
+                          {"Other Tune_final.aiff", "Other Tune", 2}, {"Night Drive - Master 2.flac", "Night Drive", 2}};
+    // (The two masters are the song's masters 1 and 2, numbered apart from its mixes.)
     int n = 0;
     for (const auto& c : cases) {
         const auto rec = store.record_export(write_file(dir / c.file, std::string("bytes ") + std::to_string(n++)), a,
@@ -131,8 +134,9 @@ TEST(Store, CreatesFolderAndGroupsIterationsBySong) {
     EXPECT_EQ(store.current_song(), "Night Drive");
     const auto h = store.history("NIGHT_DRIVE");
     ASSERT_EQ(h.size(), 4u);
-    EXPECT_EQ(h[0].verdict, "first");
-    EXPECT_EQ(h[1].verdict, "no_real_change");  // same analysis, same issues
+    EXPECT_EQ(h[0].role, "mix");
+    EXPECT_EQ(h[2].role, "master");
+    EXPECT_EQ(h[3].role, "master");
     EXPECT_EQ(h[0].critical, 1);
     EXPECT_EQ(h[0].important, 1);
     EXPECT_EQ(h[0].polish, 1);
@@ -166,49 +170,54 @@ TEST(Store, SameContentIsNotANewIterationSamePathReExportedIs) {
     EXPECT_EQ(store.history("Bounce").size(), 2u);
 }
 
-TEST(Store, ComparisonWithPreviousAndStopSignal) {
+TEST(Store, PreviousExportIsTheSameSongAndRoleInVersionOrder) {
     TempDir dir;
-    history::StoreOptions o;
-    auto store = Store::open(dir.path(), o);
-    auto a1 = make_analysis();
-    a1.clipping.count = 3;
-    const auto r1 = store.record_export(write_file(dir / "song_v1.wav", "1"), a1, some_issues());
-    const auto c1 = store.compare_with_previous(r1.export_id);
-    EXPECT_EQ(c1.verdict, history::Verdict::first);
-    ASSERT_EQ(c1.next.size(), 1u);  // iteration 1: critical only
-    EXPECT_EQ(c1.next[0].rule, "clipping");
-    EXPECT_FALSE(c1.stop.fired);
+    auto store = Store::open(dir.path());
+    const auto a = make_analysis();
+    const auto v1 = store.record_export(write_file(dir / "mix_v1_initial.wav", "1"), a, some_issues());
+    const auto v3 = store.record_export(write_file(dir / "mix_v3_lowend_clear.wav", "3"), a, some_issues());
+    // v2 arrives last: it still comes between v1 and v3.
+    const auto v2 = store.record_export(write_file(dir / "mix_v2_clipping_fixed.wav", "2"), a, some_issues());
+    const auto m1 = store.record_export(write_file(dir / "mix v3 (mastered).wav", "m"), a, {});
+    EXPECT_EQ(v1.song, "mix");
+    EXPECT_EQ(v2.song, "mix");
+    EXPECT_EQ(m1.song, "mix");
+    EXPECT_FALSE(store.previous_export(v1.export_id));
+    EXPECT_EQ(store.previous_export(v2.export_id), v1.export_id);
+    EXPECT_EQ(store.previous_export(v3.export_id), v2.export_id);
+    // The master is the song's first master, compared with masters only.
+    EXPECT_EQ(m1.iteration, 1);
+    EXPECT_FALSE(store.previous_export(m1.export_id));
+    const auto items = store.history("mix");
+    ASSERT_EQ(items.size(), 4u);
+    EXPECT_EQ(items[3].role, "master");
+    EXPECT_EQ(items[2].version, 2);
+    store.set_verdict(v2.export_id, review::Verdict::slight_improvement, 0.7);
+    EXPECT_EQ(store.load_export(v2.export_id).item.verdict, "slight_improvement");
+    EXPECT_THROW(store.previous_export(9999), StoreError);
+}
 
-    // Iteration 2: clipping fixed, the rest the same.
-    auto a2 = make_analysis();
-    auto issues2 = some_issues();
-    issues2.erase(issues2.begin());
-    const auto r2 = store.record_export(write_file(dir / "song_v2.wav", "2"), a2, issues2);
-    const auto c2 = store.compare_with_previous(r2.export_id);
-    EXPECT_EQ(c2.verdict, history::Verdict::significant_improvement);
-    EXPECT_EQ(c2.previous_export_id, r1.export_id);
-    ASSERT_EQ(c2.improved.size(), 1u);
-    EXPECT_EQ(c2.improved[0].text, "Clipping fixed: 3 events -> 0");
-    EXPECT_FALSE(c2.stop.fired);
-
-    // Iterations 3 and 4: the numbers barely move (0.2 dB) and the issues stay: the stop signal
-    // fires on "two iterations changed less than 0.5 dB".
-    auto a3 = a2;
-    a3.spectrum.bands[3].db += 0.2;
-    const auto r3 = store.record_export(write_file(dir / "song_v3.wav", "3"), a3, issues2);
-    EXPECT_FALSE(store.compare_with_previous(r3.export_id).stop.fired);  // change 2->3 small, 1->2 large
-    auto a4 = a3;
-    a4.spectrum.bands[5].db -= 0.3;
-    const auto r4 = store.record_export(write_file(dir / "song_v4.wav", "4"), a4, issues2);
-    const auto c4 = store.compare_with_previous(r4.export_id);
-    EXPECT_EQ(c4.verdict, history::Verdict::no_real_change);
-    EXPECT_NEAR(c4.change_db, 0.3, 1e-9);
-    ASSERT_TRUE(c4.stop.fired);
-    EXPECT_TRUE(contains(c4.stop.reasons[0], "changed less than 0.5 dB")) << c4.stop.reasons[0];
-    EXPECT_TRUE(contains(c4.stop.message, "Too dark")) << c4.stop.message;
-    EXPECT_EQ(c4.iteration, 4);
-    EXPECT_NEAR(store.history("song")[3].change_db, 0.3, 1e-9);
-    EXPECT_THROW(store.compare_with_previous(9999), StoreError);
+TEST(Store, MigratesAHistoryMadeByTheLastRelease) {
+    // tests/history/data/history_schema2.sqlite: made by mixscout at 6c2089a (schema 2) with
+    // `analyze` of mix_v1_initial.wav, mix_v2_clipping_fixed.wav, "Night Drive v1.wav" and a note.
+    TempDir dir;
+    std::filesystem::copy_file(std::filesystem::path(MIXSCOUT_SOURCE_DIR) / "tests/history/data/history_schema2.sqlite",
+                               dir / "history.sqlite");
+    auto store = Store::open(dir.path());
+    const auto night = store.history("Night Drive");
+    ASSERT_EQ(night.size(), 1u);
+    EXPECT_EQ(night[0].notes, std::vector<std::string>{"first try"});
+    EXPECT_EQ(night[0].verdict, "first");
+    EXPECT_EQ(night[0].role, "mix");
+    EXPECT_EQ(night[0].version, 1);  // filled in from the name
+    const auto stored = store.load_export(night[0].export_id);
+    EXPECT_FALSE(stored.measurements.stems);  // exported without stems
+    EXPECT_GT(stored.analysis.clipping.count, 0);
+    // The next export goes on from there.
+    const auto r = store.record_export(write_file(dir / "Night Drive v2.wav", "2"), make_analysis(), {});
+    EXPECT_EQ(r.song, "Night Drive");
+    EXPECT_EQ(r.iteration, 2);
+    EXPECT_EQ(store.previous_export(r.export_id), night[0].export_id);
 }
 
 // Ears through a real database file: stored with the export (the last vote counts), read back
@@ -216,17 +225,20 @@ TEST(Store, ComparisonWithPreviousAndStopSignal) {
 // numbers said better puts the undo-or-halve advice into the next comparison.
 TEST(Store, EarsAreStoredWithTheExportAndTurnTheNextVerdict) {
     TempDir dir;
-    EXPECT_TRUE(contains(message_of([&] { Store::open(dir.path()).set_ears(history::Ears::worse); }), "no export yet"));
+    EXPECT_TRUE(contains(message_of([&] { Store::open(dir.path()).set_ears(review::Ears::worse); }), "no export yet"));
     auto store = Store::open(dir.path());
     auto a1 = make_analysis();
     const auto r1 = store.record_export(write_file(dir / "song_v1.wav", "1"), a1, some_issues());
     auto issues2 = some_issues();
     issues2.erase(issues2.begin());  // clipping fixed: the numbers say much better
     const auto r2 = store.record_export(write_file(dir / "song_v2.wav", "2"), make_analysis(), issues2);
-    EXPECT_EQ(store.set_ears(history::Ears::better, r1.export_id), r1.export_id);
-    EXPECT_EQ(store.set_ears(history::Ears::same), r2.export_id);   // the latest
-    EXPECT_EQ(store.set_ears(history::Ears::worse), r2.export_id);  // replaces "same"
-    EXPECT_THROW(store.set_ears(history::Ears::worse, 9999), StoreError);
+    // The verdicts are the review's (history/pipeline.hpp); the store keeps what it is given.
+    store.set_verdict(r1.export_id, review::Verdict::first, std::nullopt);
+    store.set_verdict(r2.export_id, review::Verdict::significant_improvement, 6.0);
+    EXPECT_EQ(store.set_ears(review::Ears::better, r1.export_id), r1.export_id);
+    EXPECT_EQ(store.set_ears(review::Ears::same), r2.export_id);   // the latest
+    EXPECT_EQ(store.set_ears(review::Ears::worse), r2.export_id);  // replaces "same"
+    EXPECT_THROW(store.set_ears(review::Ears::worse, 9999), StoreError);
     {
         RawDb raw(history::database_path(dir.path()));
         EXPECT_EQ(raw.scalar("SELECT group_concat(export_id || ':' || vote, ' ') FROM (SELECT * FROM ears ORDER BY export_id)"),
@@ -240,12 +252,13 @@ TEST(Store, EarsAreStoredWithTheExportAndTurnTheNextVerdict) {
     EXPECT_EQ(h[1].ears, "worse");
     EXPECT_EQ(h[1].verdict, "significant_improvement");
     EXPECT_EQ(other.load_export(r2.export_id).item.ears, "worse");
-    EXPECT_EQ(other.compare_with_previous(r2.export_id).ears_advice, "") << "r1's ears said better";
+    const auto cfg = config::Config::defaults();
+    EXPECT_EQ(history::review_export(other, r2.export_id, cfg).comparison.ears_advice, "") << "r1's ears said better";
 
     // Iteration 3, the same as 2: the verdict carries the advice about iteration 2.
     const auto r3 = other.record_export(write_file(dir / "song_v3.wav", "3"), make_analysis(), issues2);
-    const auto c3 = other.compare_with_previous(r3.export_id);
-    EXPECT_EQ(c3.verdict, history::Verdict::no_real_change);
+    const auto c3 = history::review_export(other, r3.export_id, cfg).comparison;
+    EXPECT_EQ(c3.verdict, review::Verdict::no_real_change);
     EXPECT_EQ(c3.ears_advice, "ears said #2 was worse, numbers better: undo or halve that change");
     EXPECT_TRUE(c3.summary.starts_with("No real change: ears said #2 was worse")) << c3.summary;
     EXPECT_EQ(other.history("song")[2].ears, "");
@@ -467,9 +480,10 @@ TEST(Store, KillDashNineLosesNothingCommitted) {
         const auto e = store.load_export(id);  // throws if missing
         EXPECT_EQ(e.issues.size(), 3u) << id;  // whole exports only
     }
-    // No half-written export: every stored export has its three issues and its verdict.
+    // No half-written export: every stored export has its three issues. (Its verdict is the
+    // review's, stored after it, and judged again whenever shown.)
     EXPECT_EQ(raw.scalar("SELECT count(*) FROM exports e WHERE (SELECT count(*) FROM issues i WHERE "
-                         "i.export_id = e.id) != 3 OR e.verdict IS NULL"),
+                         "i.export_id = e.id) != 3"),
               "0");
     // Iterations 1..N without a gap.
     const auto h = store.history("Crash Song");

@@ -169,7 +169,9 @@ TEST(StemFiles, CliPrintsTheReportAsJson) {
     test::write_audio(dir / "Song 2-Bass.wav", sig::bass(6.0));
     std::string out;
     const int code = test::run_command(MIXSCOUT_BIN, {"stems", dir.path().string(), "--json"}, &out);
-    EXPECT_EQ(code, 1);  // findings
+    EXPECT_EQ(code, 0);  // findings are not failures (the exit-code policy, app/commands.hpp)...
+    std::string ignored;
+    EXPECT_EQ(test::run_command(MIXSCOUT_BIN, {"stems", dir.path().string(), "--json", "--fail-on", "critical"}, &ignored), 1);  // ...unless asked
     const nlohmann::json j = nlohmann::json::parse(out);
     ASSERT_FALSE(j["clashes"].empty());
     const auto& c = j["clashes"][0];

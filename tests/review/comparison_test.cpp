@@ -5,12 +5,12 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "fixtures.hpp"
-#include "history/comparison.hpp"
+#include "history/fixtures.hpp"
+#include "review/comparison.hpp"
 #include "support/text.hpp"
 
 using namespace mixscout;
-using history::Verdict;
+using review::Verdict;
 using rules::Severity;
 using test::make_analysis;
 using test::make_issue;
@@ -25,7 +25,7 @@ TEST(Comparison, ClippingFixedSaysEventsBeforeAndAfter) {
     auto after = make_analysis();
     after.clipping.count = 0;
     const std::vector<rules::Issue> b = {make_issue("clipping", Severity::critical, 3, 0, "events", "Clipping")};
-    const auto c = history::compare(before, b, after, {}, 2);
+    const auto c = review::compare(before, b, after, {}, 2);
     ASSERT_EQ(c.improved.size(), 1u);
     EXPECT_EQ(c.improved[0].text, "Clipping fixed: 3 events -> 0");
     EXPECT_EQ(c.improved[0].before, Severity::critical);
@@ -44,7 +44,7 @@ TEST(Comparison, SeverityDropIsAnImprovementWithNumbers) {
         make_issue("clash.kick.bass", Severity::important, 10, 6, "dB", "Kick/bass clash 60-100 Hz", "clash")};
     const std::vector<rules::Issue> n = {
         make_issue("clash.kick.bass", Severity::polish, 6.5, 6, "dB", "Kick/bass clash 60-100 Hz", "clash")};
-    const auto c = history::compare(a, b, a, n, 3);
+    const auto c = review::compare(a, b, a, n, 3);
     ASSERT_EQ(c.improved.size(), 1u);
     EXPECT_EQ(c.improved[0].text, "Kick/bass clash 60-100 Hz: important -> polish (10.0 dB -> 6.5 dB)");
     EXPECT_DOUBLE_EQ(c.score, 2.0);  // 3 - 1
@@ -57,7 +57,7 @@ TEST(Comparison, MovementWithoutCrossingAThresholdCounts) {
     const auto a = make_analysis();
     const std::vector<rules::Issue> b = {make_issue("tonal.dark", Severity::important, -6, -2, "dB", "Too dark")};
     const std::vector<rules::Issue> n = {make_issue("tonal.dark", Severity::important, -4, -2, "dB", "Too dark")};
-    const auto c = history::compare(a, b, a, n, 3);
+    const auto c = review::compare(a, b, a, n, 3);
     ASSERT_EQ(c.movements.size(), 1u);
     EXPECT_TRUE(contains(c.movements[0].text, "2.0 dB closer")) << c.movements[0].text;
     EXPECT_TRUE(contains(c.movements[0].text, "-6.0 dB -> -4.0 dB")) << c.movements[0].text;
@@ -72,7 +72,7 @@ TEST(Comparison, SmallWobbleIsNoMovement) {
     const auto a = make_analysis();
     const std::vector<rules::Issue> b = {make_issue("tonal.dark", Severity::important, -6, -2, "dB")};
     const std::vector<rules::Issue> n = {make_issue("tonal.dark", Severity::important, -5.7, -2, "dB")};
-    const auto c = history::compare(a, b, a, n, 3);
+    const auto c = review::compare(a, b, a, n, 3);
     EXPECT_TRUE(c.movements.empty());
     EXPECT_EQ(c.score, 0.0);
     EXPECT_EQ(c.verdict, Verdict::no_real_change);
@@ -83,7 +83,7 @@ TEST(Comparison, FixThatBreaksSomethingElseIsARegressionAndWorse) {
     const auto a = make_analysis();
     const std::vector<rules::Issue> b = {make_issue("true_peak", Severity::important, 0.5, -1, "dBTP", "True peak over")};
     const std::vector<rules::Issue> n = {make_issue("clipping", Severity::critical, 4, 0, "events", "Clipping")};
-    const auto c = history::compare(a, b, a, n, 2);
+    const auto c = review::compare(a, b, a, n, 2);
     ASSERT_EQ(c.improved.size(), 1u);
     ASSERT_EQ(c.new_.size(), 1u);
     ASSERT_EQ(c.regressions.size(), 1u);
@@ -99,7 +99,7 @@ TEST(Comparison, SeverityIncreaseIsRemainingAndRegression) {
     const std::vector<rules::Issue> b = {make_issue("dynamics", Severity::polish, 8, 9, "dB"),
                                          make_issue("phase", Severity::important, -0.2, 0, "")};
     const std::vector<rules::Issue> n = {make_issue("dynamics", Severity::important, 6, 9, "dB")};
-    const auto c = history::compare(a, b, a, n, 3);
+    const auto c = review::compare(a, b, a, n, 3);
     ASSERT_EQ(c.remaining.size(), 1u);
     EXPECT_TRUE(contains(c.remaining[0].text, "got worse: polish -> important")) << c.remaining[0].text;
     ASSERT_EQ(c.regressions.size(), 1u);
@@ -110,11 +110,11 @@ TEST(Comparison, SeverityIncreaseIsRemainingAndRegression) {
 
 TEST(Comparison, NewPolishAloneIsNoRealChangeNewImportantIsWorse) {
     const auto a = make_analysis();
-    const auto c1 = history::compare(a, {}, a, {make_issue("silence.tail", Severity::polish, 3, 1, "s")}, 3);
+    const auto c1 = review::compare(a, {}, a, {make_issue("silence.tail", Severity::polish, 3, 1, "s")}, 3);
     EXPECT_EQ(c1.verdict, Verdict::no_real_change);
     EXPECT_TRUE(c1.regressions.empty());  // nothing else was worked on: it is simply new
     ASSERT_EQ(c1.new_.size(), 1u);
-    const auto c2 = history::compare(a, {}, a, {make_issue("stereo.narrow", Severity::important, 0.01, 0.05, "")}, 3);
+    const auto c2 = review::compare(a, {}, a, {make_issue("stereo.narrow", Severity::important, 0.01, 0.05, "")}, 3);
     EXPECT_EQ(c2.verdict, Verdict::worse);
 }
 
@@ -123,12 +123,12 @@ TEST(Comparison, ChangeDbIsTheLargestMeasurementMove) {
     auto b = a;
     b.spectrum.bands[8].db += 1.5;
     b.loudness.integrated_lufs += 0.4;
-    EXPECT_DOUBLE_EQ(history::measurement_change_db(a, b), 1.5);
-    const auto c = history::compare(a, {}, b, {}, 2);
+    EXPECT_DOUBLE_EQ(review::measurement_change_db(a, b), 1.5);
+    const auto c = review::compare(a, {}, b, {}, 2);
     EXPECT_DOUBLE_EQ(c.change_db, 1.5);
     // An issue list that changed counts as at least min_change even when the numbers barely move.
-    const auto c2 = history::compare(a, {make_issue("dc_offset", Severity::polish, -50, -60, "dBFS")}, a, {}, 2);
-    EXPECT_DOUBLE_EQ(c2.change_db, history::CompareOptions{}.min_change_db);
+    const auto c2 = review::compare(a, {make_issue("dc_offset", Severity::polish, -50, -60, "dBFS")}, a, {}, 2);
+    EXPECT_DOUBLE_EQ(c2.change_db, review::CompareOptions{}.min_change_db);
 }
 
 TEST(Comparison, VerdictStringsAreTheProtocolEnum) {
@@ -142,8 +142,8 @@ TEST(Comparison, VerdictStringsAreTheProtocolEnum) {
     std::set<std::string> ours;
     for (Verdict v : {Verdict::first, Verdict::significant_improvement, Verdict::slight_improvement,
                       Verdict::no_real_change, Verdict::worse}) {
-        ours.insert(std::string(history::to_string(v)));
-        EXPECT_EQ(history::parse_verdict(history::to_string(v)), v);
+        ours.insert(std::string(review::to_string(v)));
+        EXPECT_EQ(review::parse_verdict(review::to_string(v)), v);
     }
     EXPECT_EQ(ours, from_protocol);
 }
@@ -151,9 +151,9 @@ TEST(Comparison, VerdictStringsAreTheProtocolEnum) {
 TEST(Comparison, JsonHasTheDocumentedShape) {
     auto before = make_analysis();
     before.clipping.count = 2;
-    const auto c = history::compare(before, {make_issue("clipping", Severity::critical, 2, 0, "events", "Clipping")},
+    const auto c = review::compare(before, {make_issue("clipping", Severity::critical, 2, 0, "events", "Clipping")},
                                     make_analysis(), {make_issue("tonal.dark", Severity::important, -5, -2, "dB")}, 2);
-    const auto j = history::to_json(c);
+    const auto j = review::to_json(c);
     // +6 (critical fixed) - 3 (important new) = 3: significant, although with a new issue.
     EXPECT_DOUBLE_EQ(j["score"].get<double>(), 3.0);
     EXPECT_EQ(j["verdict"], "significant_improvement");
@@ -166,40 +166,10 @@ TEST(Comparison, JsonHasTheDocumentedShape) {
     EXPECT_FALSE(j["stop"]["fired"].get<bool>());
 }
 
-TEST(Focus, EarlyIterationsShowCriticalOnly) {
-    std::vector<rules::Issue> issues = {make_issue("a", Severity::important, 5, 0, "dB"),
-                                        make_issue("b", Severity::important, 4, 0, "dB"),
-                                        make_issue("c", Severity::critical, 1, 0, "dB"),
-                                        make_issue("d", Severity::polish, 9, 0, "dB"),
-                                        make_issue("e", Severity::important, 3, 0, "dB")};
-    auto n1 = history::next_priorities(issues, 1);
-    ASSERT_EQ(n1.size(), 1u);
-    EXPECT_EQ(n1[0].rule, "c");
-    auto n3 = history::next_priorities(issues, 3);
-    ASSERT_EQ(n3.size(), 3u);
-    EXPECT_EQ(n3[0].rule, "c");
-    EXPECT_EQ(n3[1].rule, "a");  // higher score first within a severity
-    EXPECT_EQ(n3[2].rule, "b");
-    // No critical issue at iteration 2: the focus widens to important.
-    issues.erase(issues.begin() + 2);
-    auto n2 = history::next_priorities(issues, 2);
-    ASSERT_EQ(n2.size(), 3u);
-    for (const auto& i : n2) EXPECT_EQ(i.severity, Severity::important);
-    // Iteration 5+: polish is in focus too (after the more severe ones).
-    issues = {make_issue("p1", Severity::polish, 2, 0, "dB"), make_issue("i1", Severity::important, 1, 0, "dB")};
-    auto n5 = history::next_priorities(issues, 5);
-    ASSERT_EQ(n5.size(), 2u);
-    EXPECT_EQ(n5[0].rule, "i1");
-    EXPECT_EQ(n5[1].rule, "p1");
-    EXPECT_EQ(history::next_priorities(issues, 3).size(), 1u);
-    EXPECT_EQ(history::focus_level(4), Severity::important);
-    EXPECT_EQ(history::focus_level(5), Severity::polish);
-}
-
 TEST(StopSignal, NoCriticalOrImportantLeft) {
     const std::vector<rules::Issue> issues = {make_issue("silence.tail", Severity::polish, 3, 1, "s", "Silence at the end"),
                                               make_issue("dc_offset", Severity::polish, -50, -60, "dBFS", "DC offset")};
-    const auto s = history::stop_signal(issues, 3, {2.0, 3.0});
+    const auto s = review::stop_signal(issues, 3, {2.0, 3.0});
     EXPECT_TRUE(s.fired);
     ASSERT_EQ(s.reasons.size(), 1u);
     EXPECT_EQ(s.reasons[0], "No critical or important issue left");
@@ -210,59 +180,63 @@ TEST(StopSignal, NoCriticalOrImportantLeft) {
 
 TEST(StopSignal, DoesNotFireWhileImportantIssuesStillMove) {
     const std::vector<rules::Issue> issues = {make_issue("tonal.muddy", Severity::important, 4, 2, "dB")};
-    EXPECT_FALSE(history::stop_signal(issues, 3, {2.0, 0.1}).fired);
-    EXPECT_FALSE(history::stop_signal(issues, 3, {0.1}).fired);  // only one small change so far
-    EXPECT_FALSE(history::stop_signal(issues, 1, {}).fired);
+    EXPECT_FALSE(review::stop_signal(issues, 3, {2.0, 0.1}).fired);
+    EXPECT_FALSE(review::stop_signal(issues, 3, {0.1}).fired);  // only one small change so far
+    EXPECT_FALSE(review::stop_signal(issues, 1, {}).fired);
 }
 
 TEST(StopSignal, TwoSmallChangesInARow) {
     const std::vector<rules::Issue> issues = {make_issue("tonal.muddy", Severity::important, 4, 2, "dB", "Muddy")};
-    const auto s = history::stop_signal(issues, 4, {0.2, 0.3});
+    const auto s = review::stop_signal(issues, 4, {0.2, 0.3});
     ASSERT_TRUE(s.fired);
     ASSERT_EQ(s.reasons.size(), 1u);
     EXPECT_TRUE(contains(s.reasons[0], "last two iterations changed less than 0.5 dB")) << s.reasons[0];
-    ASSERT_EQ(s.polish_remaining.size(), 1u);
-    EXPECT_EQ(s.polish_remaining[0], "Muddy");
+    // An important issue left is named as such, not listed as polish.
+    EXPECT_TRUE(s.polish_remaining.empty());
+    ASSERT_EQ(s.important_remaining.size(), 1u);
+    EXPECT_EQ(s.important_remaining[0], "Muddy");
+    EXPECT_TRUE(contains(s.message, "Still important: Muddy")) << s.message;
+    EXPECT_FALSE(contains(s.message, "polish")) << s.message;
 }
 
 TEST(StopSignal, MaxIterations) {
     const std::vector<rules::Issue> issues = {make_issue("tonal.muddy", Severity::important, 4, 2, "dB")};
-    EXPECT_FALSE(history::stop_signal(issues, 6, {1.0, 1.0}).fired);
-    const auto s = history::stop_signal(issues, 7, {1.0, 1.0});
+    EXPECT_FALSE(review::stop_signal(issues, 6, {1.0, 1.0}).fired);
+    const auto s = review::stop_signal(issues, 7, {1.0, 1.0});
     ASSERT_TRUE(s.fired);
     EXPECT_TRUE(contains(s.reasons[0], "7 iterations reached")) << s.reasons[0];
-    history::CompareOptions o;
+    review::CompareOptions o;
     o.max_iterations = 10;
-    EXPECT_FALSE(history::stop_signal(issues, 7, {1.0, 1.0}, o).fired);
+    EXPECT_FALSE(review::stop_signal(issues, 7, {1.0, 1.0}, o).fired);
 }
 
 // The seed's rule: ears worse while the numbers said better (slight or significant) -> undo or
 // halve; every other pairing says nothing. The vote strings are the protocol's /mixscout/ears enum.
 TEST(Ears, WorseToTheEarsButBetterInNumbersAdvisesUndoOrHalve) {
     const std::string advice = "ears said #4 was worse, numbers better: undo or halve that change";
-    EXPECT_EQ(history::ears_advice(Verdict::significant_improvement, history::Ears::worse, 4), advice);
-    EXPECT_EQ(history::ears_advice(Verdict::slight_improvement, history::Ears::worse, 4), advice);
+    EXPECT_EQ(review::ears_advice(Verdict::significant_improvement, review::Ears::worse, 4), advice);
+    EXPECT_EQ(review::ears_advice(Verdict::slight_improvement, review::Ears::worse, 4), advice);
     for (Verdict v : {Verdict::first, Verdict::no_real_change, Verdict::worse})
-        EXPECT_EQ(history::ears_advice(v, history::Ears::worse, 4), "") << history::to_string(v);
-    for (auto e : {history::Ears::better, history::Ears::same})
-        EXPECT_EQ(history::ears_advice(Verdict::significant_improvement, e, 4), "");
-    EXPECT_EQ(history::ears_advice(Verdict::significant_improvement, std::nullopt, 4), "");
+        EXPECT_EQ(review::ears_advice(v, review::Ears::worse, 4), "") << review::to_string(v);
+    for (auto e : {review::Ears::better, review::Ears::same})
+        EXPECT_EQ(review::ears_advice(Verdict::significant_improvement, e, 4), "");
+    EXPECT_EQ(review::ears_advice(Verdict::significant_improvement, std::nullopt, 4), "");
 
     // apply_ears: the advice comes first after the verdict words, the rest of the summary stays.
     auto before = make_analysis();
     before.clipping.count = 2;
-    auto c = history::compare(before, {make_issue("clipping", Severity::critical, 2, 0, "events", "Clipping")},
+    auto c = review::compare(before, {make_issue("clipping", Severity::critical, 2, 0, "events", "Clipping")},
                               make_analysis(), {}, 5);
     const std::string plain = c.summary;
     ASSERT_TRUE(plain.starts_with("Significant improvement: ")) << plain;
-    history::apply_ears(c, Verdict::slight_improvement, history::Ears::worse, 4);
+    review::apply_ears(c, Verdict::slight_improvement, review::Ears::worse, 4);
     EXPECT_EQ(c.ears_advice, advice);
     EXPECT_EQ(c.summary, "Significant improvement: " + advice + "; " + plain.substr(25));
-    EXPECT_EQ(history::to_json(c)["ears_advice"], advice);
-    EXPECT_TRUE(contains(history::verdict_line(c), "undo or halve")) << history::verdict_line(c);
-    auto quiet = history::compare(before, {}, make_analysis(), {}, 5);
+    EXPECT_EQ(review::to_json(c)["ears_advice"], advice);
+    EXPECT_TRUE(contains(review::verdict_line(c), "undo or halve")) << review::verdict_line(c);
+    auto quiet = review::compare(before, {}, make_analysis(), {}, 5);
     const std::string quiet_summary = quiet.summary;
-    history::apply_ears(quiet, Verdict::slight_improvement, history::Ears::same, 4);
+    review::apply_ears(quiet, Verdict::slight_improvement, review::Ears::same, 4);
     EXPECT_EQ(quiet.summary, quiet_summary);
     EXPECT_EQ(quiet.ears_advice, "");
 }
@@ -276,10 +250,10 @@ TEST(Ears, VoteStringsAreTheProtocolEnum) {
         if (m["address"] == "/mixscout/ears")
             for (const auto& e : m["args"][0]["enum"]) from_protocol.insert(e.get<std::string>());
     std::set<std::string> ours;
-    for (auto e : {history::Ears::better, history::Ears::same, history::Ears::worse}) {
-        ours.insert(std::string(history::to_string(e)));
-        EXPECT_EQ(history::parse_ears(history::to_string(e)), e);
+    for (auto e : {review::Ears::better, review::Ears::same, review::Ears::worse}) {
+        ours.insert(std::string(review::to_string(e)));
+        EXPECT_EQ(review::parse_ears(review::to_string(e)), e);
     }
     EXPECT_EQ(ours, from_protocol);
-    EXPECT_EQ(history::parse_ears("Worse"), std::nullopt);
+    EXPECT_EQ(review::parse_ears("Worse"), std::nullopt);
 }

@@ -3,8 +3,8 @@
 
 #include <algorithm>
 
-#include "fixtures.hpp"
-#include "history/reference.hpp"
+#include "history/fixtures.hpp"
+#include "review/reference.hpp"
 
 using namespace mixscout;
 using rules::Severity;
@@ -19,16 +19,16 @@ const rules::Issue* find(const std::vector<rules::Issue>& v, const std::string& 
 
 TEST(Reference, NoReferencesNoIssuesAndTargetCurveStands) {
     const auto mix = make_analysis();
-    EXPECT_TRUE(history::compare_with_references(mix, {}).empty());
+    EXPECT_TRUE(review::compare_with_references(mix, {}).empty());
     const std::vector<rules::Issue> issues = {test::make_issue("tonal.dark", Severity::important, -5, -2, "dB")};
-    const auto out = history::apply_references(issues, mix, {});
+    const auto out = review::apply_references(issues, mix, {});
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(out[0].rule, "tonal.dark");
 }
 
 TEST(Reference, IdenticalBalanceGivesNoIssue) {
     const auto mix = make_analysis();
-    EXPECT_TRUE(history::compare_with_references(mix, {make_analysis(), make_analysis()}).empty());
+    EXPECT_TRUE(review::compare_with_references(mix, {make_analysis(), make_analysis()}).empty());
 }
 
 TEST(Reference, LessAirInNumbersWithAHalfStepShelf) {
@@ -43,7 +43,7 @@ TEST(Reference, LessAirInNumbersWithAHalfStepShelf) {
         r1.spectrum.bands[static_cast<std::size_t>(b)].db += 1.0;
         r2.spectrum.bands[static_cast<std::size_t>(b)].db -= 1.0;
     }
-    const auto issues = history::compare_with_references(mix, {r1, r2});
+    const auto issues = review::compare_with_references(mix, {r1, r2});
     ASSERT_EQ(issues.size(), 1u);
     const auto& i = issues[0];
     EXPECT_EQ(i.rule, "reference.tonal.air");
@@ -61,7 +61,7 @@ TEST(Reference, SmallDifferencesArePolishAndTinyOnesNothing) {
     auto mix = make_analysis();
     mix.spectrum.bands[4].db += 4.0;  // 500 Hz: low mids (250 + 500) region: +2.2 dB
     mix.spectrum.bands[6].db += 1.0;  // 2 kHz alone: below 2 dB in the mids region
-    const auto issues = history::compare_with_references(mix, {make_analysis()});
+    const auto issues = review::compare_with_references(mix, {make_analysis()});
     ASSERT_EQ(issues.size(), 1u);
     EXPECT_EQ(issues[0].rule, "reference.tonal.low_mids");
     EXPECT_EQ(issues[0].severity, Severity::polish);
@@ -82,7 +82,7 @@ TEST(Reference, LowEndPlrAndWidth) {
     auto ref = make_analysis();
     ref.dynamics.plr_db = 7.0;         // a loud master: 6 dB denser
     ref.stereo.width = 0.30;
-    const auto issues = history::compare_with_references(mix, {ref});
+    const auto issues = review::compare_with_references(mix, {ref});
     const auto* low = find(issues, "reference.low_end");
     ASSERT_NE(low, nullptr);
     EXPECT_NEAR(low->value, 5.0, 1e-9);
@@ -105,7 +105,7 @@ TEST(Reference, OverCompressedAgainstReferencesIsImportant) {
     mix.dynamics.plr_db = 5.0;
     auto ref = make_analysis();
     ref.dynamics.plr_db = 11.5;
-    const auto issues = history::compare_with_references(mix, {ref});
+    const auto issues = review::compare_with_references(mix, {ref});
     const auto* plr = find(issues, "reference.plr");
     ASSERT_NE(plr, nullptr);
     EXPECT_EQ(plr->severity, Severity::important);
@@ -119,7 +119,7 @@ TEST(Reference, ApplyReplacesTheTargetCurve) {
     const std::vector<rules::Issue> issues = {
         test::make_issue("tonal.dark", Severity::important, -5, -2, "dB", "Too dark", "tonal"),
         test::make_issue("clipping", Severity::critical, 3, 0, "events", "Clipping", "clipping")};
-    const auto out = history::apply_references(issues, mix, {make_analysis()});
+    const auto out = review::apply_references(issues, mix, {make_analysis()});
     EXPECT_EQ(find(out, "tonal.dark"), nullptr);
     ASSERT_NE(find(out, "clipping"), nullptr);
     ASSERT_NE(find(out, "reference.tonal.air"), nullptr);

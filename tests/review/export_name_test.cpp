@@ -2,12 +2,12 @@
 #include <gtest/gtest.h>
 
 #include "core/error.hpp"
-#include "history/song_name.hpp"
+#include "review/export_name.hpp"
 
-using mixscout::history::RenameRule;
-using mixscout::history::song_from_stem;
-using mixscout::history::song_key;
-using mixscout::history::SongNamer;
+using mixscout::review::RenameRule;
+using mixscout::review::song_from_stem;
+using mixscout::review::song_key;
+using mixscout::review::SongNamer;
 
 TEST(SongName, IterationsOfOneSongGroupTogether) {
     // Every name a user or Live gives an iteration of "Night Drive".

@@ -1,4 +1,4 @@
-#include "history/reference.hpp"
+#include "review/reference.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -8,7 +8,7 @@
 #include "core/format.hpp"
 #include "core/units.hpp"
 
-namespace mixscout::history {
+namespace mixscout::review {
 
 using rules::Issue;
 using rules::Severity;
@@ -165,4 +165,4 @@ std::vector<Issue> apply_references(std::vector<Issue> issues, const analysis::A
     return issues;
 }
 
-}  // namespace mixscout::history
+}  // namespace mixscout::review

@@ -22,7 +22,7 @@
 #include "analysis/analysis.hpp"
 #include "rules/issue.hpp"
 
-namespace mixscout::history {
+namespace mixscout::review {
 
 struct ReferenceOptions {
     double tonal_min_db = 2.0;        ///< history.reference.tonal_min_db
@@ -42,4 +42,4 @@ std::vector<rules::Issue> apply_references(std::vector<rules::Issue> issues, con
                                            const std::vector<analysis::Analysis>& references,
                                            const ReferenceOptions& options = {});
 
-}  // namespace mixscout::history
+}  // namespace mixscout::review

@@ -1,4 +1,4 @@
-// mixscout history: what changed between two iterations of a mix, the focus, and when to stop.
+// mixscout review: what changed between two iterations of a mix, and when to stop.
 //
 // compare() is pure: two (Analysis, Issues) pairs in, a Comparison out. The Store calls it with
 // the previous iteration of a song; `mixscout compare` with any two files.
@@ -32,10 +32,7 @@
 // band and the side/mid width (as 10 log10 of the ratio); plus, if any issue appeared, was fixed or
 // changed severity, change_db is at least stop.min_change (the issue list changing is a change).
 //
-// Focus: which issues the next three come from, by iteration: 1-2 critical, 3-4 important
-// (and critical), 5+ polish (everything). When no issue is that severe the focus widens to the
-// most severe level present. So an iteration-1 mix with one critical and five important issues
-// gets one next step, the critical one; the others stay in the full list.
+// Next fixes: review::next_fixes (focus.hpp): iteration tiers and the focus area.
 //
 // Ears (the seed's "trust your ears"): after an export the listener votes better / same / worse
 // (/mixscout/ears). When the ears said worse while the numbers said better (slight or significant
@@ -44,7 +41,9 @@
 //
 // Stop signal: fires when (a) no critical or important issue is left; or (b) this and the
 // previous comparison both changed less than stop.min_change_db; or (c) the song reached
-// stop.max_iterations (7). It says "Ready to master" and lists what remains as polish.
+// stop.max_iterations (7) — but never while a critical issue remains (damage or a rejected
+// delivery is not something to master over). It says "Ready to master", lists the polish that
+// remains, and names any important issue left separately.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -55,9 +54,10 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/analysis.hpp"
+#include "review/focus.hpp"
 #include "rules/issue.hpp"
 
-namespace mixscout::history {
+namespace mixscout::review {
 
 /// The machine strings are protocol/osc.json's enum for /mixscout/verdict.
 enum class Verdict { first, significant_improvement, slight_improvement, no_real_change, worse };
@@ -76,6 +76,7 @@ struct CompareOptions {
     double movement_min = 0.5;     ///< a value moved if |delta| >= this (its unit; 1 for "events")
     double min_change_db = 0.5;    ///< stop.min_change_db
     int max_iterations = 7;        ///< stop.max_iterations
+    Area focus = Area::all;        ///< focus: / --focus / /mixscout/focus: the area the next fixes come from
 };
 
 /// One issue's before -> after.
@@ -96,7 +97,9 @@ struct StopSignal {
     bool fired = false;
     std::vector<std::string> reasons;           ///< one line each
     std::string message;                        ///< "Ready to master: ..." (empty when not fired)
-    std::vector<std::string> polish_remaining;  ///< titles of what remains (as polish)
+    std::vector<std::string> polish_remaining;  ///< titles of the polish issues that remain
+    std::vector<std::string> important_remaining;  ///< titles of important issues left when it fired anyway
+    std::vector<std::string> blocked_by;        ///< critical issues that kept it from firing
 };
 
 struct Comparison {
@@ -106,7 +109,9 @@ struct Comparison {
     std::string summary;                ///< one line: "Slight improvement: clipping fixed; 1 new issue"
     std::string ears_advice;            ///< see Ears above; empty when the ears did not disagree
     std::vector<Change> improved, remaining, new_, regressions, movements;
-    std::vector<rules::Issue> next;     ///< the next three priorities (focus order)
+    std::vector<rules::Issue> next;     ///< the next fixes (focus.hpp: tiers and focus)
+    Area focus = Area::all;             ///< the focus the next fixes were chosen with
+    std::vector<std::string> not_compared;  ///< parts left out as not like for like, one line each
     StopSignal stop;
     int iteration = 1;                  ///< iteration of the newer export (1 for `compare`)
     std::optional<std::int64_t> export_id, previous_export_id;
@@ -134,11 +139,6 @@ std::string ears_advice(Verdict numbers, std::optional<Ears> ears, int iteration
 /// the verdict words ("Slight improvement: ears said #3 was worse, ...; clipping fixed").
 void apply_ears(Comparison& c, Verdict previous_numbers, std::optional<Ears> previous_ears, int previous_iteration);
 
-/// The focus level for an iteration: 1-2 critical, 3-4 important, 5+ polish.
-rules::Severity focus_level(int iteration);
-/// The next priorities: the first n ranked issues within the focus (see above).
-std::vector<rules::Issue> next_priorities(std::vector<rules::Issue> issues, int iteration, std::size_t n = 3);
-
 /// The stop signal for the newest export: `issues` its issues, `iteration` its number,
 /// `change_db_recent` the change_db of its last comparisons, newest first (empty for a first
 /// iteration; only the first two are used).
@@ -147,7 +147,8 @@ StopSignal stop_signal(const std::vector<rules::Issue>& issues, int iteration,
 
 /// JSON forms: {"verdict", "summary", "ears_advice", "score", "change_db", "iteration", "export_id",
 /// "previous_export_id", "improved": [change], "remaining", "new", "regressions", "movements",
-/// "next": [issue], "stop": {"fired", "reasons", "message", "polish_remaining"}}
+/// "next": [issue], "focus", "not_compared": [line], "stop": {"fired", "reasons", "message",
+/// "polish_remaining", "important_remaining", "blocked_by"}}
 /// change: {"rule", "category", "title", "before", "after" (severity or null), "before_value",
 /// "after_value", "target", "unit", "text"}.
 nlohmann::json to_json(const Change& change);
@@ -159,4 +160,4 @@ std::string format_text(const Comparison& comparison);
 /// The one verdict line: "Verdict: slight improvement (iteration 3) - clipping fixed".
 std::string verdict_line(const Comparison& comparison);
 
-}  // namespace mixscout::history
+}  // namespace mixscout::review

@@ -1,4 +1,4 @@
-#include "history/comparison.hpp"
+#include "review/comparison.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +7,7 @@
 #include "core/format.hpp"
 #include "core/units.hpp"
 
-namespace mixscout::history {
+namespace mixscout::review {
 
 using rules::Issue;
 using rules::Severity;
@@ -190,23 +190,6 @@ double measurement_change_db(const analysis::Analysis& a, const analysis::Analys
     return m;
 }
 
-Severity focus_level(int iteration) {
-    if (iteration <= 2) return Severity::critical;
-    if (iteration <= 4) return Severity::important;
-    return Severity::polish;
-}
-
-std::vector<Issue> next_priorities(std::vector<Issue> issues, int iteration, std::size_t n) {
-    rules::rank(issues);
-    if (issues.empty()) return issues;
-    // Widen the focus to the most severe level present.
-    const int level = std::max(static_cast<int>(focus_level(iteration)), static_cast<int>(issues.front().severity));
-    std::vector<Issue> out;
-    for (auto& i : issues)
-        if (static_cast<int>(i.severity) <= level && out.size() < n) out.push_back(std::move(i));
-    return out;
-}
-
 Comparison compare(const analysis::Analysis& before_a, const std::vector<Issue>& before_in,
                    const analysis::Analysis& after_a, const std::vector<Issue>& after_in, int iteration,
                    const CompareOptions& options) {
@@ -295,13 +278,14 @@ Comparison compare(const analysis::Analysis& before_a, const std::vector<Issue>&
     c.change_db = measurement_change_db(before_a, after_a);
     if (issue_list_changed) c.change_db = std::max(c.change_db, options.min_change_db);
     set_verdict(c, critical_appeared);
-    c.next = next_priorities(after, iteration);
+    c.focus = options.focus;
+    c.next = next_fixes(after, iteration, options.focus);
     set_summary(c);
     return c;
 }
 
 Comparison first_iteration(const analysis::Analysis&, const std::vector<Issue>& issues_in, int iteration,
-                           const CompareOptions&) {
+                           const CompareOptions& options) {
     std::vector<Issue> issues = issues_in;
     rules::rank(issues);
     Comparison c;
@@ -312,7 +296,8 @@ Comparison first_iteration(const analysis::Analysis&, const std::vector<Issue>& 
         ch.text = i.title + " (" + value_text(i.value, i.unit) + ", target " + value_text(i.target, i.unit) + ")";
         c.remaining.push_back(ch);
     }
-    c.next = next_priorities(issues, iteration);
+    c.focus = options.focus;
+    c.next = next_fixes(issues, iteration, options.focus);
     set_summary(c);
     return c;
 }
@@ -322,38 +307,42 @@ StopSignal stop_signal(const std::vector<Issue>& issues_in, int iteration, const
     std::vector<Issue> issues = issues_in;
     rules::rank(issues);
     StopSignal s;
-    std::vector<std::string> serious;
+    bool important_left = false;
     for (const Issue& i : issues) {
-        if (i.severity == Severity::polish)
-            s.polish_remaining.push_back(i.title);
-        else
-            serious.push_back(i.title);
+        if (i.severity == Severity::critical) s.blocked_by.push_back(i.title);
+        else if (i.severity == Severity::important) s.important_remaining.push_back(i.title), important_left = true;
+        else s.polish_remaining.push_back(i.title);
     }
-    if (serious.empty()) s.reasons.push_back("No critical or important issue left");
+    if (s.blocked_by.empty() && !important_left) s.reasons.push_back("No critical or important issue left");
     if (recent.size() >= 2 && recent[0] < o.min_change_db && recent[1] < o.min_change_db)
         s.reasons.push_back("The last two iterations changed less than " + fmt("%.1f", o.min_change_db) + " dB (" +
                             fmt("%.1f", recent[1]) + " dB, then " + fmt("%.1f", recent[0]) + " dB)");
     if (iteration >= o.max_iterations)
         s.reasons.push_back(std::to_string(iteration) + " iterations reached (stop.max_iterations " +
                             std::to_string(o.max_iterations) + "): more tweaking rarely helps now");
-    s.fired = !s.reasons.empty();
+    // A critical issue is damage or a rejected delivery: never "ready to master" over it.
+    s.fired = !s.reasons.empty() && s.blocked_by.empty();
     if (!s.fired) {
         s.polish_remaining.clear();
+        s.important_remaining.clear();
+        if (s.blocked_by.empty()) s.reasons.clear();
         return s;
     }
-    // When stopping with serious issues left, they too become "what remains" - named first.
-    s.polish_remaining.insert(s.polish_remaining.begin(), serious.begin(), serious.end());
     s.message = "Ready to master";
     s.message += " (" + s.reasons.front();
     for (std::size_t i = 1; i < s.reasons.size(); ++i) s.message += "; " + lower_first(s.reasons[i]);
     s.message += ")";
-    if (s.polish_remaining.empty()) {
+    auto list = [](const std::vector<std::string>& v) {
+        std::string out;
+        for (std::size_t i = 0; i < v.size() && i < 3; ++i) out += (i ? "; " : "") + v[i];
+        if (v.size() > 3) out += "; +" + std::to_string(v.size() - 3) + " more";
+        return out;
+    };
+    if (s.polish_remaining.empty() && s.important_remaining.empty()) {
         s.message += ". Nothing left to fix.";
     } else {
-        s.message += ". What remains is polish: ";
-        for (std::size_t i = 0; i < s.polish_remaining.size() && i < 3; ++i)
-            s.message += (i ? "; " : "") + s.polish_remaining[i];
-        if (s.polish_remaining.size() > 3) s.message += "; +" + std::to_string(s.polish_remaining.size() - 3) + " more";
+        if (!s.important_remaining.empty()) s.message += ". Still important: " + list(s.important_remaining);
+        if (!s.polish_remaining.empty()) s.message += ". What remains is polish: " + list(s.polish_remaining);
         s.message += ".";
     }
     return s;
@@ -370,7 +359,12 @@ nlohmann::json to_json(const Change& c) {
 }
 
 nlohmann::json to_json(const StopSignal& s) {
-    return {{"fired", s.fired}, {"reasons", s.reasons}, {"message", s.message}, {"polish_remaining", s.polish_remaining}};
+    return {{"fired", s.fired},
+            {"reasons", s.reasons},
+            {"message", s.message},
+            {"polish_remaining", s.polish_remaining},
+            {"important_remaining", s.important_remaining},
+            {"blocked_by", s.blocked_by}};
 }
 
 nlohmann::json to_json(const Comparison& c) {
@@ -396,6 +390,8 @@ nlohmann::json to_json(const Comparison& c) {
             {"regressions", list(c.regressions)},
             {"movements", list(c.movements)},
             {"next", next},
+            {"focus", std::string(to_string(c.focus))},
+            {"not_compared", c.not_compared},
             {"stop", to_json(c.stop)}};
 }
 
@@ -418,14 +414,17 @@ std::string format_text(const Comparison& c) {
     section("Regressions:", c.regressions, "!");
     if (c.regressions.empty()) section("New:", c.new_, "!");
     if (c.verdict != Verdict::first) section("Remaining:", c.remaining, "-");
+    for (const auto& line : c.not_compared) out += "Not compared: " + line + "\n";
     if (!c.next.empty()) {
-        out += "Next:\n";
+        out += c.focus == Area::all ? std::string("Next:\n") : "Next (focus: " + std::string(to_string(c.focus)) + "):\n";
         for (std::size_t i = 0; i < c.next.size(); ++i)
             out += "  " + std::to_string(i + 1) + ". [" + std::string(rules::to_string(c.next[i].severity)) + "] " +
                    c.next[i].title + (c.next[i].fix.empty() ? "" : " - " + c.next[i].fix) + "\n";
     }
     if (c.stop.fired) out += "Stop: " + c.stop.message + "\n";
+    else if (!c.stop.reasons.empty() && !c.stop.blocked_by.empty())
+        out += "Not ready to master: critical issue left (" + c.stop.blocked_by.front() + ")\n";
     return out;
 }
 
-}  // namespace mixscout::history
+}  // namespace mixscout::review
