@@ -133,6 +133,7 @@ TEST(Daemon, SlowChunksAndTempRenameAreEachAnalysedOnce) {
 }
 
 TEST(Daemon, NoteFromOscsendLandsInTheDatabase) {
+    MIXSCOUT_NEEDS_PROGRAM("sqlite3");  // reads the database independently
     Fixture f;
     auto d = f.start();
     drop(f.exports / "Note Song.wav", short_mix());
@@ -143,7 +144,7 @@ TEST(Daemon, NoteFromOscsendLandsInTheDatabase) {
     ASSERT_TRUE(f.dump.wait_for("/mixscout/note_logged", 1, kDeadline)) << d->process().err();
     const std::string id = f.dump.with_address("/mixscout/note_logged")[0].args[0];
     std::string rows;
-    ASSERT_EQ(test::run_command("/usr/bin/sqlite3", {(f.data / "history.sqlite").string(), "SELECT export_id || '|' || text FROM notes;"}, &rows), 0);
+    ASSERT_EQ(test::run_command(test::find_program("sqlite3"), {(f.data / "history.sqlite").string(), "SELECT export_id || '|' || text FROM notes;"}, &rows), 0);
     EXPECT_EQ(rows, id + "|" + note + "\n");
 }
 

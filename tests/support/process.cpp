@@ -239,6 +239,31 @@ std::optional<int> Process::wait_exit(milliseconds deadline) {
 
 bool Process::running() { return !wait_exit(milliseconds(0)).has_value(); }
 
+std::string find_program(const std::string& name) {
+    const char* path = std::getenv("PATH");
+    if (!path) return "";
+#ifdef _WIN32
+    const char sep = ';';
+    const std::vector<std::string> suffixes{"", ".exe"};
+#else
+    const char sep = ':';
+    const std::vector<std::string> suffixes{""};
+#endif
+    std::string dirs = path;
+    for (std::size_t begin = 0; begin <= dirs.size();) {
+        std::size_t end = dirs.find(sep, begin);
+        if (end == std::string::npos) end = dirs.size();
+        const std::string dir = dirs.substr(begin, end - begin);
+        for (const auto& suffix : suffixes) {
+            std::error_code ec;
+            const std::filesystem::path candidate = std::filesystem::path(dir.empty() ? "." : dir) / (name + suffix);
+            if (std::filesystem::is_regular_file(candidate, ec)) return candidate.string();
+        }
+        begin = end + 1;
+    }
+    return "";
+}
+
 int run_command(const std::string& program, const std::vector<std::string>& args, std::string* output) {
     Process p(program, args);
     const auto code = p.wait_exit(milliseconds(10000));

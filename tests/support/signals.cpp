@@ -1,12 +1,14 @@
 #include "support/signals.hpp"
 
 #include <sndfile.h>
-#include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <numbers>
 #include <random>
 #include <stdexcept>
+
+#include "support/random.hpp"
 
 namespace mixscout::test {
 namespace {
@@ -40,9 +42,8 @@ Signal white_noise(double rms_dbfs, double seconds, int sample_rate, int channel
     Signal s{sample_rate, channels, {}};
     const auto n = static_cast<std::size_t>(std::llround(seconds * sample_rate));
     s.samples.resize(n * channels);
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-    for (float& x : s.samples) x = dist(rng);
+    Random rng(seed);
+    for (float& x : s.samples) x = static_cast<float>(rng.uniform_pm1());
     scale_to_rms(s, rms_dbfs);
     return s;
 }
@@ -51,13 +52,12 @@ Signal pink_noise(double rms_dbfs, double seconds, int sample_rate, int channels
     Signal s{sample_rate, channels, {}};
     const auto n = static_cast<std::size_t>(std::llround(seconds * sample_rate));
     s.samples.resize(n * channels);
-    std::mt19937 rng(seed);
-    std::normal_distribution<double> dist(0.0, 1.0);
+    Random rng(seed);
     for (int c = 0; c < channels; ++c) {
         // Paul Kellet's refined pink filter: within 0.05 dB of -3 dB/octave above ~10 Hz at 44.1k.
         double b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0;
         for (std::size_t i = 0; i < n; ++i) {
-            const double w = dist(rng);
+            const double w = rng.normal();
             b0 = 0.99886 * b0 + w * 0.0555179;
             b1 = 0.99332 * b1 + w * 0.0750759;
             b2 = 0.96900 * b2 + w * 0.1538520;
@@ -129,9 +129,20 @@ Signal read_audio(const std::filesystem::path& path) {
 }
 
 TempDir::TempDir() {
-    std::string templ = (std::filesystem::temp_directory_path() / "mixscout-test-XXXXXX").string();
-    if (!mkdtemp(templ.data())) throw std::runtime_error("TempDir: mkdtemp failed");
-    path_ = templ;
+    // mkdtemp is POSIX only: random names until create_directory makes a new one (it reports
+    // false for a name that exists, so two processes never share a folder).
+    std::random_device seed;
+    std::mt19937_64 rng((std::uint64_t{seed()} << 32) ^ seed());
+    const auto base = std::filesystem::temp_directory_path();
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        char name[32];
+        std::snprintf(name, sizeof name, "mixscout-test-%012llx", static_cast<unsigned long long>(rng() & 0xFFFFFFFFFFFFull));
+        if (std::filesystem::create_directory(base / name)) {
+            path_ = base / name;
+            return;
+        }
+    }
+    throw std::runtime_error("TempDir: no fresh folder under " + base.string());
 }
 
 TempDir::~TempDir() {
