@@ -28,7 +28,8 @@ win_autotools() {  # an autotools project, static, into $1
 
 build_libogg() { win_cmake "$1" -DINSTALL_DOCS=OFF; }
 build_libvorbis() { win_cmake "$1"; }
-build_opus() { win_cmake "$1" -DOPUS_BUILD_PROGRAMS=OFF -DOPUS_BUILD_TESTING=OFF; }
+# Its 1.3.1 release lacks a file its CMake build includes (opus_buildtype.cmake): autotools.
+build_opus() { win_autotools "$1" --disable-doc --disable-extra-programs; }
 build_flac() { win_cmake "$1" -DBUILD_PROGRAMS=OFF -DBUILD_EXAMPLES=OFF -DBUILD_DOCS=OFF -DINSTALL_MANPAGES=OFF -DWITH_OGG=ON -DBUILD_CXXLIBS=OFF; }
 build_mpg123() { win_autotools "$1" --disable-components --enable-libmpg123 --with-cpu=generic_dither --disable-modules; }
 build_lame() { win_autotools "$1" --disable-frontend --disable-decoder --disable-gtktest; }
