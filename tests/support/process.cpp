@@ -230,6 +230,10 @@ std::optional<int> Process::wait_exit(milliseconds deadline) {
         const pid_t r = ::waitpid(pid_, &status, WNOHANG);
         if (r == pid_) {
             exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            // Everything it wrote is read before out()/err() are asked: the reader threads may lag
+            // behind the exit on a loaded machine (a test then counted 7 of 8 log lines).
+            std::unique_lock lock(shared_->mutex);
+            shared_->changed.wait_for(lock, milliseconds(5000), [&] { return shared_->out_closed && shared_->err_closed; });
             return exit_code_;
         }
         if (std::chrono::steady_clock::now() >= end) return std::nullopt;

@@ -82,7 +82,8 @@ public:
     std::size_t count_in_err(const std::string& needle) const;
 
     void signal(int signo);
-    /// Waits for the child to exit; its exit code (128+signal when killed), or nullopt at the deadline.
+    /// Waits for the child to exit and for its output to be read to the end; its exit code
+    /// (128+signal when killed), or nullopt at the deadline.
     std::optional<int> wait_exit(milliseconds deadline);
     bool running();
 
