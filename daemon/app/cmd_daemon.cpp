@@ -6,6 +6,7 @@
 #include "app/fft_wisdom.hpp"
 #include "config/config.hpp"
 #include "core/error.hpp"
+#include "osc/auth.hpp"
 #include "osc/endpoint.hpp"
 
 namespace mixscout::app {
@@ -65,6 +66,10 @@ void add_daemon_command(CLI::App& app, Context& ctx) {
         const int port = stop_args->port > 0 ? stop_args->port : cfg.get<int>("osc.listen_port");
         osc::Sender sender;
         const osc::Endpoint daemon = osc::resolve_endpoint(host, port);
+        // The daemon obeys proven senders only: hello with the token first, from the same socket.
+        const auto token = osc::read_token(osc::token_file());
+        if (!token) throw InputError(osc::token_file().string() + ": no OSC token (is the daemon running as this user?)");
+        sender.send_to(osc::make_message("/mixscout/hello", 9, *token), daemon);  // replies to the discard port
         if (!sender.send_to(osc::make_message("/mixscout/shutdown"), daemon))
             throw InputError("cannot send /mixscout/shutdown to " + osc::to_string(daemon));
         std::printf("sent /mixscout/shutdown to %s\n", osc::to_string(daemon).c_str());

@@ -277,7 +277,12 @@ TEST(Daemon, ShutdownMessageStopsItLikeSigterm) {
     auto d = f.start();
     drop(f.exports / "Before Stop.wav", short_mix(1.0, 4));
     ASSERT_TRUE(f.wait_idle(1)) << d->process().err();
+    // Not from a proven device: dropped (anyone on the machine could otherwise stop it).
     ASSERT_TRUE(test::oscsend(d->port(), "/mixscout/shutdown", "", {}));
+    ASSERT_TRUE(d->process().wait_for_err([](const std::string& e) { return e.find("/mixscout/shutdown from") != std::string::npos; }, kDeadline));
+    EXPECT_TRUE(d->process().running());
+    f.prove(d->port());
+    f.device.send(d->port(), "/mixscout/shutdown", "", {});
     ASSERT_EQ(d->process().wait_exit(kDeadline), std::optional<int>(0)) << d->process().err();
     EXPECT_NE(d->process().err().find("osc: /mixscout/shutdown from 127.0.0.1"), std::string::npos) << d->process().err();
     EXPECT_TRUE(f.dump.wait_for([](const std::vector<test::DumpedMessage>& ms) {
@@ -290,8 +295,9 @@ TEST(Daemon, ShutdownMessageStopsItLikeSigterm) {
 TEST(Daemon, StopCommandStopsIt) {
     Fixture f;
     auto d = f.start();
-    std::string out;
-    ASSERT_EQ(test::run_command(MIXSCOUT_BIN, {"stop", "--config", f.config.string(), "--port", std::to_string(d->port())}, &out), 0) << out;
+    test::Process stop(MIXSCOUT_BIN, {"stop", "--config", f.config.string(), "--port", std::to_string(d->port())}, f.env());
+    ASSERT_EQ(stop.wait_exit(kDeadline), std::optional<int>(0)) << stop.err();
+    const std::string out = stop.out();
     EXPECT_NE(out.find("sent /mixscout/shutdown to 127.0.0.1:" + std::to_string(d->port())), std::string::npos) << out;
     ASSERT_EQ(d->process().wait_exit(kDeadline), std::optional<int>(0)) << d->process().err();
 }
