@@ -61,7 +61,8 @@ var PROTOCOL = {
 		"/mixscout/history": {"types": "s", "enums": {}},
 		"/mixscout/master": {"types": "s", "enums": {}},
 		"/mixscout/ears": {"types": "s", "enums": {"0": ["better", "same", "worse"]}},
-		"/mixscout/focus": {"types": "s", "enums": {"0": ["all", "low-end", "mids", "highs", "dynamics", "stereo", "clipping", "loudness", "clashes"]}}
+		"/mixscout/focus": {"types": "s", "enums": {"0": ["all", "low-end", "mids", "highs", "dynamics", "stereo", "clipping", "loudness", "clashes"]}},
+		"/mixscout/shutdown": {"types": "", "enums": {}}
 	}
 };
 // ---- END PROTOCOL ----

@@ -9,7 +9,11 @@
 //   [report]   add keys to the JSON report in build_report (issues/top, comparison, stems)
 //   [summary]  add lines to the terminal summary in print_summary
 #include <fcntl.h>
+#ifdef _WIN32
+#include <io.h>
+#else
 #include <unistd.h>
+#endif
 
 #include <algorithm>
 #include <cctype>
@@ -65,16 +69,28 @@ public:
     explicit MuteStderr(bool active) {
         if (!active) return;
         std::fflush(stderr);
+#ifdef _WIN32
+        saved_ = ::_dup(2);
+        const int null_fd = ::_open("NUL", _O_WRONLY);
+        if (saved_ >= 0 && null_fd >= 0) ::_dup2(null_fd, 2);
+        if (null_fd >= 0) ::_close(null_fd);
+#else
         saved_ = ::dup(STDERR_FILENO);
         const int null_fd = ::open("/dev/null", O_WRONLY);
         if (saved_ >= 0 && null_fd >= 0) ::dup2(null_fd, STDERR_FILENO);
         if (null_fd >= 0) ::close(null_fd);
+#endif
     }
     ~MuteStderr() {
         if (saved_ < 0) return;
         std::fflush(stderr);
+#ifdef _WIN32
+        ::_dup2(saved_, 2);
+        ::_close(saved_);
+#else
         ::dup2(saved_, STDERR_FILENO);
         ::close(saved_);
+#endif
     }
     MuteStderr(const MuteStderr&) = delete;
     MuteStderr& operator=(const MuteStderr&) = delete;

@@ -4,7 +4,9 @@
 #include "app/commands.hpp"
 #include "app/daemon.hpp"
 #include "app/fft_wisdom.hpp"
+#include "config/config.hpp"
 #include "core/error.hpp"
+#include "osc/auth.hpp"
 #include "osc/endpoint.hpp"
 
 namespace mixscout::app {
@@ -20,7 +22,7 @@ void add_daemon_command(CLI::App& app, Context& ctx) {
     };
     auto args = std::make_shared<Args>();
     auto* cmd = app.add_subcommand(
-        "daemon", "Watch the export folders, analyse every export, send the top three fixes over OSC (runs until SIGINT/SIGTERM)");
+        "daemon", "Watch the export folders, analyse every export, send the top three fixes over OSC (runs until SIGINT/SIGTERM or `mixscout stop`)");
     cmd->add_option("--config", args->config, "Config file (reloaded when it changes); default: the user config if it exists");
     cmd->add_option("--watch", args->watch, "Folder to watch (repeatable); replaces watch.folders");
     cmd->add_option("--listen", args->listen, "UDP port to listen on, at osc.listen_host (0 = any free port)")
@@ -43,6 +45,35 @@ void add_daemon_command(CLI::App& app, Context& ctx) {
         BackgroundTune tune;  // first start only: measure FFT plans while the daemon runs
         Daemon daemon(std::move(flags));
         ctx.exit_code = daemon.run();
+    });
+
+    // `mixscout stop`: /mixscout/shutdown to the daemon's listen port (Windows has no SIGTERM).
+    struct StopArgs {
+        std::string config;
+        int port = -1;
+    };
+    auto stop_args = std::make_shared<StopArgs>();
+    auto* stop = app.add_subcommand("stop", "Ask the running daemon to finish its queued work and stop (OSC /mixscout/shutdown)");
+    stop->add_option("--config", stop_args->config, "Config file whose osc.listen_host/listen_port to use; default: the user config if it exists");
+    stop->add_option("--port", stop_args->port, "The daemon's UDP port; replaces osc.listen_port")->check(CLI::Range(1, 65535));
+    stop->callback([stop_args, &ctx] {
+        std::filesystem::path file = stop_args->config;
+        std::error_code ec;
+        if (file.empty() && std::filesystem::exists(default_config_file(), ec)) file = default_config_file();
+        const config::Config cfg = file.empty() ? config::Config::defaults() : config::Config::load(file);
+        std::string host = cfg.get<std::string>("osc.listen_host");
+        if (host == "0.0.0.0") host = "127.0.0.1";  // listening everywhere: reach it here
+        const int port = stop_args->port > 0 ? stop_args->port : cfg.get<int>("osc.listen_port");
+        osc::Sender sender;
+        const osc::Endpoint daemon = osc::resolve_endpoint(host, port);
+        // The daemon obeys proven senders only: hello with the token first, from the same socket.
+        const auto token = osc::read_token(osc::token_file());
+        if (!token) throw InputError(osc::token_file().string() + ": no OSC token (is the daemon running as this user?)");
+        sender.send_to(osc::make_message("/mixscout/hello", 9, *token), daemon);  // replies to the discard port
+        if (!sender.send_to(osc::make_message("/mixscout/shutdown"), daemon))
+            throw InputError("cannot send /mixscout/shutdown to " + osc::to_string(daemon));
+        std::printf("sent /mixscout/shutdown to %s\n", osc::to_string(daemon).c_str());
+        ctx.exit_code = 0;
     });
 }
 

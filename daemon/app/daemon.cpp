@@ -20,9 +20,11 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "app/console_stop.hpp"
 #include "app/daemon_pipeline.hpp"
 #include "app/work_queue.hpp"
 #include "config/config.hpp"
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/format.hpp"
 #include "core/log.hpp"
@@ -47,14 +49,6 @@ namespace {
 
 std::chrono::steady_clock::duration seconds(double s) {
     return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
-}
-
-fs::path expand_home(const std::string& p) {
-    if (p == "~" || p.starts_with("~/")) {
-        const char* home = std::getenv("HOME");
-        return fs::path(home ? home : "") / p.substr(std::min<std::size_t>(2, p.size()));
-    }
-    return p;
 }
 
 bool same_watch(const watch::Options& a, const watch::Options& b) {
@@ -367,6 +361,10 @@ struct Daemon::Impl {
         if (m.address == "/mixscout/reference") return on_file_request(Job::Kind::reference, m.string_arg(0));
         if (m.address == "/mixscout/master") return on_file_request(Job::Kind::master, m.string_arg(0));
         if (m.address == "/mixscout/focus") return on_focus(m.string_arg(0));
+        if (m.address == "/mixscout/shutdown") {
+            log::info("osc: /mixscout/shutdown from " + osc::to_string(from));
+            return shutdown();
+        }
         log::warn("osc: " + m.address + " is not handled by the daemon");
     }
 
@@ -591,11 +589,9 @@ struct Daemon::Impl {
                 try {
                     for (const auto& s : store.store->songs())
                         for (const auto& item : store.store->history(s.song)) {
-                            std::tm tm{};
-                            if (strptime(item.created_at.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm)) {
-                                const std::int64_t t = timegm(&tm);
+                            if (const auto t = parse_utc_iso8601(item.created_at)) {
                                 auto& k = known[item.path];
-                                k = std::max(k, t);
+                                k = std::max(k, *t);
                             }
                         }
                 } catch (const StoreError& e) {
@@ -819,6 +815,7 @@ int Daemon::run() {
         log::info(std::string("received ") + (signo == SIGINT ? "SIGINT" : "SIGTERM"));
         d.shutdown();
     });
+    const ConsoleStop console_stop([this] { stop(); });  // Windows: Ctrl+C, window closed, logoff
     if (!d.config_file.empty()) d.poll_config();
     d.heartbeat_loop();
 

@@ -25,7 +25,7 @@ bool load_wisdom(const fs::path& file) {
         fftwf_import_system_wisdom();  // /etc/fftw/wisdomf, if an administrator made one
     }
     std::error_code ec;
-    return fs::is_regular_file(file, ec) && dsp::load_fft_wisdom(file.string());
+    return fs::is_regular_file(file, ec) && dsp::load_fft_wisdom(file);
 }
 
 double tune_and_save(const fs::path& file) {
@@ -43,7 +43,7 @@ double tune_and_save(const fs::path& file) {
     std::error_code ec;
     fs::create_directories(file.parent_path(), ec);
     const fs::path tmp = file.string() + ".tmp." + std::to_string(::getpid());
-    if (!dsp::save_fft_wisdom(tmp.string())) throw std::runtime_error(tmp.string() + ": cannot write the FFT wisdom file");
+    if (!dsp::save_fft_wisdom(tmp)) throw std::runtime_error(tmp.string() + ": cannot write the FFT wisdom file");
     fs::rename(tmp, file, ec);
     if (ec) {
         fs::remove(tmp, ec);

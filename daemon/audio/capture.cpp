@@ -5,11 +5,51 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <memory>
+#include <utility>
 #include <thread>
+
+// RtAudio 6 (Homebrew, vcpkg) reports errors by return value and callback instead of exceptions
+// and names devices by id rather than by index; 5.x (Debian 12) is what CI builds against.
+#if defined(RTAUDIO_VERSION_MAJOR) && RTAUDIO_VERSION_MAJOR >= 6
+#define MIXSCOUT_RTAUDIO6 1
+#else
+#define MIXSCOUT_RTAUDIO6 0
+#endif
 
 namespace mixscout::audio {
 
 namespace {
+
+/// A new RtAudio for `api`; RtAudio 6 prints problems to stderr unless an error callback is set
+/// (the callers report failures themselves, from getErrorText()).
+std::unique_ptr<RtAudio> make_rtaudio(RtAudio::Api api) {
+#if MIXSCOUT_RTAUDIO6
+    auto rt = std::make_unique<RtAudio>(api, [](RtAudioErrorType, const std::string&) {});
+#else
+    auto rt = std::make_unique<RtAudio>(api);
+#endif
+    rt->showWarnings(false);
+    return rt;
+}
+
+/// Every device RtAudio can describe, with the id that opens it (5.x: its index).
+std::vector<std::pair<unsigned int, RtAudio::DeviceInfo>> all_devices(RtAudio& rt) {
+    std::vector<std::pair<unsigned int, RtAudio::DeviceInfo>> out;
+#if MIXSCOUT_RTAUDIO6
+    for (unsigned int id : rt.getDeviceIds()) out.emplace_back(id, rt.getDeviceInfo(id));
+#else
+    const unsigned int n = rt.getDeviceCount();
+    for (unsigned int i = 0; i < n; ++i) {
+        try {
+            RtAudio::DeviceInfo info = rt.getDeviceInfo(i);
+            if (info.probed) out.emplace_back(i, std::move(info));
+        } catch (const RtAudioError&) {
+        }
+    }
+#endif
+    return out;
+}
 
 struct ApiName {
     RtAudio::Api api;
@@ -39,25 +79,22 @@ std::vector<RtAudio::Api> apis_compiled() {
     return apis;
 }
 
-/// Probes the API's devices; RtAudio 5 reports problems as exceptions and stderr warnings.
+/// The API's devices that can be recorded: inputs, and on WASAPI every output as well, which
+/// RtAudio (>= 5.1) opens as loopback capture of what plays there (Live's master, no driver).
 std::vector<DeviceInfo> probe_inputs(RtAudio& rt) {
     std::vector<DeviceInfo> out;
-    const unsigned int n = rt.getDeviceCount();
-    for (unsigned int i = 0; i < n; ++i) {
-        RtAudio::DeviceInfo info;
-        try {
-            info = rt.getDeviceInfo(i);
-        } catch (const RtAudioError&) {
-            continue;
-        }
-        if (!info.probed || info.inputChannels == 0) continue;
+    const bool wasapi = rt.getCurrentApi() == RtAudio::WINDOWS_WASAPI;
+    for (const auto& [id, info] : all_devices(rt)) {
+        const bool loopback = wasapi && info.inputChannels == 0 && info.outputChannels > 0;
+        if (info.inputChannels == 0 && !loopback) continue;
         DeviceInfo d;
-        d.index = i;
-        d.name = info.name;
-        d.input_channels = info.inputChannels;
+        d.index = id;
+        d.name = loopback ? info.name + " (loopback)" : info.name;
+        d.input_channels = loopback ? info.outputChannels : info.inputChannels;
         d.sample_rates = info.sampleRates;
         d.preferred_sample_rate = info.preferredSampleRate;
         d.is_default = info.isDefaultInput;
+        d.loopback = loopback;
         out.push_back(std::move(d));
     }
     return out;
@@ -89,14 +126,17 @@ std::vector<ApiDevices> list_devices() {
         ApiDevices d;
         d.api = our_name(api);
         d.display_name = RtAudio::getApiDisplayName(api);
+#if MIXSCOUT_RTAUDIO6
+        d.inputs = probe_inputs(*make_rtaudio(api));
+        if (d.inputs.empty()) d.error = why_no_devices(api);
+#else
         try {
-            RtAudio rt(api);
-            rt.showWarnings(false);
-            d.inputs = probe_inputs(rt);
+            d.inputs = probe_inputs(*make_rtaudio(api));
             if (d.inputs.empty()) d.error = why_no_devices(api);
         } catch (const RtAudioError& e) {
             d.error = e.getMessage();
         }
+#endif
         out.push_back(std::move(d));
     }
     return out;
@@ -128,15 +168,18 @@ Capture::Capture(const CaptureOptions& o) : stall_s_(o.stall_s) {
     // Find the API and device.
     std::string why;
     for (auto api : candidates) {
-        auto rt = std::make_unique<RtAudio>(api);
-        rt->showWarnings(false);
+        auto rt = make_rtaudio(api);
         std::vector<DeviceInfo> inputs;
+#if MIXSCOUT_RTAUDIO6
+        inputs = probe_inputs(*rt);
+#else
         try {
             inputs = probe_inputs(*rt);
         } catch (const RtAudioError& e) {
             why += (why.empty() ? "" : "; ") + std::string(our_name(api)) + ": " + e.getMessage();
             continue;
         }
+#endif
         if (inputs.empty()) {
             why += (why.empty() ? "" : "; ") + std::string(our_name(api)) + ": " + why_no_devices(api);
             continue;
@@ -197,6 +240,19 @@ Capture::Capture(const CaptureOptions& o) : stall_s_(o.stall_s) {
         so.flags = RTAUDIO_SCHEDULE_REALTIME;
         so.numberOfBuffers = 4;
         unsigned int frames = o.buffer_frames;
+#if MIXSCOUT_RTAUDIO6
+        RtAudioErrorType opened = rt->openStream(nullptr, &in, RTAUDIO_FLOAT32, rate, &frames, &rt_callback, this, &so);
+        if (opened == RTAUDIO_NO_ERROR) {
+            buffer_frames_ = frames;
+            last_progress_ = std::chrono::steady_clock::now();
+            opened = rt->startStream();
+        }
+        if (opened != RTAUDIO_NO_ERROR) {
+            const std::string error = rt->getErrorText();
+            if (rt->isStreamOpen()) rt->closeStream();
+            throw CaptureError(std::string(our_name(api)) + " '" + dev->name + "': cannot open the input stream: " + error);
+        }
+#else
         try {
             rt->openStream(nullptr, &in, RTAUDIO_FLOAT32, rate, &frames, &rt_callback, this, &so);
             buffer_frames_ = frames;
@@ -207,6 +263,7 @@ Capture::Capture(const CaptureOptions& o) : stall_s_(o.stall_s) {
             throw CaptureError(std::string(our_name(api)) + " '" + dev->name + "': cannot open the input stream: " +
                                e.getMessage());
         }
+#endif
         rt_ = std::move(rt);
         return;
     }
@@ -219,12 +276,17 @@ Capture::~Capture() {
     // finish rather than close the same stream concurrently (bounded: 1 s).
     if (!failure_.empty())
         for (int i = 0; i < 100 && rt_->isStreamOpen(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+#if MIXSCOUT_RTAUDIO6
+    if (rt_->isStreamRunning()) rt_->abortStream();
+    if (rt_->isStreamOpen()) rt_->closeStream();
+#else
     try {
         if (rt_->isStreamRunning()) rt_->abortStream();
         if (rt_->isStreamOpen()) rt_->closeStream();
     } catch (const RtAudioError&) {
         // Closing a stream whose server is gone: nothing left to release.
     }
+#endif
 }
 
 void Capture::on_period(const float* input, std::size_t frames, bool driver_overflow) noexcept {

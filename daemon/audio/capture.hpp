@@ -57,19 +57,20 @@ struct CaptureOptions {
 
 /// One input-capable device as RtAudio reports it.
 struct DeviceInfo {
-    unsigned int index = 0;
+    unsigned int index = 0;  ///< what opens it: RtAudio 5's device index, RtAudio 6's device id
     std::string name;
     unsigned int input_channels = 0;
     std::vector<unsigned int> sample_rates;
     unsigned int preferred_sample_rate = 0;
     bool is_default = false;
+    bool loopback = false;  ///< WASAPI: an output device, recorded as what it plays (name ends " (loopback)")
 };
 
 /// The devices of one compiled API (error set instead when it could not be probed).
 struct ApiDevices {
     std::string api;                 ///< "jack", "alsa", ... (our names)
     std::string display_name;        ///< RtAudio's display name ("Jack", "ALSA", ...)
-    std::vector<DeviceInfo> inputs;  ///< devices with at least one input channel
+    std::vector<DeviceInfo> inputs;  ///< devices with at least one input channel, and WASAPI loopbacks
     std::string error;               ///< e.g. "JACK server not running"
 };
 

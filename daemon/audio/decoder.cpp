@@ -2,7 +2,11 @@
 
 #include <fcntl.h>
 #include <sndfile.h>
+#ifdef _WIN32
+#include <io.h>
+#else
 #include <unistd.h>
+#endif
 
 #include <algorithm>
 #include <array>
@@ -159,6 +163,29 @@ std::string open_error(const std::filesystem::path& path, std::int64_t size) {
 
 }  // namespace
 
+// Positioned reads of a read-only descriptor. Windows has no pread(); there the descriptor is
+// opened in binary mode (text mode would translate CR/LF inside the audio) and not inherited.
+namespace {
+int open_read_only(const std::filesystem::path& path) {
+#ifdef _WIN32
+    return ::_wopen(path.c_str(), _O_RDONLY | _O_BINARY | _O_NOINHERIT);
+#else
+    return ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+#endif
+}
+std::int64_t read_at(int fd, char* out, std::size_t bytes, std::int64_t offset) {
+#ifdef _WIN32
+    if (::_lseeki64(fd, offset, SEEK_SET) < 0) return -1;
+    return ::_read(fd, out, static_cast<unsigned>(bytes));
+#else
+    ssize_t got;
+    do got = ::pread(fd, out, bytes, static_cast<off_t>(offset));
+    while (got < 0 && errno == EINTR);
+    return got;
+#endif
+}
+}  // namespace
+
 // ---- reading ----------------------------------------------------------------------------------
 // libsndfile reads PCM through its own 8 kB buffer, one read() system call each: 8 800 calls for a
 // 4-minute 24-bit export, which perf put at ~10 % of `analyze` (kernel entry and copy). Through
@@ -174,7 +201,11 @@ struct Decoder::FileReader {
     std::vector<char> buffer;
 
     ~FileReader() {
+#ifdef _WIN32
+        if (fd >= 0) ::_close(fd);
+#else
         if (fd >= 0) ::close(fd);
+#endif
     }
 
     static FileReader& of(void* user) { return *static_cast<FileReader*>(user); }
@@ -200,9 +231,7 @@ struct Decoder::FileReader {
                 r.pos += n;
                 continue;
             }
-            ssize_t got;
-            do got = ::pread(r.fd, r.buffer.data(), r.buffer.size(), static_cast<off_t>(r.pos));
-            while (got < 0 && errno == EINTR);
+            const std::int64_t got = read_at(r.fd, r.buffer.data(), r.buffer.size(), r.pos);
             if (got <= 0) break;  // end of file or an error: libsndfile sees a short read
             r.buffer_at = r.pos;
             r.buffered = got;
@@ -224,7 +253,7 @@ Decoder::Decoder(const std::filesystem::path& path, std::size_t block_frames)
     if (ec) fail("cannot read: " + ec.message());
     if (size == 0) fail("empty file (0 bytes)");
     reader_ = std::make_unique<FileReader>();
-    reader_->fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    reader_->fd = open_read_only(path_);
     if (reader_->fd < 0) fail(std::string("cannot read: ") + std::strerror(errno));
     reader_->size = size;
     reader_->buffer.resize(FileReader::buffer_bytes);

@@ -8,6 +8,8 @@
 #include <string>
 #include <algorithm>
 
+#include "core/clock.hpp"
+
 namespace mixscout::log {
 namespace {
 std::atomic<Level> g_level{Level::info};
@@ -89,8 +91,7 @@ void write(Level l, std::string_view raw) {
     const auto now = std::chrono::system_clock::now();
     const std::time_t t = std::chrono::system_clock::to_time_t(now);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-    std::tm tm{};
-    localtime_r(&t, &tm);
+    const std::tm tm = local_tm(t);
     char stamp[32];
     std::strftime(stamp, sizeof stamp, "%H:%M:%S", &tm);
     const std::string message = printable(raw);

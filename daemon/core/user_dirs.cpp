@@ -14,7 +14,27 @@ std::string env(const char* name) {
 }
 }  // namespace
 
+fs::path home_dir() {
+    std::string home = env("HOME");
+#ifdef _WIN32
+    if (home.empty()) home = env("USERPROFILE");
+#endif
+    return home;
+}
+
+fs::path expand_home(const std::string& p) {
+    const bool tilde = p == "~" || p.starts_with("~/")
+#ifdef _WIN32
+                       || p.starts_with("~\\")
+#endif
+        ;
+    if (!tilde) return p;
+    return p.size() <= 2 ? home_dir() : home_dir() / p.substr(2);
+}
+
 fs::path user_dir(UserDir kind) {
+    const char* override_var = kind == UserDir::config ? "MIXSCOUT_CONFIG_DIR" : kind == UserDir::data ? "MIXSCOUT_DATA_DIR" : "MIXSCOUT_CACHE_DIR";
+    if (const std::string o = env(override_var); !o.empty() && fs::path(o).is_absolute()) return o;
 #if defined(_WIN32)
     const std::string base = env(kind == UserDir::cache ? "LOCALAPPDATA" : "APPDATA");
     return base.empty() ? fs::path(".mixscout") : fs::path(base) / "mixscout";

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "core/error.hpp"
+#include "dsp/bessel.hpp"
 #include "dsp/biquad.hpp"
 #include "dsp/block_scan.hpp"
 #include "dsp/fft.hpp"
@@ -53,16 +54,6 @@ std::size_t next_pow2(std::size_t n) {
 constexpr double split_hz = 2300.0;
 // Anti-alias rejection of the decimator: anything folding below split_hz is at least this far down.
 constexpr double alias_rejection_db = 80.0;
-
-double bessel_i0(double x) {
-    double sum = 1.0, term = 1.0;
-    for (int k = 1; k < 60; ++k) {
-        term *= (x / (2.0 * k)) * (x / (2.0 * k));
-        sum += term;
-        if (term < 1e-14 * sum) break;
-    }
-    return sum;
-}
 
 /// Kaiser-windowed sinc low-pass for decimation by `factor` (Kaiser's design formulas, Oppenheim &
 /// Schafer 7.6): cutoff at the decimated Nyquist, flat (ripple ~1e-4) to split_hz and at least

@@ -1,5 +1,7 @@
 #include "dsp/fft.hpp"
 
+#include <cstdio>
+
 #include <fftw3.h>
 
 #include <stdexcept>
@@ -100,14 +102,33 @@ std::complex<float> StereoFft::right(std::size_t k) const {
     return {d.imag(), -d.real()};  // d / i
 }
 
-bool load_fft_wisdom(const std::string& path) {
+// Through a FILE* opened here: FFTW's *_filename functions take a narrow path, which on Windows
+// cannot name a folder outside the ANSI code page (a non-ASCII %LOCALAPPDATA%).
+namespace {
+std::FILE* open_wisdom_file(const std::filesystem::path& path, bool write) {
+#ifdef _WIN32
+    return ::_wfopen(path.c_str(), write ? L"w" : L"r");
+#else
+    return std::fopen(path.c_str(), write ? "w" : "r");
+#endif
+}
+}  // namespace
+
+bool load_fft_wisdom(const std::filesystem::path& path) {
     std::lock_guard lock(fft_planner_mutex());
-    return fftwf_import_wisdom_from_filename(path.c_str()) != 0;
+    std::FILE* f = open_wisdom_file(path, false);
+    if (!f) return false;
+    const bool ok = fftwf_import_wisdom_from_file(f) != 0;
+    std::fclose(f);
+    return ok;
 }
 
-bool save_fft_wisdom(const std::string& path) {
+bool save_fft_wisdom(const std::filesystem::path& path) {
     std::lock_guard lock(fft_planner_mutex());
-    return fftwf_export_wisdom_to_filename(path.c_str()) != 0;
+    std::FILE* f = open_wisdom_file(path, true);
+    if (!f) return false;
+    fftwf_export_wisdom_to_file(f);
+    return std::fclose(f) == 0;
 }
 
 void tune_fft(const FftSizes& sizes) {

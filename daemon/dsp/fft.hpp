@@ -17,6 +17,7 @@
 #pragma once
 #include <complex>
 #include <cstddef>
+#include <filesystem>
 #include <mutex>
 #include <span>
 #include <string>
@@ -89,8 +90,8 @@ private:
 /// by save_fft_wisdom() (false if it is missing or unreadable: plans are then estimated);
 /// tune_fft() measures plans for the given sizes (about 0.1-0.3 s each at 8192 points) so that
 /// later RealFft/StereoFft of those sizes use them. All three take the planner lock.
-bool load_fft_wisdom(const std::string& path);
-bool save_fft_wisdom(const std::string& path);
+bool load_fft_wisdom(const std::filesystem::path& path);
+bool save_fft_wisdom(const std::filesystem::path& path);
 struct FftSizes {
     std::vector<std::size_t> real;          ///< RealFft sizes
     std::vector<std::size_t> real_inverse;  ///< RealFft sizes whose inverse() is used too

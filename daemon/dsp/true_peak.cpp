@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/units.hpp"
+#include "dsp/bessel.hpp"
 #include "dsp/block_scan.hpp"
 #include "dsp/multiversion.hpp"
 
@@ -149,14 +150,14 @@ Oversampler::Oversampler(int factor) : factor_(factor) {
     // h_p[j] = sinc(tau) * kaiser(tau / D). For p = 0, tau is an integer, so phase 0 is a pure
     // delay of D: the input samples pass through unchanged (a Nyquist filter).
     const double half = kTaps / 2.0;
-    const double i0_beta = std::cyl_bessel_i(0.0, kKaiserBeta);
+    const double i0_beta = bessel_i0(kKaiserBeta);
     for (int p = 0; p < factor; ++p) {
         double sum = 0.0;
         std::vector<double> h(kTaps);
         for (int j = 0; j < kTaps; ++j) {
             const double tau = j - half + static_cast<double>(p) / factor;
             const double r = tau / half;
-            const double w = std::fabs(r) < 1.0 ? std::cyl_bessel_i(0.0, kKaiserBeta * std::sqrt(1.0 - r * r)) / i0_beta : 0.0;
+            const double w = std::fabs(r) < 1.0 ? bessel_i0(kKaiserBeta * std::sqrt(1.0 - r * r)) / i0_beta : 0.0;
             // Phase 0 hits the sinc's zeros exactly; write them as exact zeros (sin(pi k) in floating
             // point is ~1e-16, not 0) so the input samples really pass through unchanged.
             h[static_cast<std::size_t>(j)] = p == 0 ? (j == kTaps / 2 ? 1.0 : 0.0) : sinc(tau) * w;

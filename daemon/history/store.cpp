@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/analysis_json.hpp"
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/user_dirs.hpp"
 #include "history/sqlite.hpp"
@@ -93,12 +94,7 @@ constexpr std::array<const char*, schema_version> migrations = {
 
 std::string now_iso8601() {
     const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-#ifdef _WIN32
-    gmtime_s(&tm, &t);
-#else
-    gmtime_r(&t, &tm);
-#endif
+    const std::tm tm = utc_tm(t);
     char buf[32];
     std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
     return buf;

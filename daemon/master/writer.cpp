@@ -1,5 +1,12 @@
 #include "master/writer.hpp"
 
+#ifdef _WIN32
+// sf_wchar_open: the path as Windows' UTF-16, so any user name and folder name works.
+#define WIN32_LEAN_AND_MEAN
+#define NOMINMAX
+#include <windows.h>
+#define ENABLE_SNDFILE_WINDOWS_PROTOTYPES 1
+#endif
 #include <sndfile.h>
 
 #include <algorithm>
@@ -32,7 +39,11 @@ AudioWriter::AudioWriter(const std::filesystem::path& path, int sample_rate, int
     info.samplerate = sample_rate;
     info.channels = 2;
     info.format = container | sub;
+#ifdef _WIN32
+    file_ = sf_wchar_open(path.c_str(), SFM_WRITE, &info);
+#else
     file_ = sf_open(path.c_str(), SFM_WRITE, &info);
+#endif
     if (!file_) throw InputError(path.string() + ": cannot write: " + sf_strerror(nullptr));
 }
 

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "config/config.hpp"
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "history/pipeline.hpp"
@@ -16,8 +17,7 @@ namespace {
 
 std::string utc_stamp() {
     const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm tm{};
-    gmtime_r(&t, &tm);
+    const std::tm tm = utc_tm(t);
     char buf[32];
     std::strftime(buf, sizeof buf, "%Y-%m-%d %H.%M.%S", &tm);
     return buf;

@@ -210,7 +210,8 @@ std::vector<Clash> find_clashes(const StemSeries& a, const StemSeries& b, const 
         // Who yields: role priority, then the one with less of its own power in the range.
         bool a_yields = rank_a > rank_b;
         if (rank_a == rank_b) {
-            auto own_share = [&](const StemSeries& s) {
+            // Copies of the bindings: clang before 16 cannot capture structured bindings.
+            auto own_share = [&, k0 = k0, k1 = k1](const StemSeries& s) {
                 double in = 0.0, all = 0.0;
                 for (std::size_t t = 0; t < s.frames; ++t) {
                     in += range_power(s, t, k0, k1);

@@ -192,7 +192,14 @@ void run_pool(std::size_t n, int threads, Job&& job) {
         }
     };
     {
-        std::vector<std::jthread> pool;
+        // std::thread joined on scope exit: libc++ (macOS) has no std::jthread before LLVM 20.
+        std::vector<std::thread> pool;
+        struct JoinAll {
+            std::vector<std::thread>& threads;
+            ~JoinAll() {
+                for (auto& t : threads) t.join();
+            }
+        } join_all{pool};
         const std::size_t size = pool_size(threads, n);
         for (std::size_t t = 1; t < size; ++t) pool.emplace_back(worker);
         worker();  // the calling thread works too

@@ -9,8 +9,10 @@
 #include <fstream>
 #include <system_error>
 
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/user_dirs.hpp"
 #include "watch/gate.hpp"
 
 namespace mixscout::watch {
@@ -27,7 +29,7 @@ bool stat_file(const fs::path& path, FileState& out) {
     if (ec) return false;
     out.path = path;
     out.size = size;
-    out.mtime_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(mtime.time_since_epoch()).count();
+    out.mtime_ns = unix_time_ns(mtime);
     return true;
 }
 
@@ -111,12 +113,8 @@ HeaderState check_header(const fs::path& path, std::uintmax_t size) {
 }
 
 fs::path default_export_folder() {
-#ifdef _WIN32
-    const char* home = std::getenv("USERPROFILE");
-#else
-    const char* home = std::getenv("HOME");
-#endif
-    const fs::path base = home && *home ? fs::path(home) : fs::current_path();
+    const fs::path home = home_dir();
+    const fs::path base = !home.empty() ? home : fs::current_path();
     return base / "Music" / "Ableton" / "Exports";
 }
 

@@ -29,7 +29,7 @@ namespace mixscout::watch {
 struct FileState {
     std::filesystem::path path;
     std::uintmax_t size = 0;
-    std::int64_t mtime_ns = 0;
+    std::int64_t mtime_ns = 0;  ///< since 1970-01-01 UTC
     bool operator==(const FileState&) const = default;
 };
 

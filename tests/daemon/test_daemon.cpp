@@ -133,6 +133,7 @@ TEST(Daemon, SlowChunksAndTempRenameAreEachAnalysedOnce) {
 }
 
 TEST(Daemon, NoteFromOscsendLandsInTheDatabase) {
+    MIXSCOUT_NEEDS_PROGRAM("sqlite3");  // reads the database independently
     Fixture f;
     auto d = f.start();
     drop(f.exports / "Note Song.wav", short_mix());
@@ -143,7 +144,7 @@ TEST(Daemon, NoteFromOscsendLandsInTheDatabase) {
     ASSERT_TRUE(f.dump.wait_for("/mixscout/note_logged", 1, kDeadline)) << d->process().err();
     const std::string id = f.dump.with_address("/mixscout/note_logged")[0].args[0];
     std::string rows;
-    ASSERT_EQ(test::run_command("/usr/bin/sqlite3", {(f.data / "history.sqlite").string(), "SELECT export_id || '|' || text FROM notes;"}, &rows), 0);
+    ASSERT_EQ(test::run_command(test::find_program("sqlite3"), {(f.data / "history.sqlite").string(), "SELECT export_id || '|' || text FROM notes;"}, &rows), 0);
     EXPECT_EQ(rows, id + "|" + note + "\n");
 }
 
@@ -242,6 +243,63 @@ TEST(Daemon, RestartPicksUpExportsThatArrivedWhileDown) {
     ASSERT_TRUE(d.started()) << d.process().err();
     ASSERT_TRUE(f.wait_idle(second, 1)) << d.process().err();
     EXPECT_EQ(f.exported(second), (std::multiset<std::string>{"While Down.wav"}));
+}
+
+// The history's created_at (Unix seconds) against the file's mtime: with the file clock's own
+// epoch (libstdc++ counts from 2174) every export looked older than its analysis, so one that
+// changed while the daemon was down was never picked up.
+TEST(Daemon, RestartPicksUpAnExportChangedWhileDown) {
+    Fixture f;
+    {
+        auto d = f.start();
+        drop(f.exports / "Changed.wav", short_mix(1.0, 1));
+        drop(f.exports / "Unchanged.wav", short_mix(1.0, 2));
+        ASSERT_TRUE(f.wait_idle(2)) << d->process().err();
+        d->process().signal(SIGTERM);
+        ASSERT_EQ(d->process().wait_exit(kDeadline), std::optional<int>(0));
+    }
+    drop(f.exports / "Changed.wav", short_mix(1.0, 3));
+    // Re-rendered after the analysis was stored (created_at has whole seconds: a clear margin).
+    fs::last_write_time(f.exports / "Changed.wav", fs::file_time_type::clock::now() + 5s);
+    test::OscDump second;
+    std::vector<std::string> args{"--config", f.config.string(), "--data-dir", f.data.string(), "--listen", "0",
+                                  "--send", "127.0.0.1:" + std::to_string(second.port()), "--watch", f.exports.string()};
+    test::DaemonProcess d(args);
+    ASSERT_TRUE(d.started()) << d.process().err();
+    ASSERT_TRUE(f.wait_idle(second, 1)) << d.process().err();
+    EXPECT_EQ(f.exported(second), (std::multiset<std::string>{"Changed.wav"}));
+}
+
+// Windows cannot send SIGTERM to another process: /mixscout/shutdown (liblo's oscsend, the
+// independent encoder) and `mixscout stop` stop the daemon the same orderly way.
+TEST(Daemon, ShutdownMessageStopsItLikeSigterm) {
+    Fixture f;
+    auto d = f.start();
+    drop(f.exports / "Before Stop.wav", short_mix(1.0, 4));
+    ASSERT_TRUE(f.wait_idle(1)) << d->process().err();
+    // Not from a proven device: dropped (anyone on the machine could otherwise stop it).
+    ASSERT_TRUE(test::oscsend(d->port(), "/mixscout/shutdown", "", {}));
+    ASSERT_TRUE(d->process().wait_for_err([](const std::string& e) { return e.find("/mixscout/shutdown from") != std::string::npos; }, kDeadline));
+    EXPECT_TRUE(d->process().running());
+    f.prove(d->port());
+    f.device.send(d->port(), "/mixscout/shutdown", "", {});
+    ASSERT_EQ(d->process().wait_exit(kDeadline), std::optional<int>(0)) << d->process().err();
+    EXPECT_NE(d->process().err().find("osc: /mixscout/shutdown from 127.0.0.1"), std::string::npos) << d->process().err();
+    EXPECT_TRUE(f.dump.wait_for([](const std::vector<test::DumpedMessage>& ms) {
+        for (const auto& m : ms)
+            if (m.address == "/mixscout/status" && m.args[1] == "daemon stopped") return true;
+        return false;
+    }, kDeadline));
+}
+
+TEST(Daemon, StopCommandStopsIt) {
+    Fixture f;
+    auto d = f.start();
+    test::Process stop(MIXSCOUT_BIN, {"stop", "--config", f.config.string(), "--port", std::to_string(d->port())}, f.env());
+    ASSERT_EQ(stop.wait_exit(kDeadline), std::optional<int>(0)) << stop.err();
+    const std::string out = stop.out();
+    EXPECT_NE(out.find("sent /mixscout/shutdown to 127.0.0.1:" + std::to_string(d->port())), std::string::npos) << out;
+    ASSERT_EQ(d->process().wait_exit(kDeadline), std::optional<int>(0)) << d->process().err();
 }
 
 TEST(Daemon, SigtermFinishesQueuedWork) {

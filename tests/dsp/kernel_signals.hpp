@@ -10,6 +10,7 @@
 
 #include "audio/block.hpp"
 #include "support/ebur128_oracle.hpp"  // ebur128_measure
+#include "support/random.hpp"
 #include "support/signals.hpp"
 
 namespace mixscout::test {
@@ -65,8 +66,7 @@ inline Signal music_like(double seconds, int sample_rate, std::uint32_t seed = 7
     Signal s{sample_rate, 2, {}};
     const auto n = static_cast<std::size_t>(std::llround(seconds * sample_rate));
     s.samples.assign(n * 2, 0.0f);
-    std::mt19937 rng(seed);
-    std::normal_distribution<double> noise(0.0, 1.0);
+    mixscout::test::Random rng(seed);
     const double fs = sample_rate, two_pi = 2.0 * std::numbers::pi;
     const double bass_notes[4] = {55.0, 65.41, 49.0, 73.42};
     double hp_l = 0.0, hp_r = 0.0, prev_l = 0.0, prev_r = 0.0;
@@ -83,7 +83,7 @@ inline Signal music_like(double seconds, int sample_rate, std::uint32_t seed = 7
         const double pad = trem * (0.18 * std::sin(two_pi * 220.0 * t) + 0.14 * std::sin(two_pi * 277.18 * t + 1.0) +
                                    0.12 * std::sin(two_pi * 329.63 * t + 2.0) + 0.05 * std::sin(two_pi * 1760.0 * t));
         const double hat_env = std::exp(-std::fmod(t, 0.25) * 60.0);
-        const double wl = noise(rng), wr = noise(rng);
+        const double wl = rng.normal(), wr = rng.normal();
         hp_l = 0.6 * (hp_l + wl - prev_l);  // crude high-pass: hats are bright
         hp_r = 0.6 * (hp_r + wr - prev_r);
         prev_l = wl;

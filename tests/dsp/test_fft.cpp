@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "dsp/fft.hpp"
+#include "support/signals.hpp"
 
 namespace {
 using mixscout::dsp::StereoFft;
@@ -100,7 +101,6 @@ TEST(RealFft, ForwardThenInverseScalesBySize) {
 // Wisdom: FFTW itself says whether it holds a measured plan (FFTW_WISDOM_ONLY returns null
 // otherwise), so these check tune/save/load through FFTW's API, not ours.
 #include <fftw3.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -138,7 +138,8 @@ void forget_wisdom() {
 
 TEST(FftWisdom, TuneMeasuresSavesAndLoadsPlans) {
     namespace fs = std::filesystem;
-    const fs::path file = fs::temp_directory_path() / ("mixscout-wisdom-" + std::to_string(::getpid()));
+    const mixscout::test::TempDir dir;
+    const fs::path file = dir / "wisdom";
     constexpr int n = 1024;  // small: measuring takes milliseconds
     forget_wisdom();
     ASSERT_FALSE(fftw_has_measured_c2c(n));
@@ -147,9 +148,8 @@ TEST(FftWisdom, TuneMeasuresSavesAndLoadsPlans) {
     EXPECT_TRUE(fftw_has_measured_c2c(n));
     EXPECT_TRUE(fftw_has_measured_c2r(n));
     ASSERT_TRUE(mixscout::dsp::save_fft_wisdom(file.string()));
-    std::ifstream in(file);
     std::string head;
-    std::getline(in, head);
+    std::getline(std::ifstream(file), head);  // closed at once: Windows refuses to remove open files
     EXPECT_NE(head.find("fftwf_wisdom"), std::string::npos) << head;  // FFTW's own file format
 
     forget_wisdom();
@@ -164,7 +164,6 @@ TEST(FftWisdom, TuneMeasuresSavesAndLoadsPlans) {
     EXPECT_NEAR(std::abs(fft.right(0)), 0.0f, 1e-3);
 
     EXPECT_FALSE(mixscout::dsp::load_fft_wisdom((file.string() + ".missing")));
-    fs::remove(file);
     forget_wisdom();
 }
 

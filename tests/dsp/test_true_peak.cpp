@@ -9,6 +9,7 @@
 #include <numbers>
 
 #include "core/units.hpp"
+#include "dsp/bessel.hpp"
 #include "dsp/true_peak.hpp"
 #include "kernel_signals.hpp"
 
@@ -206,12 +207,12 @@ namespace {
 // each from 128 samples around it with a long Kaiser-windowed sinc (flat to ~0.95 of Nyquist).
 double reference_4x_true_peak_dbtp(const Signal& s, int ch) {
     const int half = 64, sub = 4;
-    const double beta = 8.0, i0 = std::cyl_bessel_i(0.0, beta);
+    const double beta = 8.0, i0 = dsp::bessel_i0(beta);
     std::vector<double> kernel(static_cast<std::size_t>(sub * 2 * half));
     for (int q = 0; q < sub; ++q)
         for (int k = -half + 1; k <= half; ++k) {
             const double tau = static_cast<double>(q) / sub - k, r = tau / half;
-            const double w = std::fabs(r) < 1.0 ? std::cyl_bessel_i(0.0, beta * std::sqrt(1.0 - r * r)) / i0 : 0.0;
+            const double w = std::fabs(r) < 1.0 ? dsp::bessel_i0(beta * std::sqrt(1.0 - r * r)) / i0 : 0.0;
             const double sinc = std::fabs(tau) < 1e-12 ? 1.0 : std::sin(std::numbers::pi * tau) / (std::numbers::pi * tau);
             kernel[static_cast<std::size_t>(q * 2 * half + k + half - 1)] = sinc * w;
         }
@@ -245,4 +246,16 @@ TEST(TruePeak, WhiteNoiseAgainstIdealInterpolator) {
         EXPECT_LE(std::fabs(m.true_peak_dbtp() - ref), std::fabs(ebu - ref) + 0.01) << "libebur128 " << ebu << " ref " << ref;
         std::printf("white noise @ %d: ours %.3f, libebur128 %.3f, ideal 4x %.3f dBTP\n", fs, m.true_peak_dbtp(), ebu, ref);
     }
+}
+
+// dsp::bessel_i0 replaces std::cyl_bessel_i (absent from libc++): against Abramowitz & Stegun's
+// Table 9.8 (I0(x) = e^x * tabulated value) and, where the standard library has it, C++17's.
+TEST(BesselI0, MatchesPublishedValues) {
+    EXPECT_DOUBLE_EQ(dsp::bessel_i0(0.0), 1.0);
+    EXPECT_NEAR(dsp::bessel_i0(1.0), 1.266065877752008, 1e-14);
+    EXPECT_NEAR(dsp::bessel_i0(5.0), 27.23987182360445, 1e-12);
+    EXPECT_NEAR(dsp::bessel_i0(10.0), 2815.716628466254, 1e-9);
+#if defined(__cpp_lib_math_special_functions) || defined(__STDCPP_MATH_SPEC_FUNCS__)
+    for (double x = 0.0; x <= 20.0; x += 0.37) EXPECT_NEAR(dsp::bessel_i0(x), std::cyl_bessel_i(0.0, x), 1e-13 * std::cyl_bessel_i(0.0, x));
+#endif
 }

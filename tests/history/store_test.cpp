@@ -20,6 +20,7 @@
 #include "config/config.hpp"
 #include "history/pipeline.hpp"
 #include "history/store.hpp"
+#include "support/env.hpp"
 #include "support/signals.hpp"
 #include "support/text.hpp"
 
@@ -84,6 +85,7 @@ std::vector<rules::Issue> some_issues() {
 }  // namespace
 
 TEST(Store, DefaultDataDirFollowsXdg) {
+    const test::EnvVar no_override("MIXSCOUT_DATA_DIR", std::nullopt);  // set by ctest for isolation
     const char* old_xdg = std::getenv("XDG_DATA_HOME");
     const std::string saved = old_xdg ? old_xdg : "";
     setenv("XDG_DATA_HOME", "/data/xdg", 1);

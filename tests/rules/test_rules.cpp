@@ -15,6 +15,7 @@
 #include "config/config.hpp"
 #include "dsp/fft.hpp"
 #include "rules/rules.hpp"
+#include "support/random.hpp"
 #include "support/signals.hpp"
 
 using mixscout::analysis::Analysis;
@@ -39,16 +40,15 @@ struct Shape {
 
 /// Gaussian noise with spectrum magnitude `mag(f)` (FFT synthesis, periodic), n samples.
 std::vector<double> synth(std::size_t n, const std::function<double(double)>& mag, std::uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::normal_distribution<double> g(0.0, 1.0);
+    mixscout::test::Random rng(seed);
     const std::size_t bins = n / 2 + 1;
     fftwf_complex* spec = fftwf_alloc_complex(bins);
     float* out = fftwf_alloc_real(n);
     for (std::size_t k = 0; k < bins; ++k) {
         const double f = static_cast<double>(k) * kRate / static_cast<double>(n);
         const double m = (f < 20.0 || k == bins - 1) ? 0.0 : mag(f);
-        spec[k][0] = static_cast<float>(g(rng) * m);
-        spec[k][1] = static_cast<float>(g(rng) * m);
+        spec[k][0] = static_cast<float>(rng.normal() * m);
+        spec[k][1] = static_cast<float>(rng.normal() * m);
     }
     fftwf_plan plan;
     {

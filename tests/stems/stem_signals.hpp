@@ -7,6 +7,7 @@
 #include <random>
 #include <vector>
 
+#include "support/random.hpp"
 #include "support/signals.hpp"
 
 namespace mixscout::test::stems {
@@ -72,14 +73,13 @@ inline void high_pass(Signal& s, double fc) {
 /// Snare: 200 Hz + 330 Hz body and a noise burst, every period_s starting at offset_s.
 inline Signal snare(double seconds, double period_s = 1.0, double offset_s = 0.5, double peak = 0.5, int rate = 48000) {
     Signal s{rate, 1, std::vector<float>(static_cast<std::size_t>(seconds * rate), 0.0f)};
-    std::mt19937 rng(7);
-    std::uniform_real_distribution<double> noise(-1.0, 1.0);
+    mixscout::test::Random rng(7);
     for (double hit = offset_s; hit < seconds; hit += period_s) {
         const auto i0 = static_cast<std::size_t>(hit * rate);
         for (std::size_t i = i0; i < s.samples.size() && i < i0 + static_cast<std::size_t>(0.4 * rate); ++i) {
             const double t = static_cast<double>(i - i0) / rate;
             const double body = 0.6 * std::sin(two_pi * 200.0 * t) + 0.4 * std::sin(two_pi * 330.0 * t);
-            s.samples[i] += static_cast<float>(peak * (std::exp(-t / 0.06) * body + 0.3 * std::exp(-t / 0.04) * noise(rng)));
+            s.samples[i] += static_cast<float>(peak * (std::exp(-t / 0.06) * body + 0.3 * std::exp(-t / 0.04) * rng.uniform_pm1()));
         }
     }
     return s;

@@ -230,6 +230,10 @@ std::optional<int> Process::wait_exit(milliseconds deadline) {
         const pid_t r = ::waitpid(pid_, &status, WNOHANG);
         if (r == pid_) {
             exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            // Everything it wrote is read before out()/err() are asked: the reader threads may lag
+            // behind the exit on a loaded machine (a test then counted 7 of 8 log lines).
+            std::unique_lock lock(shared_->mutex);
+            shared_->changed.wait_for(lock, milliseconds(5000), [&] { return shared_->out_closed && shared_->err_closed; });
             return exit_code_;
         }
         if (std::chrono::steady_clock::now() >= end) return std::nullopt;
@@ -238,6 +242,31 @@ std::optional<int> Process::wait_exit(milliseconds deadline) {
 }
 
 bool Process::running() { return !wait_exit(milliseconds(0)).has_value(); }
+
+std::string find_program(const std::string& name) {
+    const char* path = std::getenv("PATH");
+    if (!path) return "";
+#ifdef _WIN32
+    const char sep = ';';
+    const std::vector<std::string> suffixes{"", ".exe"};
+#else
+    const char sep = ':';
+    const std::vector<std::string> suffixes{""};
+#endif
+    std::string dirs = path;
+    for (std::size_t begin = 0; begin <= dirs.size();) {
+        std::size_t end = dirs.find(sep, begin);
+        if (end == std::string::npos) end = dirs.size();
+        const std::string dir = dirs.substr(begin, end - begin);
+        for (const auto& suffix : suffixes) {
+            std::error_code ec;
+            const std::filesystem::path candidate = std::filesystem::path(dir.empty() ? "." : dir) / (name + suffix);
+            if (std::filesystem::is_regular_file(candidate, ec)) return candidate.string();
+        }
+        begin = end + 1;
+    }
+    return "";
+}
 
 int run_command(const std::string& program, const std::vector<std::string>& args, std::string* output) {
     Process p(program, args);

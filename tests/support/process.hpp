@@ -82,7 +82,8 @@ public:
     std::size_t count_in_err(const std::string& needle) const;
 
     void signal(int signo);
-    /// Waits for the child to exit; its exit code (128+signal when killed), or nullopt at the deadline.
+    /// Waits for the child to exit and for its output to be read to the end; its exit code
+    /// (128+signal when killed), or nullopt at the deadline.
     std::optional<int> wait_exit(milliseconds deadline);
     bool running();
 
@@ -94,6 +95,15 @@ private:
     std::thread out_reader_, err_reader_;
     bool wait_for(bool err, const std::function<bool(const std::string&)>& pred, milliseconds deadline);
 };
+
+/// The program's path if it is on PATH (Windows: also NAME.exe), else empty.
+std::string find_program(const std::string& name);
+
+/// At the top of a test body: skips the test, saying so, when a tool it needs (an independent
+/// oracle such as ffmpeg, or python3, sqlite3) is not installed. Linux CI installs them all.
+#define MIXSCOUT_NEEDS_PROGRAM(name)                                    \
+    if (::mixscout::test::find_program(name).empty())                   \
+    GTEST_SKIP() << name << " is not installed (not on PATH): this test needs it"
 
 /// Runs a command to completion (deadline 10 s) and returns its exit code (-1 on timeout).
 int run_command(const std::string& program, const std::vector<std::string>& args, std::string* output = nullptr);

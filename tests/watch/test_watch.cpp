@@ -180,8 +180,29 @@ TEST_P(WatchBackends, TruncatedFileIsNeverReported) {
     EXPECT_TRUE(h.ready.empty());
 }
 
+// inotify exists on Linux only; polling is the backend everywhere else.
+#ifdef __linux__
 INSTANTIATE_TEST_SUITE_P(Backends, WatchBackends, ::testing::Values("inotify", "polling"));
+#else
+INSTANTIATE_TEST_SUITE_P(Backends, WatchBackends, ::testing::Values("polling"));
+#endif
 
+// The file's mtime as FileState carries it: nanoseconds since 1970, whatever the standard
+// library's file clock counts from (libstdc++'s starts in 2174), against the system clock.
+TEST(WatchStat, MtimeIsUnixTime) {
+    test::TempDir dir;
+    const auto p = dir / "x.wav";
+    const auto before_s = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    std::ofstream(p) << "x";
+    const auto after_s = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    watch::FileState s;
+    ASSERT_TRUE(watch::stat_file(p, s));
+    // File systems round mtimes (FAT: 2 s); a second either side is plenty and still tells epochs apart.
+    EXPECT_GE(s.mtime_ns / 1'000'000'000, before_s - 2);
+    EXPECT_LE(s.mtime_ns / 1'000'000'000, after_s + 2);
+}
+
+#ifdef __linux__
 TEST(WatchInotify, RecursiveSeesNewSubfolders) {
     Harness h("inotify");
     h.watcher.reset();
@@ -195,6 +216,7 @@ TEST(WatchInotify, RecursiveSeesNewSubfolders) {
     ASSERT_TRUE(run_until(h.io, [&] { return h.settled(1); }, 10s));
     EXPECT_EQ(h.ready[0].path.filename(), "deep.wav");
 }
+#endif
 
 TEST(WatchFolders, MissingFoldersAreCreatedAndBadBackendRefused) {
     test::TempDir dir;

@@ -1,0 +1,53 @@
+# Shared by scripts/test-libcxx and scripts/test-windows (sourced, not run): builds a dependency
+# from Debian's source package once, into a cache folder keyed by target and Debian version, so a
+# warm machine (CI runs on the same one) skips the build and a cold one rebuilds it.
+#
+#   MIXSCOUT_DEPS_CACHE   cache root (default /var/cache/mixscout/deps)
+#   debsrc_prefix TARGET PKG         -> prints $MIXSCOUT_DEPS_CACHE/TARGET/PKG-VERSION
+#   debsrc_build TARGET PKG FUNC     -> unless that prefix is complete: apt-get source PKG into a
+#                                       scratch folder, cd into it, run FUNC PREFIX, mark it done.
+# Long builds run under `nice -n 10` (the machine is shared).
+
+MIXSCOUT_DEPS_CACHE="${MIXSCOUT_DEPS_CACHE:-/var/cache/mixscout/deps}"
+
+# deb-src lines are off in Debian's default sources; `apt-get source` needs them.
+debsrc_enable() {
+  if apt-cache showsrc --only-source sqlite3 2>/dev/null | grep -q '^Version:'; then return 0; fi
+  local SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO tee /etc/apt/sources.list.d/mixscout-deb-src.sources >/dev/null <<'SRC'
+# Added by mixscout's scripts/test-windows and scripts/test-libcxx: they build dependencies from
+# Debian's source packages (apt-get source).
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+  $SUDO apt-get update -qq
+}
+
+debsrc_version() {
+  apt-cache showsrc --only-source "$1" | awk '/^Version:/ {print $2}' | sort -V | tail -1
+}
+
+debsrc_prefix() {
+  echo "$MIXSCOUT_DEPS_CACHE/$1/$2-$(debsrc_version "$2")"
+}
+
+debsrc_build() {
+  local target="$1" pkg="$2" func="$3" prefix
+  prefix="$(debsrc_prefix "$target" "$pkg")"
+  if [ -f "$prefix/.complete" ]; then echo "   $pkg: cached in $prefix"; return 0; fi
+  echo "   $pkg: building into $prefix"
+  local scratch; scratch="$(mktemp -d "${TMPDIR:-/tmp}/mixscout-deps.XXXXXX")"
+  rm -rf "$prefix"; mkdir -p "$prefix"
+  (
+    set -e
+    cd "$scratch"
+    apt-get source -qq "$pkg" >"$scratch/source.log" 2>&1 || { cat "$scratch/source.log"; exit 1; }
+    cd "$(find . -mindepth 1 -maxdepth 1 -type d | head -1)"
+    "$func" "$prefix" >"$scratch/build.log" 2>&1 || { tail -40 "$scratch/build.log"; exit 1; }
+  )
+  rm -rf "$scratch"
+  touch "$prefix/.complete"
+}
