@@ -40,6 +40,11 @@ struct Reader {
     }
     template <class T>
     void get(const char* key, T& out) const { out = get<T>(key); }
+    /// For keys added after records were first stored (the 10 Hz series): absent leaves `out`.
+    template <class T>
+    void get_optional(const char* key, T& out) const {
+        if (j.is_object() && j.contains(key)) get(key, out);
+    }
 };
 
 std::vector<Band> read_bands(const Reader& r, const char* key) {
@@ -78,7 +83,8 @@ json to_json(const Analysis& a) {
          {{"sample_peak_dbfs", a.peak.sample_peak_dbfs},
           {"true_peak_dbtp", a.peak.true_peak_dbtp},
           {"channel_sample_peak_dbfs", a.peak.channel_sample_peak_dbfs},
-          {"channel_true_peak_dbtp", a.peak.channel_true_peak_dbtp}}},
+          {"channel_true_peak_dbtp", a.peak.channel_true_peak_dbtp},
+          {"true_peak_series", a.peak.true_peak_series}}},
         {"clipping", {{"count", a.clipping.count}, {"clipped_samples", a.clipping.clipped_samples}, {"events", events}}},
         {"loudness",
          {{"integrated_lufs", a.loudness.integrated_lufs},
@@ -86,8 +92,14 @@ json to_json(const Analysis& a) {
           {"short_term_max_lufs", a.loudness.short_term_max_lufs},
           {"lra_lu", a.loudness.lra_lu},
           {"short_term_series_hz", a.loudness.short_term_series_hz},
-          {"short_term_series", a.loudness.short_term_series}}},
-        {"dynamics", {{"crest_db", a.dynamics.crest_db}, {"plr_db", a.dynamics.plr_db}, {"psr_db", a.dynamics.psr_db}}},
+          {"short_term_series", a.loudness.short_term_series},
+          {"momentary_series", a.loudness.momentary_series}}},
+        {"dynamics",
+         {{"crest_db", a.dynamics.crest_db},
+          {"plr_db", a.dynamics.plr_db},
+          {"psr_db", a.dynamics.psr_db},
+          {"crest_series", a.dynamics.crest_series},
+          {"psr_series", a.dynamics.psr_series}}},
         {"spectrum",
          {{"bands", bands_json(a.spectrum.bands)},
           {"third_octave", bands_json(a.spectrum.third_octave)},
@@ -99,7 +111,9 @@ json to_json(const Analysis& a) {
           {"balance_db", a.stereo.balance_db},
           {"low_correlation", a.stereo.low_correlation},
           {"low_width", a.stereo.low_width},
-          {"band_correlation", band_corr}}},
+          {"band_correlation", band_corr},
+          {"correlation_series", a.stereo.correlation_series},
+          {"width_series", a.stereo.width_series}}},
         {"dc_offset", a.dc_offset},
         {"dc_offset_dbfs", a.dc_offset_dbfs},
         {"silence", {{"leading_s", a.silence.leading_s}, {"trailing_s", a.silence.trailing_s}}},
@@ -125,6 +139,7 @@ Analysis analysis_from_json(const json& j) {
     p.get("true_peak_dbtp", a.peak.true_peak_dbtp);
     p.get("channel_sample_peak_dbfs", a.peak.channel_sample_peak_dbfs);
     p.get("channel_true_peak_dbtp", a.peak.channel_true_peak_dbtp);
+    p.get_optional("true_peak_series", a.peak.true_peak_series);
 
     const Reader c = r.sub("clipping");
     c.get("count", a.clipping.count);
@@ -150,11 +165,14 @@ Analysis analysis_from_json(const json& j) {
     l.get("lra_lu", a.loudness.lra_lu);
     l.get("short_term_series_hz", a.loudness.short_term_series_hz);
     l.get("short_term_series", a.loudness.short_term_series);
+    l.get_optional("momentary_series", a.loudness.momentary_series);
 
     const Reader d = r.sub("dynamics");
     d.get("crest_db", a.dynamics.crest_db);
     d.get("plr_db", a.dynamics.plr_db);
     d.get("psr_db", a.dynamics.psr_db);
+    d.get_optional("crest_series", a.dynamics.crest_series);
+    d.get_optional("psr_series", a.dynamics.psr_series);
 
     const Reader s = r.sub("spectrum");
     a.spectrum.bands = read_bands(s, "bands");
@@ -174,6 +192,9 @@ Analysis analysis_from_json(const json& j) {
         const Reader e{bc[i], "stereo.band_correlation[" + std::to_string(i) + "]"};
         a.stereo.band_correlation.push_back({e.get<double>("lo_hz"), e.get<double>("hi_hz"), e.get<double>("correlation")});
     }
+
+    st.get_optional("correlation_series", a.stereo.correlation_series);
+    st.get_optional("width_series", a.stereo.width_series);
 
     r.get("dc_offset", a.dc_offset);
     r.get("dc_offset_dbfs", a.dc_offset_dbfs);
