@@ -129,6 +129,17 @@ TEST(Daemon, SlowChunksAndTempRenameAreEachAnalysedOnce) {
     // The fixes follow each export, ending with fixes_end.
     EXPECT_EQ(f.dump.with_address("/mixscout/fixes_end").size(), 2u);
     for (const auto& v : f.dump.with_address("/mixscout/verdict")) EXPECT_EQ(v.args[0], "first");
+    // ... and each gets its HTML report in <data dir>/reports/, announced by /mixscout/report.
+    const auto reports = f.dump.with_address("/mixscout/report");
+    ASSERT_EQ(reports.size(), 2u);
+    for (const auto& r : reports) {
+        const fs::path path = r.args[0];
+        EXPECT_EQ(path.parent_path(), f.data / "reports");
+        EXPECT_EQ(path.extension(), ".html");
+        std::ifstream in(path, std::ios::binary);
+        const std::string html((std::istreambuf_iterator<char>(in)), {});
+        EXPECT_NE(html.find("id=\"mixscout-data\""), std::string::npos) << path;
+    }
     EXPECT_TRUE(d->process().running());
 }
 
