@@ -10,7 +10,7 @@ namespace mixscout::dsp {
 
 ShortTermImage::ShortTermImage(int sample_rate, int channels)
     : channels_(channels), hop_frames_(static_cast<int>(std::lround(sample_rate / 10.0))) {
-    if (channels < 1 || channels > 2) throw std::invalid_argument("ShortTermImage: 1 or 2 channels");
+    audio::require_layout("ShortTermImage", sample_rate, channels, 2);
     if (hop_frames_ < 1) throw std::invalid_argument("ShortTermImage: sample rate too low");
 }
 

@@ -5,7 +5,8 @@
 //   correlation, width   as StereoMeter (dsp/stereo.hpp), from sum L^2, R^2, L*R of the window
 //   crest_db             sample peak - RMS of the window, all channels, dB (0 for silence)
 // so a report can plot them beside short-term loudness, hop for hop. What it adds to the
-// analysis: 5 multiply-adds/compares per frame; per hop 4 x 30 additions. push() never allocates.
+// analysis: 5 multiply-adds/compares per frame; per hop 4 x 30 additions. Keeps the kernel
+// contract of audio/block.hpp: 1 or 2 channels, a mismatched block throws, push() never allocates.
 // Not thread-safe: one thread pushes.
 #pragma once
 #include <array>
@@ -26,12 +27,15 @@ class ShortTermImage {
 public:
     static constexpr int window_hops = 30;  ///< 3 s at 10 hops per second
 
+    /// channels 1 or 2 (else std::invalid_argument).
     ShortTermImage(int sample_rate, int channels);
 
     /// Feeds interleaved frames; calls on_hop(hop_index, ShortTermReading) after every completed
     /// hop (hop_index 0 ends at 100 ms). block.channels must equal channels().
     template <class OnHop>
     void push(const audio::Block& block, OnHop&& on_hop) {
+        if (block.interleaved.empty()) return;
+        audio::require_channels("ShortTermImage", block, channels_);
         const float* p = block.interleaved.data();
         std::size_t left = block.frames();
         while (left > 0) {
