@@ -105,8 +105,8 @@ std::optional<nlohmann::json> load_master_json(const std::string& path) {
     if (!f) throw InputError(path + ": cannot read");
     try {
         nlohmann::json j = nlohmann::json::parse(f);
-        if (!j.is_object() || !j.contains("output_lufs"))
-            throw InputError(path + ": not a `mixscout master --json` report (no output_lufs)");
+        if (!j.is_object() || !j.contains("loudness") || !j["loudness"].is_object() || !j["loudness"].contains("output_lufs"))
+            throw InputError(path + ": not a `mixscout master --json` report (no loudness.output_lufs)");
         return j;
     } catch (const nlohmann::json::exception& e) {
         throw InputError(path + ": not JSON: " + e.what());

@@ -40,7 +40,10 @@ test("a report from the real binary renders offline in chromium, with every plot
     const { song, stems } = buildSong(dir);
     const out = path.join(dir, "song.html");
     const data = path.join(dir, "data");
-    const printed = execFileSync(bin, ["report", song, "-o", out, "--stems", stems, "--data-dir", data]).toString().trim();
+    // The mastering section from a real `mixscout master --json` (against a pink-noise reference).
+    const masterJson = path.join(dir, "master.json");
+    fs.writeFileSync(masterJson, execFileSync(bin, ["master", song, "--reference", path.join(dir, "c.wav"), "-o", path.join(dir, "master.wav"), "--json"]));
+    const printed = execFileSync(bin, ["report", song, "-o", out, "--stems", stems, "--data-dir", data, "--master", masterJson]).toString().trim();
     assert.equal(printed, out);
     const json = JSON.parse(execFileSync(bin, ["analyze", song, "--json", "--no-history", "--stems", stems], { maxBuffer: 64 << 20 }).toString());
 
@@ -68,7 +71,8 @@ test("a report from the real binary renders offline in chromium, with every plot
     assert.deepEqual(requests, [], "nothing requested from the network");
 
     // Every plot: a canvas, and data points.
-    const plots = ["plot-loudness", "plot-tonal", "plot-stereo-bands", "plot-stereo-time", "plot-dynamics", "plot-clashes", "plot-history"];
+    const plots = ["plot-loudness", "plot-tonal", "plot-stereo-bands", "plot-stereo-time", "plot-dynamics", "plot-clashes", "plot-history",
+      "plot-master-eq"];
     for (const id of plots) {
       const info = await page.evaluate((pid) => {
         const box = document.getElementById(pid);
@@ -103,6 +107,10 @@ test("a report from the real binary renders offline in chromium, with every plot
     const links = await page.evaluate(() => [...document.querySelectorAll("#issues a.show")].map((a) => a.getAttribute("href")));
     assert.equal(links.length, json.issues.length);
     for (const href of links) assert.ok(await page.$(href), `${href} exists`);
+    // The master's numbers are the JSON's.
+    const master = JSON.parse(fs.readFileSync(masterJson, "utf8"));
+    const eqDrawn = await page.evaluate(() => window.mixscoutReport.plots["plot-master-eq"].data[1]);
+    assert.deepEqual(eqDrawn, master.eq.bands.map((b) => b.mid_db));
     // The history row of this export is there.
     assert.equal(await page.locator("#history tr.current").count(), 1);
   } finally {

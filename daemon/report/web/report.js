@@ -44,7 +44,7 @@
   function orNull(v, floor) { return v <= floor ? null : v; }
 
   // ---- plots -------------------------------------------------------------------------------
-  function width() { return Math.max(480, Math.min(1100, root.clientWidth - 8)); }
+  function width(box) { return Math.max(320, box.clientWidth - 10); }  // inside the box's padding and border
 
   // A uPlot in a <div class="plot" id=id data-points=N>; marks: [{t, color, index}] drawn as
   // vertical lines (time plots), bands: [{x0, x1, y0, y1, color, label}] drawn as rectangles.
@@ -58,7 +58,7 @@
     var marks = extra.marks || [];
     var rects = extra.rects || [];
     var o = {
-      width: width(), height: extra.height || 260, series: series, scales: opts.scales || { x: { time: false } },
+      width: width(box), height: extra.height || 260, series: series, scales: opts.scales || { x: { time: false } },
       axes: opts.axes, legend: { live: true },
       cursor: { drag: { x: true, y: false } },
       hooks: {
@@ -121,7 +121,8 @@
     sub.push("profile " + data.profile.name + (data.profile.premaster ? " (mix for mastering)" : ""));
     sub.push(a.format.sample_rate + " Hz, " + (a.format.channels === 1 ? "mono" : "stereo") + ", " + mmss(a.format.duration_s));
     h.appendChild(el("p", { class: "sub", text: sub.join(" \u00b7 ") }));
-    if (data.verdict) h.appendChild(el("p", { class: "verdict verdict-" + data.verdict, text: data.verdict.replace(/_/g, " ") + (data.verdict_summary ? ": " + data.verdict_summary : "") }));
+    // The summary starts with the verdict in words ("Significant improvement: ...").
+    if (data.verdict) h.appendChild(el("p", { class: "verdict verdict-" + data.verdict, text: data.verdict_summary || data.verdict.replace(/_/g, " ") }));
     if (data.stop_reason) h.appendChild(el("p", { class: "stop", text: "Stop signal: " + data.stop_reason }));
     var figures = [
       ["integrated", fmt(a.loudness.integrated_lufs) + " LUFS"], ["LRA", fmt(a.loudness.lra_lu) + " LU"],
@@ -339,31 +340,45 @@
   }
 
   // ---- 7 mastering -------------------------------------------------------------------------
+  // The shape of `mixscout master --json` (master::to_json): loudness{}, peak{}, eq{bands[]},
+  // limiter{}; newer reports add limiter.series_db/series_hz (gain reduction over time) and
+  // before/after.third_octave_db at third_octave_hz (spectra): drawn when present.
   function mastering() {
     var s = section("master", "Mastering", "From `mixscout master --json`: loudness and true peak before and after, the matching EQ, the limiter.");
     var m = data.master;
     if (!m) { gap(s, "No master for this export (mixscout report FILE --master REPORT.json, with what `mixscout master ... --json` printed)."); return; }
-    var rows = [["mix", fmt(m.mix_lufs) + " LUFS", signed(m.mix_true_peak_dbtp) + " dBTP"], ["master", fmt(m.output_lufs) + " LUFS", signed(m.output_true_peak_dbtp) + " dBTP"],
-      ["target", fmt(m.target_lufs) + " LUFS", "ceiling " + signed(m.ceiling_dbtp) + " dBTP"]];
-    var t = el("table", {}, rows.map(function (r) { return el("tr", {}, r.map(function (v) { return el("td", { text: v }); })); }));
-    s.appendChild(t);
-    if (m.limiter) s.appendChild(el("p", { text: "Limiter: max " + fmt(m.limiter.max_gain_reduction_db) + " dB gain reduction, mean " + fmt(m.limiter.mean_gain_reduction_db) + " dB, limiting " + fmt(m.limiter.limiting_percent) + " % of the time." }));
-    var eq = m.eq_bands || [];
+    var l = m.loudness || {}, pk = m.peak || {};
+    var rows = [["", "loudness", "peak"],
+      ["mix", fmt(l.mix_lufs) + " LUFS", signed(pk.mix_sample_peak_dbfs) + " dBFS sample peak"],
+      ["master", fmt(l.output_lufs) + " LUFS", signed(pk.output_true_peak_dbtp) + " dBTP"],
+      ["target", fmt(l.target_lufs) + " LUFS", "ceiling " + signed(pk.ceiling_dbtp) + " dBTP"]];
+    s.appendChild(el("table", {}, rows.map(function (r) { return el("tr", {}, r.map(function (v) { return el("td", { text: v }); })); })));
+    var lim = m.limiter;
+    if (lim) s.appendChild(el("p", { text: "Limiter: max " + fmt(lim.max_gain_reduction_db) + " dB gain reduction, mean " + fmt(lim.mean_gain_reduction_db) + " dB, limiting " + fmt(lim.limiting_percent) + " % of the time." }));
+    var eq = (m.eq && m.eq.bands) || [];
     if (eq.length) {
-      plot(s, "plot-master-eq", { scales: logFreqScale(), axes: [freqAxis, { label: "dB" }] }, [
+      plot(s, "plot-master-eq", { scales: logFreqScale(), axes: [freqAxis, { label: "EQ dB" }] }, [
         { label: "Hz", value: function (u, v) { return v === null ? "-" : hz(v); } },
         { label: "EQ mid dB", stroke: "#1b4f8a", width: 2, points: { show: true } },
         { label: "EQ side dB", stroke: "#e67e22", width: 2, points: { show: true } }
       ], [eq.map(function (b) { return Math.sqrt(b.lo_hz * b.hi_hz); }), eq.map(function (b) { return b.mid_db; }), eq.map(function (b) { return b.side_db; })], { height: 200 });
     }
-    // Series the master report may carry (gain reduction over time, spectra before/after).
-    var gr = m.gain_reduction_series || (m.limiter && m.limiter.gain_reduction_series);
-    if (gr && gr.length) {
-      var rate = m.gain_reduction_series_hz || (m.limiter && m.limiter.gain_reduction_series_hz) || 10;
-      plot(s, "plot-master-gr", { axes: [timeAxis, { label: "dB" }] }, [{ label: "time", value: function (u, v) { return mmss(v); } }, { label: "gain reduction dB", stroke: "#c0392b", width: 1.5 }],
-        [gr.map(function (v, i) { return (i + 1) / rate; }), gr.slice()], { height: 180 });
+    var fq = m.third_octave_hz, before = m.before && m.before.third_octave_db, after = m.after && m.after.third_octave_db;
+    if (fq && before && after) {
+      plot(s, "plot-master-spectra", { scales: logFreqScale(), axes: [freqAxis, { label: "dB re. loudness" }] }, [
+        { label: "Hz", value: function (u, v) { return v === null ? "-" : hz(v); } },
+        { label: "before", stroke: "#7f8c8d", width: 2 }, { label: "after", stroke: "#1b4f8a", width: 2 }
+      ], [fq.slice(), before.map(function (v) { return v <= -119 ? null : v; }), after.map(function (v) { return v <= -119 ? null : v; })], { height: 220 });
     } else {
-      gap(s, "Gain reduction over time and before/after spectra: not in this master report.");
+      gap(s, "Before/after spectra: not in this master report.");
+    }
+    var gr = lim && lim.series_db;
+    if (gr && gr.length) {
+      var rate = lim.series_hz || 10;
+      plot(s, "plot-master-gr", { axes: [timeAxis, { label: "gain reduction dB" }] }, [{ label: "time", value: function (u, v) { return v === null ? "-" : mmss(v); } }, { label: "gain reduction dB", stroke: "#c0392b", width: 1.5 }],
+        [gr.map(function (v, i) { return i / rate; }), gr.slice()], { height: 180 });
+    } else {
+      gap(s, "Gain reduction over time: not in this master report.");
     }
   }
 
