@@ -2,6 +2,10 @@
 // has everything inline (no network), and stays small for a 4-minute song with stems.
 #include <gtest/gtest.h>
 
+#include <time.h>
+
+#include <algorithm>
+#include <cstdio>
 #include <regex>
 
 #include "analysis/analysis_json.hpp"
@@ -106,6 +110,33 @@ TEST(Report, FourMinuteSongWithStemsStaysUnderOneAndAHalfMegabytes) {
 
 TEST(Report, ExtractDataRejectsAPageWithoutData) {
     EXPECT_THROW(extract_data("<html></html>"), InputError);
+}
+
+}  // namespace
+}  // namespace mixscout::report
+
+namespace mixscout::report {
+namespace {
+
+// The report's own cost (scripts/bench-report measures it end to end): render_html of a 4-minute
+// song with stems, thread CPU time, best of 5. Disabled: speed is recorded in docs/BENCHMARKS.md,
+// never asserted. build/tests/test_report --gtest_also_run_disabled_tests --gtest_filter='*ReportBench*'
+TEST(ReportBench, DISABLED_RenderFourMinutesWithStems) {
+    Built b = build(clipped_noise(240.0));
+    test::TempDir dir;
+    test::write_audio(dir / "Song 1-Kick.wav", test::sine(60.0, -12.0, 240.0));
+    test::write_audio(dir / "Song 2-Bass.wav", test::sine(70.0, -12.0, 240.0));
+    b.in.stems = stems::analyze_stems({dir / "Song 1-Kick.wav", dir / "Song 2-Bass.wav"}, config::Config::defaults());
+    double best_ms = 1e9;
+    std::size_t bytes = 0;
+    for (int run = 0; run < 5; ++run) {
+        timespec t0{}, t1{};
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+        bytes = render_html(b.in).size();
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+        best_ms = std::min(best_ms, (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
+    }
+    std::printf("render_html, 4 min + 2 stems: %.1f ms CPU (best of 5), %zu bytes\n", best_ms, bytes);
 }
 
 }  // namespace
