@@ -117,7 +117,8 @@ fs::path daemon_report_path(const fs::path& data_dir, const std::string& song, i
     std::string name;
     for (unsigned char c : song) {
         if (name.size() >= 48) break;
-        const bool safe = std::isalnum(c) || c == ' ' || c == '-' || c == '_' || c == '.' || c >= 0x80;
+        // ASCII only: OSC strings are made ASCII-safe on the way to the device, which must get the real path.
+        const bool safe = (c < 0x80 && std::isalnum(c)) || c == ' ' || c == '-' || c == '_' || c == '.';
         name += safe ? static_cast<char>(c) : '_';
     }
     while (!name.empty() && (name.back() == ' ' || name.back() == '.')) name.pop_back();  // Windows refuses these

@@ -43,7 +43,8 @@ std::filesystem::path write_report_file(const std::filesystem::path& out, const 
 std::optional<nlohmann::json> load_master_json(const std::string& path);
 
 /// Where the daemon keeps the report of an export: <data_dir>/reports/<song> <iteration>.html,
-/// the song's name made safe for any file system and short (the path goes over OSC).
+/// the song's name made ASCII, safe for any file system and at most 48 bytes (the path goes over
+/// OSC, whose strings are ASCII and at most max_string_bytes).
 std::filesystem::path daemon_report_path(const std::filesystem::path& data_dir, const std::string& song, int iteration);
 
 /// "2026-05-01T14:32:07Z", now.

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "app/daemon_pipeline.hpp"
+#include "app/report_writer.hpp"
 #include "support/process.hpp"
 #include "support/signals.hpp"
 
@@ -541,4 +542,14 @@ TEST(Daemon, AFloodOfRequestsIsBoundedAndAStopStaysQuick) {
     d->process().signal(SIGTERM);
     ASSERT_EQ(d->process().wait_exit(kDeadline), std::optional<int>(0)) << d->process().err();
     EXPECT_LE(f.exported().size(), 8u + 1u);
+}
+
+// The report's path goes to the device over OSC, whose strings are ASCII and short: the song's
+// name is made ASCII and file-system safe, and cut at 48 bytes.
+TEST(DaemonReportPath, AsciiSafeAndShort) {
+    const fs::path data = "/data";
+    EXPECT_EQ(app::daemon_report_path(data, "Caf\xc3\xa9 / Mix: v2", 3), fs::path("/data/reports/Caf__ _ Mix_ v2 3.html"));
+    EXPECT_EQ(app::daemon_report_path(data, "", 1), fs::path("/data/reports/export 1.html"));
+    EXPECT_EQ(app::daemon_report_path(data, "trailing. ", 2), fs::path("/data/reports/trailing 2.html"));
+    EXPECT_EQ(app::daemon_report_path(data, std::string(100, 'a'), 7).filename().string(), std::string(48, 'a') + " 7.html");
 }
