@@ -1,9 +1,7 @@
 // `mixscout report FILE [-o OUT.html]`: analyse FILE as `analyze` does (history, stems, rules) and
 // write its HTML report; also the gathering and writing that `analyze --report` and the daemon use.
 #include <cctype>
-#include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <fstream>
 #include <memory>
 #include <system_error>
@@ -12,6 +10,7 @@
 #include "app/commands.hpp"
 #include "app/report_writer.hpp"
 #include "core/error.hpp"
+#include "core/format.hpp"
 #include "history/comparison.hpp"
 #include "rules/rules.hpp"
 
@@ -94,7 +93,7 @@ fs::path write_report_file(const fs::path& out, const fs::path& file, const anal
         }
     }
     report::ReportInput in = gather_report(a, issues, cfg, profile, store ? &*store : nullptr, ingested, stems, master);
-    in.generated_at = utc_now_iso();
+    in.generated_at = utc_now_iso8601();
     write_text_file(out, report::render_html(in));
     return out;
 }
@@ -124,19 +123,6 @@ fs::path daemon_report_path(const fs::path& data_dir, const std::string& song, i
     while (!name.empty() && (name.back() == ' ' || name.back() == '.')) name.pop_back();  // Windows refuses these
     if (name.empty()) name = "export";
     return data_dir / "reports" / (name + " " + std::to_string(iteration) + ".html");
-}
-
-std::string utc_now_iso() {
-    const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm tm{};
-#ifdef _WIN32
-    gmtime_s(&tm, &t);
-#else
-    gmtime_r(&t, &tm);
-#endif
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
 }
 
 void add_report_command(CLI::App& app, Context& ctx) {

@@ -12,6 +12,7 @@
 #include "app/report_writer.hpp"
 #include "config/config.hpp"
 #include "core/error.hpp"
+#include "core/format.hpp"
 #include "core/log.hpp"
 #include "history/pipeline.hpp"
 #include "rules/rules.hpp"
@@ -100,7 +101,7 @@ Outcome process_export(const Job& job, const config::Config& cfg, StoreAccess& a
             try {
                 const auto rt0 = std::chrono::steady_clock::now();
                 report::ReportInput in = gather_report(a, r.issues, cfg, profile, &*access.store, &r, stems_report, std::nullopt);
-                in.generated_at = utc_now_iso();
+                in.generated_at = utc_now_iso8601();
                 const fs::path path = daemon_report_path(access.store->file().parent_path(), r.record.song, r.record.iteration);
                 write_text_file(path, report::render_html(in));
                 out.report_path = path.string();

@@ -47,7 +47,4 @@ std::optional<nlohmann::json> load_master_json(const std::string& path);
 /// OSC, whose strings are ASCII and at most max_string_bytes).
 std::filesystem::path daemon_report_path(const std::filesystem::path& data_dir, const std::string& song, int iteration);
 
-/// "2026-05-01T14:32:07Z", now.
-std::string utc_now_iso();
-
 }  // namespace mixscout::app

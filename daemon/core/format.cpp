@@ -1,6 +1,7 @@
 #include "core/format.hpp"
 
 #include <cstdio>
+#include <ctime>
 
 namespace mixscout {
 
@@ -13,6 +14,19 @@ std::string fmt(const char* format, double value) {
     std::snprintf(out.data(), out.size(), format, value);
     out.resize(static_cast<std::size_t>(n));
     return out;
+}
+
+std::string utc_now_iso8601() {
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+#ifdef _WIN32
+    gmtime_s(&tm, &t);
+#else
+    gmtime_r(&t, &tm);
+#endif
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
 }
 
 }  // namespace mixscout
