@@ -1,5 +1,6 @@
 #include "analysis/analysis_json.hpp"
 
+#include <charconv>
 #include <string>
 
 #include "core/error.hpp"
@@ -9,6 +10,22 @@ namespace mixscout::analysis {
 using nlohmann::json;
 
 namespace {
+
+// A float series by each value's shortest decimal form: converted to double, a float prints as
+// its 17-digit expansion ("-14.300000190734863"), which tripled the analysis JSON, the history
+// rows and the report; the shortest form reads back as the very same float (round trip kept).
+json float_series(const std::vector<float>& values) {
+    json out = json::array();
+    out.get_ref<json::array_t&>().reserve(values.size());
+    char buf[32];
+    for (const float v : values) {
+        const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+        double d = v;
+        std::from_chars(buf, end, d);
+        out.push_back(d);
+    }
+    return out;
+}
 
 json bands_json(const std::vector<Band>& bands) {
     json out = json::array();
@@ -84,7 +101,7 @@ json to_json(const Analysis& a) {
           {"true_peak_dbtp", a.peak.true_peak_dbtp},
           {"channel_sample_peak_dbfs", a.peak.channel_sample_peak_dbfs},
           {"channel_true_peak_dbtp", a.peak.channel_true_peak_dbtp},
-          {"true_peak_series", a.peak.true_peak_series}}},
+          {"true_peak_series", float_series(a.peak.true_peak_series)}}},
         {"clipping", {{"count", a.clipping.count}, {"clipped_samples", a.clipping.clipped_samples}, {"events", events}}},
         {"loudness",
          {{"integrated_lufs", a.loudness.integrated_lufs},
@@ -92,14 +109,14 @@ json to_json(const Analysis& a) {
           {"short_term_max_lufs", a.loudness.short_term_max_lufs},
           {"lra_lu", a.loudness.lra_lu},
           {"short_term_series_hz", a.loudness.short_term_series_hz},
-          {"short_term_series", a.loudness.short_term_series},
-          {"momentary_series", a.loudness.momentary_series}}},
+          {"short_term_series", float_series(a.loudness.short_term_series)},
+          {"momentary_series", float_series(a.loudness.momentary_series)}}},
         {"dynamics",
          {{"crest_db", a.dynamics.crest_db},
           {"plr_db", a.dynamics.plr_db},
           {"psr_db", a.dynamics.psr_db},
-          {"crest_series", a.dynamics.crest_series},
-          {"psr_series", a.dynamics.psr_series}}},
+          {"crest_series", float_series(a.dynamics.crest_series)},
+          {"psr_series", float_series(a.dynamics.psr_series)}}},
         {"spectrum",
          {{"bands", bands_json(a.spectrum.bands)},
           {"third_octave", bands_json(a.spectrum.third_octave)},
@@ -112,8 +129,8 @@ json to_json(const Analysis& a) {
           {"low_correlation", a.stereo.low_correlation},
           {"low_width", a.stereo.low_width},
           {"band_correlation", band_corr},
-          {"correlation_series", a.stereo.correlation_series},
-          {"width_series", a.stereo.width_series}}},
+          {"correlation_series", float_series(a.stereo.correlation_series)},
+          {"width_series", float_series(a.stereo.width_series)}}},
         {"dc_offset", a.dc_offset},
         {"dc_offset_dbfs", a.dc_offset_dbfs},
         {"silence", {{"leading_s", a.silence.leading_s}, {"trailing_s", a.silence.trailing_s}}},

@@ -29,6 +29,11 @@ constexpr std::size_t max_clip_events = 1000;
 constexpr double tilt_from_hz = 60.0;
 constexpr double tilt_to_hz = 17000.0;
 constexpr double low_band_hz = 120.0;
+// The 10 Hz series other than loudness are kept at the resolution a plot or a comparison can use
+// (0.01 dB, 0.001 of correlation and width), so their JSON is short ("-14.23") in the history and
+// the report.
+float series_db(double v) { return static_cast<float>(std::round(v * 100.0) / 100.0); }
+float series_ratio(double v) { return static_cast<float>(std::round(v * 1000.0) / 1000.0); }
 }  // namespace
 
 // Parallelism: the kernels form lanes, each of which must see every block in order but runs
@@ -67,7 +72,7 @@ struct Analyzer::Impl {
             case loudness_lane:
                 if (options.keep_series)
                     loudness.push(b, [this](std::int64_t, double m, double short_term) {
-                        series.push_back(static_cast<float>(short_term));
+                        series.push_back(static_cast<float>(short_term));  // the meter's values: max(series) == short_term_max
                         momentary.push_back(static_cast<float>(m));
                     });
                 else
@@ -86,9 +91,9 @@ struct Analyzer::Impl {
                 stereo.push(b);
                 if (options.keep_series)
                     image.push(b, [this](std::int64_t, const dsp::ShortTermReading& r) {
-                        correlation.push_back(static_cast<float>(r.correlation));
-                        width.push_back(static_cast<float>(std::min(r.width, 100.0)));  // polarity-inverted: 1e6
-                        crest.push_back(static_cast<float>(r.crest_db));
+                        correlation.push_back(series_ratio(r.correlation));
+                        width.push_back(series_ratio(std::min(r.width, 100.0)));  // polarity-inverted: 1e6
+                        crest.push_back(series_db(r.crest_db));
                     });
                 break;
         }
@@ -107,7 +112,7 @@ struct Analyzer::Impl {
             done += n;
             peak_hop_fill += n;
             if (peak_hop_fill == hop) {
-                peaks.push_back(static_cast<float>(true_peak.take_held_peak_dbtp()));
+                peaks.push_back(series_db(true_peak.take_held_peak_dbtp()));
                 peak_hop_fill = 0;
             }
         }
@@ -402,7 +407,7 @@ Analysis Analyzer::finish(const audio::StreamInfo& info) const {
         const auto first = m.peaks.begin() + static_cast<std::ptrdiff_t>(i + 1 > window ? i + 1 - window : 0);
         const float peak = *std::max_element(first, m.peaks.begin() + static_cast<std::ptrdiff_t>(i + 1));
         const bool quiet = m.series[i] <= -70.0f || peak <= static_cast<float>(silence_floor_db);
-        a.dynamics.psr_series.push_back(quiet ? 0.0f : peak - m.series[i]);
+        a.dynamics.psr_series.push_back(quiet ? 0.0f : series_db(static_cast<double>(peak) - m.series[i]));
     }
 
     // Dynamics. Silence has no dynamics: leave them 0 rather than report floor differences.
