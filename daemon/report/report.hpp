@@ -20,7 +20,7 @@
 // ~160 kB of path text per report (estimated, not built), plus axis and tick code of our own. No
 // measurement favoured SVG, so the library it is.
 //
-// Cost: report_data + render_html for a 4-minute song with stems: a few ms (scripts/bench-report).
+// Cost: render_html for a 4-minute song with stems: ~2 ms, ~0.2-0.3 MB (docs/BENCHMARKS.md, "Report").
 #pragma once
 #include <optional>
 #include <string>
