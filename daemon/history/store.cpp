@@ -492,7 +492,7 @@ std::int64_t Store::set_ears(Ears vote, std::optional<std::int64_t> export_id) {
     sql::Stmt(db, "INSERT OR REPLACE INTO ears (export_id, vote, created_at) VALUES (?, ?, ?)")
         .bind(1, id)
         .bind(2, std::string(to_string(vote)))
-        .bind(3, now_iso8601())
+        .bind(3, utc_now_iso8601())
         .run();
     t.commit();
     return id;
