@@ -72,7 +72,7 @@ test("a report from the real binary renders offline in chromium, with every plot
 
     // Every plot: a canvas, and data points.
     const plots = ["plot-loudness", "plot-tonal", "plot-stereo-bands", "plot-stereo-time", "plot-dynamics", "plot-clashes", "plot-history",
-      "plot-master-eq"];
+      "plot-master-eq", "plot-master-spectra", "plot-master-gr"];
     for (const id of plots) {
       const info = await page.evaluate((pid) => {
         const box = document.getElementById(pid);
@@ -111,6 +111,8 @@ test("a report from the real binary renders offline in chromium, with every plot
     const master = JSON.parse(fs.readFileSync(masterJson, "utf8"));
     const eqDrawn = await page.evaluate(() => window.mixscoutReport.plots["plot-master-eq"].data[1]);
     assert.deepEqual(eqDrawn, master.eq.bands.map((b) => b.mid_db));
+    const grDrawn = await page.evaluate(() => window.mixscoutReport.plots["plot-master-gr"].data[1]);
+    assert.deepEqual(grDrawn, master.limiter.series_db);
     // The history row of this export is there.
     assert.equal(await page.locator("#history tr.current").count(), 1);
   } finally {

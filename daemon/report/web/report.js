@@ -341,10 +341,10 @@
 
   // ---- 7 mastering -------------------------------------------------------------------------
   // The shape of `mixscout master --json` (master::to_json): loudness{}, peak{}, eq{bands[]},
-  // limiter{}; newer reports add limiter.series_db/series_hz (gain reduction over time) and
-  // before/after.third_octave_db at third_octave_hz (spectra): drawn when present.
+  // limiter{series_db, series_hz} (gain reduction over time), before/after/reference
+  // .third_octave_db at third_octave_hz (spectra); reports from before those keys lack those plots.
   function mastering() {
-    var s = section("master", "Mastering", "From `mixscout master --json`: loudness and true peak before and after, the matching EQ, the limiter.");
+    var s = section("master", "Mastering", "From `mixscout master --json`: loudness and true peak before and after, the matching EQ, the spectra before and after against the reference, the limiter's gain reduction over time.");
     var m = data.master;
     if (!m) { gap(s, "No master for this export (mixscout report FILE --master REPORT.json, with what `mixscout master ... --json` printed)."); return; }
     var l = m.loudness || {}, pk = m.peak || {};
@@ -365,10 +365,13 @@
     }
     var fq = m.third_octave_hz, before = m.before && m.before.third_octave_db, after = m.after && m.after.third_octave_db;
     if (fq && before && after) {
-      plot(s, "plot-master-spectra", { scales: logFreqScale(), axes: [freqAxis, { label: "dB re. loudness" }] }, [
-        { label: "Hz", value: function (u, v) { return v === null ? "-" : hz(v); } },
-        { label: "before", stroke: "#7f8c8d", width: 2 }, { label: "after", stroke: "#1b4f8a", width: 2 }
-      ], [fq.slice(), before.map(function (v) { return v <= -119 ? null : v; }), after.map(function (v) { return v <= -119 ? null : v; })], { height: 220 });
+      var clean = function (arr) { return arr.map(function (v) { return v <= -119 ? null : v; }); };
+      var specSeries = [{ label: "Hz", value: function (u, v) { return v === null ? "-" : hz(v); } },
+        { label: "before (mix)", stroke: "#7f8c8d", width: 2 }, { label: "after (master)", stroke: "#1b4f8a", width: 2 }];
+      var specCols = [fq.slice(), clean(before), clean(after)];
+      var ref = m.reference && m.reference.third_octave_db;
+      if (ref) { specSeries.push({ label: "reference", stroke: "#e67e22", width: 1.5, dash: [8, 3] }); specCols.push(clean(ref)); }
+      plot(s, "plot-master-spectra", { scales: logFreqScale(), axes: [freqAxis, { label: "dB re. loudness" }] }, specSeries, specCols, { height: 220 });
     } else {
       gap(s, "Before/after spectra: not in this master report.");
     }
