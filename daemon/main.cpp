@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
     mixscout::app::add_monitor_commands(cli, ctx);
     mixscout::app::add_master_command(cli, ctx);
     mixscout::app::add_tune_command(cli, ctx);
+    mixscout::app::add_report_command(cli, ctx);
     // Measured FFT plans from an earlier `tune` (or the daemon's first start): a speed-up only.
     mixscout::app::load_wisdom();
     try {

@@ -29,6 +29,9 @@ struct PeakInfo {
     double true_peak_dbtp = 0.0;                    ///< ITU-R BS.1770-4 Annex 2, max over channels
     std::vector<double> channel_sample_peak_dbfs;   ///< per channel
     std::vector<double> channel_true_peak_dbtp;     ///< per channel
+    /// True peak of each 100 ms hop, max over channels, dBTP (at loudness.short_term_series_hz;
+    /// value i covers [i/10 s, (i+1)/10 s)).
+    std::vector<float> true_peak_series;
     bool operator==(const PeakInfo&) const = default;
 };
 
@@ -58,6 +61,7 @@ struct LoudnessInfo {
     double lra_lu = 0.0;                ///< EBU Tech 3342
     double short_term_series_hz = 10.0; ///< rate of short_term_series
     std::vector<float> short_term_series;  ///< short-term loudness, LUFS, one value per 1/hz s
+    std::vector<float> momentary_series;   ///< momentary loudness, LUFS, same clock
     bool operator==(const LoudnessInfo&) const = default;
 };
 
@@ -65,6 +69,9 @@ struct DynamicsInfo {
     double crest_db = 0.0;  ///< sample peak - RMS, dB (over the whole file, all channels)
     double plr_db = 0.0;    ///< peak-to-loudness ratio: true peak - integrated loudness
     double psr_db = 0.0;    ///< peak-to-short-term-loudness ratio: true peak - max short-term loudness
+    /// Over time, on the short-term loudness clock (value i = the 3 s window ending at (i+1)/10 s):
+    std::vector<float> crest_series;  ///< sample peak - RMS of the window, dB
+    std::vector<float> psr_series;    ///< max true peak of the window - short-term loudness, dB (0 in silence)
     bool operator==(const DynamicsInfo&) const = default;
 };
 
@@ -100,6 +107,10 @@ struct StereoInfo {
     double low_correlation = 1.0;    ///< correlation below 120 Hz
     double low_width = 0.0;          ///< side/mid energy below 120 Hz
     std::vector<BandCorrelation> band_correlation;  ///< the octave bands of SpectrumInfo::bands
+    /// Over time, on the short-term loudness clock, each over the 3 s window ending at (i+1)/10 s
+    /// (dsp/short_term_image.hpp); empty for mono files.
+    std::vector<float> correlation_series;
+    std::vector<float> width_series;
     bool operator==(const StereoInfo&) const = default;
 };
 

@@ -1,5 +1,6 @@
 #include "analysis/analysis_json.hpp"
 
+#include <charconv>
 #include <string>
 
 #include "core/error.hpp"
@@ -9,6 +10,22 @@ namespace mixscout::analysis {
 using nlohmann::json;
 
 namespace {
+
+// A float series by each value's shortest decimal form: converted to double, a float prints as
+// its 17-digit expansion ("-14.300000190734863"), which tripled the analysis JSON, the history
+// rows and the report; the shortest form reads back as the very same float (round trip kept).
+json float_series(const std::vector<float>& values) {
+    json out = json::array();
+    out.get_ref<json::array_t&>().reserve(values.size());
+    char buf[32];
+    for (const float v : values) {
+        const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+        double d = v;
+        std::from_chars(buf, end, d);
+        out.push_back(d);
+    }
+    return out;
+}
 
 json bands_json(const std::vector<Band>& bands) {
     json out = json::array();
@@ -40,6 +57,11 @@ struct Reader {
     }
     template <class T>
     void get(const char* key, T& out) const { out = get<T>(key); }
+    /// For keys added after records were first stored (the 10 Hz series): absent leaves `out`.
+    template <class T>
+    void get_optional(const char* key, T& out) const {
+        if (j.is_object() && j.contains(key)) get(key, out);
+    }
 };
 
 std::vector<Band> read_bands(const Reader& r, const char* key) {
@@ -78,7 +100,8 @@ json to_json(const Analysis& a) {
          {{"sample_peak_dbfs", a.peak.sample_peak_dbfs},
           {"true_peak_dbtp", a.peak.true_peak_dbtp},
           {"channel_sample_peak_dbfs", a.peak.channel_sample_peak_dbfs},
-          {"channel_true_peak_dbtp", a.peak.channel_true_peak_dbtp}}},
+          {"channel_true_peak_dbtp", a.peak.channel_true_peak_dbtp},
+          {"true_peak_series", float_series(a.peak.true_peak_series)}}},
         {"clipping", {{"count", a.clipping.count}, {"clipped_samples", a.clipping.clipped_samples}, {"events", events}}},
         {"loudness",
          {{"integrated_lufs", a.loudness.integrated_lufs},
@@ -86,8 +109,14 @@ json to_json(const Analysis& a) {
           {"short_term_max_lufs", a.loudness.short_term_max_lufs},
           {"lra_lu", a.loudness.lra_lu},
           {"short_term_series_hz", a.loudness.short_term_series_hz},
-          {"short_term_series", a.loudness.short_term_series}}},
-        {"dynamics", {{"crest_db", a.dynamics.crest_db}, {"plr_db", a.dynamics.plr_db}, {"psr_db", a.dynamics.psr_db}}},
+          {"short_term_series", float_series(a.loudness.short_term_series)},
+          {"momentary_series", float_series(a.loudness.momentary_series)}}},
+        {"dynamics",
+         {{"crest_db", a.dynamics.crest_db},
+          {"plr_db", a.dynamics.plr_db},
+          {"psr_db", a.dynamics.psr_db},
+          {"crest_series", float_series(a.dynamics.crest_series)},
+          {"psr_series", float_series(a.dynamics.psr_series)}}},
         {"spectrum",
          {{"bands", bands_json(a.spectrum.bands)},
           {"third_octave", bands_json(a.spectrum.third_octave)},
@@ -99,7 +128,9 @@ json to_json(const Analysis& a) {
           {"balance_db", a.stereo.balance_db},
           {"low_correlation", a.stereo.low_correlation},
           {"low_width", a.stereo.low_width},
-          {"band_correlation", band_corr}}},
+          {"band_correlation", band_corr},
+          {"correlation_series", float_series(a.stereo.correlation_series)},
+          {"width_series", float_series(a.stereo.width_series)}}},
         {"dc_offset", a.dc_offset},
         {"dc_offset_dbfs", a.dc_offset_dbfs},
         {"silence", {{"leading_s", a.silence.leading_s}, {"trailing_s", a.silence.trailing_s}}},
@@ -125,6 +156,7 @@ Analysis analysis_from_json(const json& j) {
     p.get("true_peak_dbtp", a.peak.true_peak_dbtp);
     p.get("channel_sample_peak_dbfs", a.peak.channel_sample_peak_dbfs);
     p.get("channel_true_peak_dbtp", a.peak.channel_true_peak_dbtp);
+    p.get_optional("true_peak_series", a.peak.true_peak_series);
 
     const Reader c = r.sub("clipping");
     c.get("count", a.clipping.count);
@@ -150,11 +182,14 @@ Analysis analysis_from_json(const json& j) {
     l.get("lra_lu", a.loudness.lra_lu);
     l.get("short_term_series_hz", a.loudness.short_term_series_hz);
     l.get("short_term_series", a.loudness.short_term_series);
+    l.get_optional("momentary_series", a.loudness.momentary_series);
 
     const Reader d = r.sub("dynamics");
     d.get("crest_db", a.dynamics.crest_db);
     d.get("plr_db", a.dynamics.plr_db);
     d.get("psr_db", a.dynamics.psr_db);
+    d.get_optional("crest_series", a.dynamics.crest_series);
+    d.get_optional("psr_series", a.dynamics.psr_series);
 
     const Reader s = r.sub("spectrum");
     a.spectrum.bands = read_bands(s, "bands");
@@ -174,6 +209,9 @@ Analysis analysis_from_json(const json& j) {
         const Reader e{bc[i], "stereo.band_correlation[" + std::to_string(i) + "]"};
         a.stereo.band_correlation.push_back({e.get<double>("lo_hz"), e.get<double>("hi_hz"), e.get<double>("correlation")});
     }
+
+    st.get_optional("correlation_series", a.stereo.correlation_series);
+    st.get_optional("width_series", a.stereo.width_series);
 
     r.get("dc_offset", a.dc_offset);
     r.get("dc_offset_dbfs", a.dc_offset_dbfs);

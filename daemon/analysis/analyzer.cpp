@@ -15,6 +15,7 @@
 #include "dsp/clipping.hpp"
 #include "dsp/level_stats.hpp"
 #include "dsp/loudness.hpp"
+#include "dsp/short_term_image.hpp"
 #include "dsp/spectrum.hpp"
 #include "dsp/stereo.hpp"
 #include "dsp/true_peak.hpp"
@@ -28,6 +29,11 @@ constexpr std::size_t max_clip_events = 1000;
 constexpr double tilt_from_hz = 60.0;
 constexpr double tilt_to_hz = 17000.0;
 constexpr double low_band_hz = 120.0;
+// The 10 Hz series other than loudness are kept at the resolution a plot or a comparison can use
+// (0.01 dB, 0.001 of correlation and width), so their JSON is short ("-14.23") in the history and
+// the report.
+float series_db(double v) { return static_cast<float>(std::round(v * 100.0) / 100.0); }
+float series_ratio(double v) { return static_cast<float>(std::round(v * 1000.0) / 1000.0); }
 }  // namespace
 
 // Parallelism: the kernels form lanes, each of which must see every block in order but runs
@@ -46,8 +52,10 @@ struct Analyzer::Impl {
 
     Impl(int sr, int ch, AnalyzeOptions opt)
         : sample_rate(sr), channels(ch), options(opt), loudness(sr, ch, dsp::LoudnessOptions{.mono_fold = ch == 2}),
-          clip(sr, ch), levels(sr, ch), stereo(ch), true_peak(sr, ch), spectrum(sr, ch) {
-        if (options.keep_series) series.reserve(3000);  // 5 minutes; grows amortised beyond
+          clip(sr, ch), levels(sr, ch), stereo(ch), image(sr, ch), true_peak(sr, ch), spectrum(sr, ch) {
+        if (options.keep_series) {  // 5 minutes; grows amortised beyond
+            for (auto* v : {&series, &momentary, &peaks, &correlation, &width, &crest}) v->reserve(3000);
+        }
         for (int t = 1; t < options.threads; ++t) workers.emplace_back([this] { worker_loop(); });
     }
     ~Impl() {
@@ -63,17 +71,50 @@ struct Analyzer::Impl {
         switch (lane) {
             case loudness_lane:
                 if (options.keep_series)
-                    loudness.push(b, [this](std::int64_t, double, double short_term) { series.push_back(static_cast<float>(short_term)); });
+                    loudness.push(b, [this](std::int64_t, double m, double short_term) {
+                        series.push_back(static_cast<float>(short_term));  // the meter's values: max(series) == short_term_max
+                        momentary.push_back(static_cast<float>(m));
+                    });
                 else
                     loudness.push(b);
                 break;
-            case true_peak_lane: true_peak.push(b); break;
+            case true_peak_lane:
+                if (options.keep_series)
+                    push_true_peak_hops(b);
+                else
+                    true_peak.push(b);
+                break;
             case spectrum_lane: spectrum.push(b); break;
             default:
                 clip.push(b);
                 levels.push(b);
                 stereo.push(b);
+                if (options.keep_series)
+                    image.push(b, [this](std::int64_t, const dsp::ShortTermReading& r) {
+                        correlation.push_back(series_ratio(r.correlation));
+                        width.push_back(series_ratio(std::min(r.width, 100.0)));  // polarity-inverted: 1e6
+                        crest.push_back(series_db(r.crest_db));
+                    });
                 break;
+        }
+    }
+
+    // The true peak of every 100 ms hop (the loudness clock): the block is cut at hop boundaries
+    // and the meter's held peak taken at each.
+    void push_true_peak_hops(const audio::Block& b) {
+        const auto hop = static_cast<std::size_t>(image.hop_frames());
+        std::size_t done = 0;
+        const std::size_t frames = b.frames();
+        while (done < frames) {
+            const std::size_t n = std::min(frames - done, hop - peak_hop_fill);
+            const auto ch = static_cast<std::size_t>(b.channels);
+            true_peak.push({b.interleaved.subspan(done * ch, n * ch), b.channels});
+            done += n;
+            peak_hop_fill += n;
+            if (peak_hop_fill == hop) {
+                peaks.push_back(series_db(true_peak.take_held_peak_dbtp()));
+                peak_hop_fill = 0;
+            }
         }
     }
 
@@ -205,9 +246,12 @@ struct Analyzer::Impl {
     dsp::ClipDetector clip;
     dsp::LevelStats levels;
     dsp::StereoMeter stereo;
+    dsp::ShortTermImage image;
     dsp::TruePeakMeter true_peak;
     dsp::WelchSpectrum spectrum;
-    std::vector<float> series;
+    std::vector<float> series;  // short-term loudness
+    std::vector<float> momentary, peaks, correlation, width, crest;  // the other 10 Hz series
+    std::size_t peak_hop_fill = 0;  // frames of the current hop the true-peak lane has seen
 
     std::mutex mutex;
     std::condition_variable changed;
@@ -349,6 +393,22 @@ Analysis Analyzer::finish(const audio::StreamInfo& info) const {
     a.loudness.lra_lu = m.loudness.loudness_range_lu();
     a.loudness.short_term_series_hz = dsp::LoudnessMeter::hops_per_second;
     a.loudness.short_term_series = m.series;
+    a.loudness.momentary_series = m.momentary;
+    a.peak.true_peak_series = m.peaks;
+    if (ch == 2) {
+        a.stereo.correlation_series = m.correlation;
+        a.stereo.width_series = m.width;
+    }
+    a.dynamics.crest_series = m.crest;
+    // PSR over time: the highest true peak of the 3 s window against its short-term loudness.
+    const std::size_t window = dsp::ShortTermImage::window_hops;
+    a.dynamics.psr_series.reserve(m.series.size());
+    for (std::size_t i = 0; i < m.series.size() && i < m.peaks.size(); ++i) {
+        const auto first = m.peaks.begin() + static_cast<std::ptrdiff_t>(i + 1 > window ? i + 1 - window : 0);
+        const float peak = *std::max_element(first, m.peaks.begin() + static_cast<std::ptrdiff_t>(i + 1));
+        const bool quiet = m.series[i] <= -70.0f || peak <= static_cast<float>(silence_floor_db);
+        a.dynamics.psr_series.push_back(quiet ? 0.0f : series_db(static_cast<double>(peak) - m.series[i]));
+    }
 
     // Dynamics. Silence has no dynamics: leave them 0 rather than report floor differences.
     const double rms_db = power_to_db(m.levels.mean_square());

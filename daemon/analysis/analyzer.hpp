@@ -7,8 +7,9 @@
 //   while (auto b = decoder.read(); b.frames()) a.push(b);
 //   analysis::Analysis result = a.finish(decoder.info());
 //
-// Memory: constant in the stream length, except LoudnessInfo::short_term_series (4 bytes per
-// 100 ms, ~144 kB per hour; off with keep_series = false) and clip events (capped at 1000).
+// Memory: constant in the stream length, except the 10 Hz series (short-term and momentary
+// loudness, true peak, crest, PSR, correlation, width: 4 bytes each per 100 ms, ~1 MB per hour
+// together; off with keep_series = false) and clip events (capped at 1000).
 // Cost: ~15 ns per stereo frame of CPU (4x true-peak FIR, K-weighting + gating, Welch STFT, level
 // stats, decoding not included); threads > 1 run the kernels (and in consume() the decoder) side
 // by side, each kernel still seeing the blocks in order (see analyzer.cpp, docs/BENCHMARKS.md).
@@ -31,7 +32,7 @@
 namespace mixscout::analysis {
 
 struct AnalyzeOptions {
-    bool keep_series = true;          ///< keep loudness.short_term_series (10 Hz)
+    bool keep_series = true;          ///< keep the 10 Hz series (loudness, true peak, dynamics, stereo)
     int threads = 0;                  ///< threads working on the stream, the caller's included; 0 = analyze_file
                                       ///< picks default_threads(), an Analyzer built directly uses 1
     std::size_t block_frames = 32768; ///< decode block size for analyze_file

@@ -28,7 +28,9 @@
 
 #include "analysis/analysis_json.hpp"
 #include "analysis/analyzer.hpp"
+#include "app/analyze_args.hpp"
 #include "app/commands.hpp"
+#include "app/report_writer.hpp"
 #include "config/config.hpp"
 #include "core/units.hpp"
 #include "history/pipeline.hpp"
@@ -40,27 +42,6 @@
 namespace mixscout::app {
 namespace {
 
-struct AnalyzeArgs {
-    std::string file;
-    bool json = false;
-    // [options] rules helper: --profile NAME, --config FILE; stems helper: --stems DIR.
-    std::string profile = "mix";
-    std::string config_file;
-    std::vector<rules::Issue> issues;  ///< ranked; filled by the callback before reporting
-    // history helper: --no-history, --data-dir; the stored export and its comparison.
-    bool no_history = false;
-    std::string data_dir;
-    std::optional<history::IngestResult> history_result;
-    // stems helper: --stems DIR, the mix's stems; their clashes rank with the rules' issues.
-    std::string stems_dir;
-    std::optional<stems::StemsReport> stems_report;
-    // The next fixes and how many issues to show.
-    std::string focus;                 ///< --focus AREA; empty: the config's focus:
-    bool all = false;                  ///< --all: every issue in the summary
-    std::size_t top_n = 3;             ///< --top N
-    std::string fail_on;               ///< --fail-on critical|important|polish: exit 1 when such an issue is found
-    std::vector<rules::Issue> next;    ///< the next fixes (review::next_fixes; the comparison's when stored)
-};
 
 // libsndfile's MP3 decoder (mpg123) prints warnings such as "Xing stream size off" straight to
 // stderr; the CLI promises one line on bad input, so stderr is muted while an MP3 decodes.
@@ -240,74 +221,90 @@ void print_summary(const analysis::Analysis& a, const AnalyzeArgs& args, std::FI
 
 }  // namespace
 
+void run_analyze(AnalyzeArgs& args, Context& ctx) {
+    // Config and profile first: a typo fails fast, before a long decode.
+    const config::Config cfg = args.config_file.empty() ? config::Config::defaults() : config::Config::load(args.config_file);
+    rules::check_profile(cfg, args.profile);
+    const std::optional<nlohmann::json> master = load_master_json(args.master_file);
+    analysis::Analysis a;
+    {
+        MuteStderr mute(is_mpeg_name(args.file));
+        a = analysis::analyze_file(args.file);
+    }
+    auto options = history::store_options(cfg);
+    if (!args.focus.empty()) options.compare.focus = review::area_or_throw(args.focus, "--focus");
+    history::IngestInput input;
+    input.profile = args.profile;
+    if (!args.stems_dir.empty()) {  // stems helper: clashes and per-stem checks join the ranking
+        std::vector<std::filesystem::path> files;
+        std::error_code ec;
+        for (const auto& f : stems::collect_stem_files({args.stems_dir}))
+            if (!std::filesystem::equivalent(f, args.file, ec)) files.push_back(f);
+        args.stems_report = stems::analyze_stems(files, cfg);
+        std::vector<std::string> names;
+        for (const auto& st : args.stems_report->stems) names.push_back(st.name);
+        input.stems = std::move(names);
+        input.stem_issues = args.stems_report->issues;
+    }
+    // Without history the judgement is the same call, with no previous export and no references.
+    review::Measurements m;
+    m.analysis = a;
+    m.profile = args.profile;
+    m.stems = input.stems;
+    m.stem_issues = input.stem_issues;
+    const review::Review alone = review::review(m, review::Context{cfg, {}, options.reference, options.compare});
+    args.issues = alone.issues;
+    args.next = alone.comparison.next;
+    if (!args.no_history) {  // history helper: store, compare; a failing store only warns
+        std::string warning;
+        args.history_result = history::try_ingest(args.data_dir, cfg, options, args.file, a, input, warning);
+        if (args.history_result) {
+            args.issues = args.history_result->issues;  // with reference issues, if any
+            args.next = args.history_result->comparison.next;
+        } else {
+            std::fprintf(stderr, "mixscout: warning: %s\n", warning.c_str());
+        }
+    }
+    if (!args.report_file.empty()) {  // the picture of all of the above
+        const auto path = write_report_file(args.report_file, args.file, a, args.issues, cfg, args.profile, args.data_dir,
+                                            args.history_result ? &*args.history_result : nullptr, args.stems_report,
+                                            master);
+        if (args.report_only) std::fprintf(stdout, "%s\n", path.string().c_str());
+    }
+    if (args.report_only) {
+        // `mixscout report`: the path only
+    } else if (args.json) {
+        const nlohmann::json report = build_report(a, args);
+        // Invalid UTF-8 in a path must not abort the dump halfway: replace it.
+        const std::string text = report.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+        std::fwrite(text.data(), 1, text.size(), stdout);
+    } else {
+        print_summary(a, args, stdout);
+    }
+    std::fflush(stdout);
+    ctx.exit_code = fail_on_exit_code(args.issues, args.fail_on);
+}
+
+void add_analyze_options(CLI::App* cmd, AnalyzeArgs& args) {
+    // No CLI::ExistingFile check: the decoder's own message ("<file>: no such file") and exit 2 apply.
+    cmd->add_option("file", args.file, "WAV/AIFF/FLAC/OGG/MP3 file, mono or stereo")->required();
+    cmd->add_option("--profile", args.profile, "What the export is for: mix (default), streaming, apple, club, broadcast");
+    cmd->add_option("--config", args.config_file, "A YAML config overlaying the shipped defaults (see `mixscout config show`)");
+    // [options] register further options here.
+    cmd->add_option("--stems", args.stems_dir, "Folder of the mix's stems (Live's \"All Individual Tracks\"): clashes between them rank with the issues");
+    cmd->add_flag("--no-history", args.no_history, "Do not store this export in the history (nor compare it)");
+    cmd->add_option("--data-dir", args.data_dir, "Folder of the history database (default: the per-user data folder)");
+    add_focus_options(cmd, args.focus, args.all, args.top_n, args.fail_on);
+}
+
 void add_analyze_command(CLI::App& app, Context& ctx) {
     auto args = std::make_shared<AnalyzeArgs>();
     CLI::App* cmd = app.add_subcommand("analyze", "Measure one audio file: loudness, peaks, clipping, dynamics, spectrum, stereo");
     cmd->alias("analyse");
-    // No CLI::ExistingFile check: the decoder's own message ("<file>: no such file") and exit 2 apply.
-    cmd->add_option("file", args->file, "WAV/AIFF/FLAC/OGG/MP3 file, mono or stereo")->required();
+    add_analyze_options(cmd, *args);
     cmd->add_flag("--json", args->json, "Print one JSON object instead of the summary");
-    cmd->add_option("--profile", args->profile, "What the export is for: mix (default), streaming, apple, club, broadcast");
-    cmd->add_option("--config", args->config_file, "A YAML config overlaying the shipped defaults (see `mixscout config show`)");
-    // [options] register further options here.
-    cmd->add_option("--stems", args->stems_dir, "Folder of the mix's stems (Live's \"All Individual Tracks\"): clashes between them rank with the issues");
-    cmd->add_flag("--no-history", args->no_history, "Do not store this export in the history (nor compare it)");
-    cmd->add_option("--data-dir", args->data_dir, "Folder of the history database (default: the per-user data folder)");
-    add_focus_options(cmd, args->focus, args->all, args->top_n, args->fail_on);
-    cmd->callback([args, &ctx] {
-        // Config and profile first: a typo fails fast, before a long decode.
-        const config::Config cfg = args->config_file.empty() ? config::Config::defaults() : config::Config::load(args->config_file);
-        rules::check_profile(cfg, args->profile);
-        analysis::Analysis a;
-        {
-            MuteStderr mute(is_mpeg_name(args->file));
-            a = analysis::analyze_file(args->file);
-        }
-        auto options = history::store_options(cfg);
-        if (!args->focus.empty()) options.compare.focus = review::area_or_throw(args->focus, "--focus");
-        history::IngestInput input;
-        input.profile = args->profile;
-        if (!args->stems_dir.empty()) {  // stems helper: clashes and per-stem checks join the ranking
-            std::vector<std::filesystem::path> files;
-            std::error_code ec;
-            for (const auto& f : stems::collect_stem_files({args->stems_dir}))
-                if (!std::filesystem::equivalent(f, args->file, ec)) files.push_back(f);
-            args->stems_report = stems::analyze_stems(files, cfg);
-            std::vector<std::string> names;
-            for (const auto& s : args->stems_report->stems) names.push_back(s.name);
-            input.stems = std::move(names);
-            input.stem_issues = args->stems_report->issues;
-        }
-        // Without history the judgement is the same call, with no previous export and no references.
-        review::Measurements m;
-        m.analysis = a;
-        m.profile = args->profile;
-        m.stems = input.stems;
-        m.stem_issues = input.stem_issues;
-        const review::Review alone = review::review(m, review::Context{cfg, {}, options.reference, options.compare});
-        args->issues = alone.issues;
-        args->next = alone.comparison.next;
-        if (!args->no_history) {  // history helper: store, compare; a failing store only warns
-            std::string warning;
-            args->history_result = history::try_ingest(args->data_dir, cfg, options, args->file, a, input, warning);
-            if (args->history_result) {
-                args->issues = args->history_result->issues;  // with reference issues, if any
-                args->next = args->history_result->comparison.next;
-            } else {
-                std::fprintf(stderr, "mixscout: warning: %s\n", warning.c_str());
-            }
-        }
-        if (args->json) {
-            const nlohmann::json report = build_report(a, *args);
-            // Invalid UTF-8 in a path must not abort the dump halfway: replace it.
-            const std::string text = report.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-            std::fwrite(text.data(), 1, text.size(), stdout);
-        } else {
-            print_summary(a, *args, stdout);
-        }
-        std::fflush(stdout);
-        ctx.exit_code = fail_on_exit_code(args->issues, args->fail_on);
-    });
+    cmd->add_option("--report", args->report_file, "Also write the HTML report (plots of everything measured) to this file");
+    cmd->callback([args, &ctx] { run_analyze(*args, ctx); });
 }
 
 }  // namespace mixscout::app

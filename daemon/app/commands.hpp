@@ -30,5 +30,6 @@ void add_daemon_command(CLI::App& app, Context& ctx);     // the main job
 void add_monitor_commands(CLI::App& app, Context& ctx);   // devices, monitor
 void add_master_command(CLI::App& app, Context& ctx);     // master against a reference
 void add_tune_command(CLI::App& app, Context& ctx);       // measure FFT plans once
+void add_report_command(CLI::App& app, Context& ctx);     // the HTML report of one export
 
 }  // namespace mixscout::app

@@ -9,8 +9,10 @@
 #include <regex>
 
 #include "analysis/analyzer.hpp"
+#include "app/report_writer.hpp"
 #include "config/config.hpp"
 #include "core/error.hpp"
+#include "core/format.hpp"
 #include "core/log.hpp"
 #include "history/pipeline.hpp"
 #include "rules/rules.hpp"
@@ -109,6 +111,7 @@ Outcome process_export(const Job& job, const config::Config& cfg, StoreAccess& a
     }
 
     out.path = job.file.path.string();
+    double report_ms = 0.0;
     std::lock_guard lock(access.mutex);
     if (access.store) {
         try {
@@ -118,6 +121,19 @@ Outcome process_export(const Job& job, const config::Config& cfg, StoreAccess& a
             out.export_id = r.record.export_id;
             out.is_new = r.record.is_new;
             fill_outcome(out, r);
+            // The report of every export, beside the history; a report that cannot be written
+            // only costs the picture, never the fixes.
+            try {
+                const auto rt0 = std::chrono::steady_clock::now();
+                report::ReportInput in = gather_report(a, r.issues, cfg, profile, &*access.store, &r, stems_report, std::nullopt);
+                in.generated_at = utc_now_iso8601();
+                const fs::path path = daemon_report_path(access.store->file().parent_path(), r.record.song, r.record.iteration);
+                write_text_file(path, report::render_html(in));
+                out.report_path = path.string();
+                report_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - rt0).count();
+            } catch (const std::exception& e) {
+                log::warn(std::string("report not written: ") + e.what());
+            }
         } catch (const StoreError& e) {
             log::error(e.what());
             out.song = job.file.path.stem().string();
@@ -135,7 +151,8 @@ Outcome process_export(const Job& job, const config::Config& cfg, StoreAccess& a
     out.status = "analysed " + job.file.path.filename().string() + ": " + out.song + " #" +
                  std::to_string(out.iteration) + ", " + (out.verdict.empty() ? "-" : out.verdict) + ", " +
                  std::to_string(out.fixes.size()) + " fixes" + (stems_report ? ", with stems" : "") + " (" +
-                 std::to_string(static_cast<int>(ms)) + " ms" + (out.is_new ? "" : ", already in history") + ")";
+                 std::to_string(static_cast<int>(ms)) + " ms" + (report_ms > 0 ? ", report " + std::to_string(static_cast<int>(report_ms)) + " ms" : "") +
+                 (out.is_new ? "" : ", already in history") + ")";
     return out;
 }
 

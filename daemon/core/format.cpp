@@ -1,6 +1,9 @@
 #include "core/format.hpp"
 
+#include "core/clock.hpp"
+
 #include <cstdio>
+#include <ctime>
 
 namespace mixscout {
 
@@ -13,6 +16,13 @@ std::string fmt(const char* format, double value) {
     std::snprintf(out.data(), out.size(), format, value);
     out.resize(static_cast<std::size_t>(n));
     return out;
+}
+
+std::string utc_now_iso8601() {
+    const std::tm tm = utc_tm(std::time(nullptr));
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
 }
 
 }  // namespace mixscout

@@ -12,6 +12,7 @@
 #include "analysis/analysis_json.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/format.hpp"
 #include "core/user_dirs.hpp"
 #include "history/sqlite.hpp"
 
@@ -91,14 +92,6 @@ constexpr std::array<const char*, schema_version> migrations = {
     ALTER TABLE exports ADD COLUMN stems_json TEXT;
     )sql",
 };
-
-std::string now_iso8601() {
-    const std::time_t t = std::time(nullptr);
-    const std::tm tm = utc_tm(t);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 std::string absolute_path(const std::filesystem::path& p) {
     std::error_code ec;
@@ -453,7 +446,7 @@ ExportRecord Store::record_export_hashed(const std::filesystem::path& file, cons
         q.bind(1, path);
         name = q.step() ? SongName{q.text(0), q.text(1)} : impl_->namer(file);
     }
-    const std::string now = now_iso8601();
+    const std::string now = utc_now_iso8601();
     sql::Stmt(db, "INSERT OR IGNORE INTO songs (key, name, created_at) VALUES (?, ?, ?)")
         .bind(1, name.key)
         .bind(2, name.display)
@@ -563,7 +556,7 @@ std::int64_t Store::add_note(const std::string& text, std::optional<std::int64_t
     const std::int64_t id = export_or_latest(db, export_id, "add a note to");
     sql::Stmt(db, "INSERT INTO notes (export_id, created_at, text) VALUES (?, ?, ?)")
         .bind(1, id)
-        .bind(2, now_iso8601())
+        .bind(2, utc_now_iso8601())
         .bind(3, text)
         .run();
     t.commit();
@@ -577,7 +570,7 @@ std::int64_t Store::set_ears(Ears vote, std::optional<std::int64_t> export_id) {
     sql::Stmt(db, "INSERT OR REPLACE INTO ears (export_id, vote, created_at) VALUES (?, ?, ?)")
         .bind(1, id)
         .bind(2, std::string(to_string(vote)))
-        .bind(3, now_iso8601())
+        .bind(3, utc_now_iso8601())
         .run();
     t.commit();
     return id;
@@ -699,7 +692,7 @@ std::int64_t Store::add_reference(const std::filesystem::path& file, const analy
         .bind(6, song.empty() ? std::optional<std::string>() : std::optional(song))
         .bind(2, absolute_path(file))
         .bind(3, hash)
-        .bind(4, now_iso8601())
+        .bind(4, utc_now_iso8601())
         .bind(5, analysis::to_json(analysis).dump())
         .run();
     const auto id = db.last_insert_id();

@@ -40,6 +40,7 @@ std::vector<Message> export_messages(const ExportOutcome& o) {
         msgs.push_back(make_message("/mixscout/fix_times", rank, times_text(f.times_s)));
     }
     msgs.push_back(make_message("/mixscout/fixes_end", rank));
+    if (!o.report_path.empty()) msgs.push_back(make_message("/mixscout/report", o.report_path));
     if (!o.verdict.empty()) msgs.push_back(make_message("/mixscout/verdict", o.verdict, o.summary));
     if (!o.stop_reason.empty()) msgs.push_back(make_message("/mixscout/stop", o.stop_reason));
     return msgs;

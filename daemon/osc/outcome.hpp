@@ -2,7 +2,8 @@
 //
 // The daemon (app/daemon.cpp) and the live monitor (monitor/take_outcome.cpp) both fill an
 // ExportOutcome and send export_messages(): /mixscout/export, up to three /mixscout/fix (each
-// followed by its /mixscout/fix_times), /mixscout/fixes_end, /mixscout/verdict (when known) and /mixscout/stop (when it fired).
+// followed by its /mixscout/fix_times), /mixscout/fixes_end, /mixscout/report (when one was
+// written), /mixscout/verdict (when known) and /mixscout/stop (when it fired).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -27,6 +28,7 @@ struct ExportOutcome {
     std::string summary;
     std::string stop_reason;     ///< non-empty: send /mixscout/stop
     std::string status;          ///< one line for /mixscout/status and the log
+    std::string report_path;     ///< non-empty: the HTML report written for it (/mixscout/report)
 };
 
 /// The first three of `ranked` (already in rank or focus order) as fixes for the panel.

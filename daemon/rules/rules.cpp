@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <optional>
+#include <span>
 
 #include "core/error.hpp"
 #include "core/units.hpp"
@@ -300,6 +301,18 @@ private:
         const char* fix_where;
     };
 
+    static std::span<const Region> regions() {
+        static const Region table[] = {
+            {"boomy", 44.0, 180.0, +1, "Boomy low end", 90.0, 0.7, "on the master (or the bass/kick group)"},
+            {"thin", 88.0, 360.0, -1, "Thin: not enough body", 180.0, 0.7, "on the master (or bring up the bass and low-mid parts)"},
+            {"muddy", 177.0, 710.0, +1, "Muddy low-mids", 320.0, 1.0, "on the master (or on pads, guitars and keys)"},
+            {"harsh", 1400.0, 5700.0, +1, "Harsh upper mids", 3200.0, 1.0, "on the master (or on the brightest synth or vocal)"},
+            {"dark", 5600.0, 23000.0, -1, "Dull, dark top end", 8000.0, 0.0, "on the master"},
+            {"bright", 5600.0, 23000.0, +1, "Too bright, hissy top end", 8000.0, 0.0, "on the master"},
+        };
+        return table;
+    }
+
     static double median(std::vector<double> v) {
         if (v.empty()) return 0.0;
         std::sort(v.begin(), v.end());
@@ -324,6 +337,38 @@ private:
         return dev;
     }
 
+public:
+    /// The target curve as tonal() places it on this mix (see TonalTarget in rules.hpp).
+    TonalTarget tonal_target() const {
+        TonalTarget t;
+        t.curve = cfg_.get<std::string>("tonal.curve");
+        const Curve target = target_curve(cfg_);
+        // deviations() = band - (target + offset): the offset is what the band minus its deviation leaves.
+        double offset = 0.0;
+        const auto dev = deviations(a_.spectrum.bands, target, 0.0);
+        for (const Band& b : a_.spectrum.bands) {
+            const double c = std::sqrt(b.lo_hz * b.hi_hz);
+            for (const auto& [dc, dv] : dev)
+                if (dc == c) offset = b.db - dv - target.at(c);
+        }
+        t.offset_db = offset;
+        for (const Band& b : a_.spectrum.bands) {
+            const double c = std::sqrt(b.lo_hz * b.hi_hz);
+            t.centre_hz.push_back(c);
+            t.db.push_back(target.at(c) + offset);
+            double tol = 0.0;  // the tightest enabled region over this band; 0 = no rule judges it
+            for (const Region& r : regions()) {
+                const std::string rule = std::string("tonal.") + r.id;
+                if (c < r.lo_hz || c > r.hi_hz || !on(rule)) continue;
+                const double th = d(rule + ".threshold_db");
+                tol = tol == 0.0 ? th : std::min(tol, th);
+            }
+            t.tolerance_db.push_back(tol);
+        }
+        return t;
+    }
+
+private:
     void tonal() {
         if (a_.spectrum.bands.empty()) return;
         const Curve target = target_curve(cfg_);
@@ -331,15 +376,7 @@ private:
         // A third-octave band holds a third of an octave band's power: -4.77 dB.
         const auto third = deviations(a_.spectrum.third_octave, target, -10.0 * std::log10(3.0));
 
-        static const Region regions[] = {
-            {"boomy", 44.0, 180.0, +1, "Boomy low end", 90.0, 0.7, "on the master (or the bass/kick group)"},
-            {"thin", 88.0, 360.0, -1, "Thin: not enough body", 180.0, 0.7, "on the master (or bring up the bass and low-mid parts)"},
-            {"muddy", 177.0, 710.0, +1, "Muddy low-mids", 320.0, 1.0, "on the master (or on pads, guitars and keys)"},
-            {"harsh", 1400.0, 5700.0, +1, "Harsh upper mids", 3200.0, 1.0, "on the master (or on the brightest synth or vocal)"},
-            {"dark", 5600.0, 23000.0, -1, "Dull, dark top end", 8000.0, 0.0, "on the master"},
-            {"bright", 5600.0, 23000.0, +1, "Too bright, hissy top end", 8000.0, 0.0, "on the master"},
-        };
-        for (const Region& r : regions) {
+        for (const Region& r : regions()) {
             const std::string rule = std::string("tonal.") + r.id;
             if (!on(rule)) continue;
             double sum = 0;
@@ -580,6 +617,24 @@ std::vector<Issue> evaluate(const analysis::Analysis& a, const config::Config& c
 }
 
 std::vector<std::string> profile_names(const config::Config& cfg) { return cfg.keys("profiles"); }
+
+TonalTarget tonal_target(const analysis::Analysis& a, const config::Config& cfg) {
+    return Evaluator(a, cfg, Profile{}).tonal_target();
+}
+
+ProfileTargets profile_targets(const config::Config& cfg, std::string_view profile) {
+    const Profile p = read_profile(cfg, profile);
+    ProfileTargets t;
+    t.name = p.name;
+    t.premaster = p.premaster;
+    t.target_lufs = p.target_lufs;
+    t.louder_tolerance_lu = p.louder_tolerance_lu;
+    t.quieter_tolerance_lu = p.quieter_tolerance_lu;
+    t.ceiling_dbtp = p.ceiling_dbtp;
+    t.plr_min_db = cfg.get<double>("rules.dynamics.plr_min_db");
+    t.psr_min_db = cfg.get<double>("rules.dynamics.psr_min_db");
+    return t;
+}
 
 void check_profile(const config::Config& cfg, std::string_view profile) {
     (void)read_profile(cfg, profile);

@@ -50,6 +50,28 @@ void check_profile(const config::Config& cfg, std::string_view profile);
 /// The profile names in cfg, in file order.
 std::vector<std::string> profile_names(const config::Config& cfg);
 
+/// The tonal target curve the tonal rules judge the mix against, at the mix's octave-band
+/// centres, placed on the mix's level as the rules place it (curve + the median deviation), and
+/// the tolerance there: the tightest threshold_db of the enabled tonal rules covering the band
+/// (0 where none does). For plots: the mix's bands minus db are the deviations the rules see.
+struct TonalTarget {
+    std::string curve;                ///< tonal.curve
+    double offset_db = 0.0;           ///< the level offset removed before judging
+    std::vector<double> centre_hz, db, tolerance_db;
+};
+TonalTarget tonal_target(const analysis::Analysis& a, const config::Config& cfg);
+
+/// What a delivery profile asks for (profiles.<name>, rules.dynamics): for plots and reports.
+/// Throws InputError on an unknown profile.
+struct ProfileTargets {
+    std::string name;
+    bool premaster = true;
+    double target_lufs = -14.0, louder_tolerance_lu = 0.0, quieter_tolerance_lu = 20.0;
+    double ceiling_dbtp = 0.0;
+    double plr_min_db = 8.0, psr_min_db = 6.0;
+};
+ProfileTargets profile_targets(const config::Config& cfg, std::string_view profile);
+
 /// The first n issues (the Max for Live panel shows three).
 std::vector<Issue> top(const std::vector<Issue>& ranked, std::size_t n = 3);
 

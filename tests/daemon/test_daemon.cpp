@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "app/daemon_pipeline.hpp"
+#include "app/report_writer.hpp"
 #include "support/process.hpp"
 #include "support/signals.hpp"
 
@@ -129,6 +130,17 @@ TEST(Daemon, SlowChunksAndTempRenameAreEachAnalysedOnce) {
     // The fixes follow each export, ending with fixes_end.
     EXPECT_EQ(f.dump.with_address("/mixscout/fixes_end").size(), 2u);
     for (const auto& v : f.dump.with_address("/mixscout/verdict")) EXPECT_EQ(v.args[0], "first");
+    // ... and each gets its HTML report in <data dir>/reports/, announced by /mixscout/report.
+    const auto reports = f.dump.with_address("/mixscout/report");
+    ASSERT_EQ(reports.size(), 2u);
+    for (const auto& r : reports) {
+        const fs::path path = r.args[0];
+        EXPECT_EQ(path.parent_path(), f.data / "reports");
+        EXPECT_EQ(path.extension(), ".html");
+        std::ifstream in(path, std::ios::binary);
+        const std::string html((std::istreambuf_iterator<char>(in)), {});
+        EXPECT_NE(html.find("id=\"mixscout-data\""), std::string::npos) << path;
+    }
     EXPECT_TRUE(d->process().running());
 }
 
@@ -629,4 +641,14 @@ TEST(Daemon, FocusAndConfigReloadReSendTheFixes) {
     f.request(d->port(), "/mixscout/focus", "vocals");
     ASSERT_TRUE(d->process().wait_for_err_line("'vocals' is not allowed", kDeadline)) << d->process().err();
     EXPECT_TRUE(d->process().running());
+}
+
+// The report's path goes to the device over OSC, whose strings are ASCII and short: the song's
+// name is made ASCII and file-system safe, and cut at 48 bytes.
+TEST(DaemonReportPath, AsciiSafeAndShort) {
+    const fs::path data = "/data";
+    EXPECT_EQ(app::daemon_report_path(data, "Caf\xc3\xa9 / Mix: v2", 3), fs::path("/data/reports/Caf__ _ Mix_ v2 3.html"));
+    EXPECT_EQ(app::daemon_report_path(data, "", 1), fs::path("/data/reports/export 1.html"));
+    EXPECT_EQ(app::daemon_report_path(data, "trailing. ", 2), fs::path("/data/reports/trailing 2.html"));
+    EXPECT_EQ(app::daemon_report_path(data, std::string(100, 'a'), 7).filename().string(), std::string(48, 'a') + " 7.html");
 }

@@ -11,6 +11,7 @@
 #include "dsp/clipping.hpp"
 #include "dsp/level_stats.hpp"
 #include "dsp/loudness.hpp"
+#include "dsp/short_term_image.hpp"
 #include "dsp/spectrum.hpp"
 #include "dsp/stereo.hpp"
 #include "dsp/true_peak.hpp"
@@ -44,6 +45,7 @@ TEST(KernelAllocations, PushAllocatesNothing) {
     LoudnessMeter loud(48000, 2, LoudnessOptions{true});
     TruePeakMeter tp(48000, 2);
     ClipDetector clip(48000, 2);
+    ShortTermImage image(48000, 2);
     Oversampler os(4);
     std::vector<float> mono(s.frames()), up(s.frames() * 4);
     for (std::size_t i = 0; i < s.frames(); ++i) mono[i] = s.samples[2 * i];
@@ -52,6 +54,7 @@ TEST(KernelAllocations, PushAllocatesNothing) {
     const long before = g_allocations.load();
     test::push_in_blocks(loud, s, 512, [&](std::int64_t, double m, double st) { sink += m + st; });
     test::push_in_blocks(tp, s, 512);
+    test::push_in_blocks(image, s, 512, [&](std::int64_t, const ShortTermReading& r) { sink += r.correlation + r.width + r.crest_db; });
     test::push_in_blocks(clip, s, 512, [&](const ClipDetector::Run& r) { sink += static_cast<double>(r.frames); });
     os.process(mono.data(), mono.size(), up.data());
     sink += loud.integrated_lufs() + loud.loudness_range_lu() + tp.true_peak_dbtp() + tp.take_held_peak_dbtp();

@@ -12,6 +12,7 @@
 #include "dsp/clipping.hpp"
 #include "dsp/level_stats.hpp"
 #include "dsp/loudness.hpp"
+#include "dsp/short_term_image.hpp"
 #include "dsp/spectrum.hpp"
 #include "dsp/stereo.hpp"
 #include "dsp/true_peak.hpp"
@@ -105,10 +106,12 @@ TEST_P(KernelContract, StereoOnlyKernelsRefuseOtherCounts) {
         EXPECT_NO_THROW(StereoMeter{n});
         EXPECT_NO_THROW((WelchSpectrum{kRate, n}));
         EXPECT_NO_THROW((BandEnergy{kRate, n}));
+        EXPECT_NO_THROW((ShortTermImage{kRate, n}));
     } else {
         EXPECT_THROW(StereoMeter{n}, std::invalid_argument);
         EXPECT_THROW((WelchSpectrum{kRate, n}), std::invalid_argument);
         EXPECT_THROW((BandEnergy{kRate, n}), std::invalid_argument);
+        EXPECT_THROW((ShortTermImage{kRate, n}), std::invalid_argument);
     }
 }
 
@@ -144,6 +147,9 @@ TEST_P(KernelContract, MismatchedBlockIsRefusedAndChangesNothing) {
         BandEnergy bands(kRate, n);
         EXPECT_THROW(bands.push(wrong, [](std::int64_t, std::span<const float>) {}), std::invalid_argument);
         EXPECT_EQ(bands.frames_out(), 0);
+        ShortTermImage image(kRate, n);
+        EXPECT_THROW(image.push(wrong, [](std::int64_t, const ShortTermReading&) {}), std::invalid_argument);
+        EXPECT_EQ(image.hops(), 0);
     }
 }
 
