@@ -41,6 +41,7 @@ struct AnalyzeArgs {
     std::string profile = "mix";
     std::string config_file;
     std::vector<rules::Issue> issues;  ///< ranked; filled by the callback before reporting
+    std::optional<rules::Material> material;  ///< the target family (rules/material.hpp), unless silent
     // history helper: --no-history, --data-dir; the stored export and its comparison.
     bool no_history = false;
     std::string data_dir;
@@ -89,6 +90,7 @@ nlohmann::json build_report(const analysis::Analysis& a, const AnalyzeArgs& args
     for (const auto& [key, value] : issues_report.items()) report[key] = value;  // issues[], top[]
     // [report] rules helper: report["issues"], report["top"]; history helper: store the export and
     // add report["comparison"]; stems helper: report["stems"] when --stems DIR is given.
+    if (args.material) report["material"] = rules::to_json(*args.material);
     if (args.stems_report) report["stems"] = stems::to_json(*args.stems_report);
     if (args.history_result) {
         report["history"] = history::to_json(args.history_result->record);
@@ -174,6 +176,9 @@ void print_summary(const analysis::Analysis& a, const AnalyzeArgs& args, std::FI
         std::fprintf(out, "  Stems      %zu analysed, %zu clashes%s\n", args.stems_report->stems.size(),
                      args.stems_report->clashes.size(),
                      args.stems_report->errors.empty() ? "" : (", " + std::to_string(args.stems_report->errors.size()) + " unreadable (see --json)").c_str());
+    if (args.material)
+        std::fprintf(out, "  Material   %s: targets from curve %s (%d of %d acoustic votes: %s)\n", args.material->family.c_str(),
+                     args.material->curve.c_str(), args.material->votes, args.material->voters, args.material->why.c_str());
     // [summary] rules helper: the top three issues; history helper: what changed since last time.
     if (args.issues.empty()) {
         std::fprintf(out, "\n  No issues for profile '%s'.\n", args.profile.c_str());
@@ -181,7 +186,10 @@ void print_summary(const analysis::Analysis& a, const AnalyzeArgs& args, std::FI
         std::fprintf(out, "\n  Top fixes (profile '%s'):\n", args.profile.c_str());
         const auto top = rules::top(args.issues);
         for (std::size_t i = 0; i < top.size(); ++i)
+        {
             std::fprintf(out, "  %s\n", rules::summary_line(top[i], static_cast<int>(i) + 1).c_str());
+            if (const std::string why = rules::explain_line(top[i]); !why.empty()) std::fprintf(out, "       %s\n", why.c_str());
+        }
         if (args.issues.size() > top.size())
             std::fprintf(out, "  (%zu more in --json)\n", args.issues.size() - top.size());
     }
@@ -217,6 +225,7 @@ void add_analyze_command(CLI::App& app, Context& ctx) {
             a = analysis::analyze_file(args->file);
         }
         args->issues = rules::evaluate(a, cfg, args->profile);
+        if (a.loudness.integrated_lufs > -70.0) args->material = rules::material_of(a, cfg);
         if (!args->stems_dir.empty()) {  // stems helper: clashes and per-stem checks join the ranking
             std::vector<std::filesystem::path> files;
             std::error_code ec;

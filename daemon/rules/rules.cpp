@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "core/error.hpp"
@@ -92,7 +93,7 @@ public:
             return std::move(out_);
         }
         const bool silent = a_.loudness.integrated_lufs <= silent_lufs;
-        if (!silent) material_ = material();
+        if (!silent) material_ = material_of(a_, cfg_);
         const bool clipped = float_overs() || clipping();
         if (!clipped) {
             true_peak();
@@ -123,15 +124,7 @@ private:
     Material material_;
 
     bool acoustic() const { return material_.family == "acoustic"; }
-    /// The classifier's pick (tonal.choose: auto), or the family whose curve the user fixed.
-    Material material() const {
-        if (cfg_.get<std::string>("tonal.choose") == "auto") return classify(a_, cfg_);
-        Material m;
-        m.curve = cfg_.get<std::string>("tonal.curve");
-        m.family = m.curve == cfg_.get<std::string>("tonal.classifier.acoustic_curve") ? "acoustic" : "modern";
-        m.why = "tonal.choose: fixed, tonal.curve: " + m.curve;
-        return m;
-    }
+
     std::string profile_source() const { return "profile " + p_.name; }
     std::string rule_source(const std::string& key) const { return "rules." + key; }
 
@@ -578,7 +571,8 @@ private:
         if (on("stereo.balance") && std::abs(s.balance_db) > d("stereo.balance.max_imbalance_db")) {
             const double lim = d("stereo.balance.max_imbalance_db");
             const bool left = s.balance_db > 0;
-            Issue& i = add("stereo.balance", "stereo", severity("stereo.balance"));
+            const bool major = std::abs(s.balance_db) >= d("stereo.balance.major_db");
+            Issue& i = add("stereo.balance", "stereo", major ? severity("stereo.balance", "major_severity") : severity("stereo.balance"));
             i.title = std::string(left ? "Left" : "Right") + " channel " + num(std::abs(s.balance_db)) + " dB louder";
             i.detail = "L/R energy differ by " + num(std::abs(s.balance_db)) + " dB (at most " + num(lim) + ")";
             i.fix = std::string("Find the track panned or recorded to the ") + (left ? "left" : "right") +
@@ -594,7 +588,10 @@ private:
             const double def_all = min_c - s.correlation, def_low = min_low - s.low_correlation;
             if (def_all > 0 || def_low > 0) {
                 const double judged = def_all >= def_low ? s.correlation : s.low_correlation;
-                const Severity sev = judged <= d("phase.major_correlation") ? severity("phase", "major_severity") : severity("phase");
+                const bool whole_file = def_all >= def_low;
+                const Severity sev = judged <= d("phase.major_correlation") ? severity("phase", "major_severity")
+                                     : acoustic() && whole_file             ? severity("phase", "acoustic_severity")
+                                                                            : severity("phase");
                 Issue& i = add("phase", "phase", sev);
                 if (def_all >= def_low) {
                     i.title = "Phase problem: L/R correlation " + num(s.correlation, 2);
@@ -744,6 +741,35 @@ std::vector<Issue> evaluate(const analysis::Analysis& a, const config::Config& c
 }
 
 std::vector<std::string> profile_names(const config::Config& cfg) { return cfg.keys("profiles"); }
+
+Material material_of(const analysis::Analysis& a, const config::Config& cfg) {
+    if (cfg.get<std::string>("tonal.choose") == "auto") return classify(a, cfg);
+    Material m;
+    m.curve = cfg.get<std::string>("tonal.curve");
+    m.family = m.curve == cfg.get<std::string>("tonal.classifier.acoustic_curve") ? "acoustic" : "modern";
+    m.why = "tonal.choose: fixed, tonal.curve: " + m.curve;
+    return m;
+}
+
+nlohmann::json to_json(const Material& m) {
+    return nlohmann::json{{"family", m.family},
+                          {"curve", m.curve},
+                          {"votes", m.votes},
+                          {"voters", m.voters},
+                          {"why", m.why},
+                          {"tilt_db_per_octave", m.tilt_db_per_octave},
+                          {"plr_db", m.plr_db},
+                          {"low_side_db", m.low_side_db},
+                          {"low_share_db", m.low_share_db}};
+}
+
+std::string explain_line(const Issue& issue) {
+    if (issue.target_source.empty()) return {};
+    const std::string unit = issue.unit.empty() ? "" : " " + issue.unit;
+    const int decimals = issue.unit == "" ? 2 : 1;
+    return "measured " + num(issue.value, decimals) + unit + ", target " + num(issue.target, decimals) + unit + " (from " +
+           issue.target_source + ")";
+}
 
 void check_profile(const config::Config& cfg, std::string_view profile) {
     (void)read_profile(cfg, profile);

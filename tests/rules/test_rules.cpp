@@ -457,6 +457,15 @@ TEST_F(Rules, LeftRightImbalance) {
     EXPECT_NEAR(i->value, 3.0, 0.3);
     EXPECT_NE(i->title.find("Left"), std::string::npos);
     EXPECT_NE(i->fix.find("toward R"), std::string::npos);
+    EXPECT_EQ(i->severity, Severity::important);  // 3 dB: major_db
+    // 2 dB leans, as orchestral seating does: polish.
+    Signal slight = control();
+    for (std::size_t k = 0; k < slight.frames(); ++k) slight.samples[2 * k] *= static_cast<float>(std::pow(10.0, 2.0 / 20.0));
+    const auto w = issues(slight);
+    const Issue* j = find(w, "stereo.balance");
+    ASSERT_NE(j, nullptr) << rules_of(w);
+    EXPECT_NEAR(j->value, 2.0, 0.3);
+    EXPECT_EQ(j->severity, Severity::polish);
 }
 
 TEST_F(Rules, PhaseInvertedChannel) {
@@ -791,7 +800,9 @@ TEST_F(Rules, MaterialClassifierPicksTheFamilyAndSaysWhy) {
     const auto v = mixscout::rules::evaluate(orch, cfg);
     for (const auto& i : v) {
         EXPECT_NE(i.category, "tonal") << rules_of(v);
-        if (i.rule == "stereo.low_end") EXPECT_EQ(i.severity, Severity::polish) << rules_of(v);
+        if (i.rule == "stereo.low_end") {
+            EXPECT_EQ(i.severity, Severity::polish) << rules_of(v);
+        }
     }
     // The same audio judged as modern music (choose: fixed) reads dark and its bass too wide.
     cfg = Config::parse("tonal:\n  choose: fixed\n");

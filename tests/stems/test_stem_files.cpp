@@ -64,7 +64,7 @@ TEST(StemFiles, DifferentSampleRatesAreComparedInHzAndSeconds) {
     EXPECT_TRUE(has_warning(r, "different sample rates"));
     const Clash* c = low_clash(r);
     ASSERT_NE(c, nullptr);
-    EXPECT_EQ(c->severity, rules::Severity::critical);
+    EXPECT_EQ(c->severity, rules::Severity::important);  // capped: stems.clash.max_severity
     EXPECT_EQ(c->yield, "Bass");
 }
 
@@ -173,8 +173,11 @@ TEST(StemFiles, CliPrintsTheReportAsJson) {
     const nlohmann::json j = nlohmann::json::parse(out);
     ASSERT_FALSE(j["clashes"].empty());
     const auto& c = j["clashes"][0];
-    for (const char* key : {"a", "b", "lo_hz", "hi_hz", "severity", "overlap_s", "times_s", "fix"}) EXPECT_TRUE(c.contains(key)) << key;
-    EXPECT_EQ(c["severity"], "critical");
+    for (const char* key : {"a", "b", "lo_hz", "hi_hz", "severity", "overlap_s", "stereo_overlap", "times_s", "fix"})
+        EXPECT_TRUE(c.contains(key)) << key;
+    EXPECT_EQ(c["severity"], "important");  // a clash is capped at stems.clash.max_severity
+    EXPECT_TRUE(j["stems"][0].contains("pan"));
+    EXPECT_FALSE(j["issues"][0]["target_source"].get<std::string>().empty());
     EXPECT_EQ(j["issues"][0]["category"], "clash");
     EXPECT_EQ(j["stems"][0]["name"], "Kick");
 
