@@ -457,7 +457,12 @@ TEST_F(Rules, LeftRightImbalance) {
     EXPECT_NEAR(i->value, 3.0, 0.3);
     EXPECT_NE(i->title.find("Left"), std::string::npos);
     EXPECT_NE(i->fix.find("toward R"), std::string::npos);
-    EXPECT_EQ(i->severity, Severity::important);  // 3 dB: major_db
+    // 4 dB: past major_db (3): the whole mix leans, important.
+    Signal lean = control();
+    for (std::size_t k = 0; k < lean.frames(); ++k) lean.samples[2 * k] *= static_cast<float>(std::pow(10.0, 4.0 / 20.0));
+    const auto lv = issues(lean);
+    ASSERT_NE(find(lv, "stereo.balance"), nullptr) << rules_of(lv);
+    EXPECT_EQ(find(lv, "stereo.balance")->severity, Severity::important);
     // 2 dB leans, as orchestral seating does: polish.
     Signal slight = control();
     for (std::size_t k = 0; k < slight.frames(); ++k) slight.samples[2 * k] *= static_cast<float>(std::pow(10.0, 2.0 / 20.0));
