@@ -467,7 +467,10 @@ private:
             if (n == 0) continue;
             const double dev = sum / n;
             const double excess = r.sign * dev;
-            const double threshold = d(rule + ".threshold_db");
+            // A family's own spread, where the config gives one (dark: acoustic recordings vary more).
+            const double threshold = acoustic() && cfg_.has("rules." + rule + ".acoustic_threshold_db")
+                                         ? d(rule + ".acoustic_threshold_db")
+                                         : d(rule + ".threshold_db");
             if (excess <= threshold) continue;
             Severity sev = excess >= d(rule + ".major_db") ? severity(rule, "major_severity") : severity(rule);
             // Centre the EQ move on the third-octave band that deviates most in the region.

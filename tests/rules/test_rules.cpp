@@ -809,6 +809,19 @@ TEST_F(Rules, MaterialClassifierPicksTheFamilyAndSaysWhy) {
             EXPECT_EQ(i.severity, Severity::polish) << rules_of(v);
         }
     }
+    // Acoustic recordings spread more in the top octaves: 9 dB under the orchestral curve is within
+    // their spread (acoustic_threshold_db 12), 15 dB is dark. (The measured bands, lowered.)
+    auto top_cut = [&](double db) {
+        Analysis b = orch;
+        for (auto& band : b.spectrum.bands)
+            if (band.lo_hz >= 5000.0) band.db -= db;
+        for (auto& band : b.spectrum.third_octave)
+            if (band.lo_hz >= 5000.0) band.db -= db;
+        return mixscout::rules::evaluate(b, cfg);
+    };
+    EXPECT_EQ(find(top_cut(9.0), "tonal.dark"), nullptr) << rules_of(top_cut(9.0));
+    ASSERT_NE(find(top_cut(15.0), "tonal.dark"), nullptr) << rules_of(top_cut(15.0));
+    EXPECT_DOUBLE_EQ(find(top_cut(15.0), "tonal.dark")->target, -12.0);
     // The same audio judged as modern music (choose: fixed) reads dark and its bass too wide.
     cfg = Config::parse("tonal:\n  choose: fixed\n");
     const auto w = mixscout::rules::evaluate(orch, cfg);
