@@ -220,8 +220,12 @@ private:
             if (moments.empty() || t - moments.back() >= window) moments.push_back(t);
         // Codec overshoot: a handful of full-scale samples in a lossy decode are the encoder's
         // reconstruction of a master limited near 0 dBFS, not clipping in the master.
-        const bool overshoot = is_lossy(a_.format) && samples <= static_cast<std::int64_t>(d("clipping.lossy_overshoot_max_samples"));
-        Issue& i = add("clipping", "clipping", overshoot ? severity("clipping", "lossy_overshoot_severity") : severity("clipping"));
+        const bool lossy = is_lossy(a_.format);
+        const bool overshoot = lossy && samples <= static_cast<std::int64_t>(d("clipping.lossy_overshoot_max_samples"));
+        Issue& i = add("clipping", "clipping",
+                       overshoot ? severity("clipping", "lossy_overshoot_severity")
+                       : lossy   ? severity("clipping", "lossy_severity")
+                                 : severity("clipping"));
         std::string when;
         for (std::size_t k = 0; k < moments.size() && k < 3; ++k) when += (k ? ", " : "") + format_time(moments[k]);
         if (moments.size() > 3) when += " and " + std::to_string(moments.size() - 3) + " more";
