@@ -30,6 +30,7 @@ TEST(Issue, RankBySeverityThenScoreThenRule) {
     EXPECT_EQ(mixscout::rules::top(v, 10).size(), 5u);
 }
 
+namespace {
 Issue clash(std::string rule, Severity s, double score) {
     Issue i = make(std::move(rule), s, score);
     i.category = "clash";
@@ -41,6 +42,7 @@ std::vector<std::string> order_of(const std::vector<Issue>& v) {
     for (const auto& i : v) order.push_back(i.rule);
     return order;
 }
+}  // namespace
 
 TEST(Issue, ClashesNeverOutrankDamageOfTheSameSeverity) {
     // A critical clash (a user may set stems.clash.max_severity: critical) with a higher score
