@@ -19,16 +19,9 @@
 //   phase               phase      L/R correlation below 0
 //   dc_offset           format     DC offset
 //   silence.head|tail   format     silence at the start / end
-//   silence.export      format     the whole export silent or nearly (critical; the only finding then)
-//   format.bit_depth|sample_rate|lossy|mono   format   (premaster profiles) export settings
-//   format.normalize    format     Live's Export "Normalize" on (sample peak pinned at 0.00 dBFS)
-//   format.float_overs  clipping   a float export over 0 dBFS (replaces `clipping`: recoverable)
+//   format.bit_depth|sample_rate|lossy   format   (premaster profiles) export settings
 //
-// Targets fit the material: without references, rules/material.hpp picks the family (acoustic or
-// modern) that sets the tonal curve, the low-end width limit and some severities. Every issue
-// says where its target came from (Issue::target_source).
-//
-// Severity means consequence (docs/JUDGEMENT.md). Score: how far the value is past its threshold, in "steps" the rule documents (1 dB, 1 LU,
+// Score: how far the value is past its threshold, in "steps" the rule documents (1 dB, 1 LU,
 // 0.1 of correlation, ...), plus 1 so a just-tripped rule scores 1. Ranking: severity, then score.
 //
 // Cost: evaluate() is a few hundred arithmetic operations plus string formatting; any thread.
