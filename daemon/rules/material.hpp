@@ -13,7 +13,9 @@
 //               (no kick or synth bass carrying the mix)
 // The family is acoustic when at least `min_votes` of the four vote for it (tonal.classifier in
 // config/mixscout.yaml, where each threshold's reason is given). Mono files cannot vote on width.
-// Pure function of the Analysis; cheap.
+// Pure function of the Analysis; cheap. rules::evaluate uses it; the rule ids added with it
+// (silence.export, format.normalize, format.float_overs, format.mono) and what each severity
+// means are in docs/JUDGEMENT.md.
 #pragma once
 #include <string>
 
