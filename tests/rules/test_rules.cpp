@@ -670,7 +670,8 @@ TEST_F(Rules, CodecOvershootInALossyFileIsPolish) {
     for (double t : {0.5, 1.7, 2.9}) mixscout::test::insert_clip(s, t, 5, 0);
     Analysis a = analyse(s);
     ASSERT_EQ(a.clipping.count, 3);
-    const Issue* pcm = find(mixscout::rules::evaluate(a, cfg, "streaming"), "clipping");
+    const auto pv = mixscout::rules::evaluate(a, cfg, "streaming");
+    const Issue* pcm = find(pv, "clipping");
     ASSERT_NE(pcm, nullptr);
     EXPECT_EQ(pcm->severity, Severity::critical);
     a.format.container = "ogg";
@@ -688,7 +689,9 @@ TEST_F(Rules, CodecOvershootInALossyFileIsPolish) {
     h.format.container = "ogg";
     h.format.encoding = "vorbis";
     ASSERT_GT(h.clipping.clipped_samples, 200);
-    EXPECT_EQ(find(mixscout::rules::evaluate(h, cfg, "streaming"), "clipping")->severity, Severity::important);
+    const auto hv = mixscout::rules::evaluate(h, cfg, "streaming");
+    ASSERT_NE(find(hv, "clipping"), nullptr) << rules_of(hv);
+    EXPECT_EQ(find(hv, "clipping")->severity, Severity::important);
 }
 
 TEST_F(Rules, TruePeakSeverityFollowsHowFarOver) {
@@ -747,7 +750,8 @@ TEST_F(Rules, IdenticalChannelsAreAMonoMixAndNeverGetWidthAdvice) {
     // A one-channel pre-master: Convert to Mono.
     Signal mono{kRate, 1, {}};
     for (std::size_t k = 0; k < s.frames(); ++k) mono.samples.push_back(s.samples[2 * k]);
-    const Issue* m = find(issues(mono), "format.mono");
+    const auto mv = issues(mono);
+    const Issue* m = find(mv, "format.mono");
     ASSERT_NE(m, nullptr);
     EXPECT_NE(m->fix.find("Convert to Mono off"), std::string::npos) << m->fix;
 }
@@ -820,9 +824,10 @@ TEST_F(Rules, MaterialClassifierPicksTheFamilyAndSaysWhy) {
             if (band.lo_hz >= 5000.0) band.db -= db;
         return mixscout::rules::evaluate(b, cfg);
     };
-    EXPECT_EQ(find(top_cut(9.0), "tonal.dark"), nullptr) << rules_of(top_cut(9.0));
-    ASSERT_NE(find(top_cut(15.0), "tonal.dark"), nullptr) << rules_of(top_cut(15.0));
-    EXPECT_DOUBLE_EQ(find(top_cut(15.0), "tonal.dark")->target, -12.0);
+    const auto cut9 = top_cut(9.0), cut15 = top_cut(15.0);
+    EXPECT_EQ(find(cut9, "tonal.dark"), nullptr) << rules_of(cut9);
+    ASSERT_NE(find(cut15, "tonal.dark"), nullptr) << rules_of(cut15);
+    EXPECT_DOUBLE_EQ(find(cut15, "tonal.dark")->target, -12.0);
     // The same audio judged as modern music (choose: fixed) reads dark and its bass too wide.
     cfg = Config::parse("tonal:\n  choose: fixed\n");
     const auto w = mixscout::rules::evaluate(orch, cfg);
