@@ -8,6 +8,7 @@
 #include "app/commands.hpp"
 #include "history/pipeline.hpp"
 #include "rules/issue.hpp"
+#include "rules/material.hpp"
 #include "stems/stems.hpp"
 
 namespace mixscout::app {
@@ -19,6 +20,7 @@ struct AnalyzeArgs {
     std::string profile = "mix";
     std::string config_file;
     std::vector<rules::Issue> issues;  ///< ranked; filled by the callback before reporting
+    std::optional<rules::Material> material;  ///< the target family (rules/material.hpp), unless silent
     // history helper: --no-history, --data-dir; the stored export and its comparison.
     bool no_history = false;
     std::string data_dir;

@@ -97,6 +97,7 @@ nlohmann::json build_report(const analysis::Analysis& a, const AnalyzeArgs& args
     report["next"] = next;
     // [report] rules helper: report["issues"], report["top"]; history helper: store the export and
     // add report["comparison"]; stems helper: report["stems"] when --stems DIR is given.
+    if (args.material) report["material"] = rules::to_json(*args.material);
     if (args.stems_report) report["stems"] = stems::to_json(*args.stems_report);
     if (args.history_result) {
         report["history"] = history::to_json(args.history_result->record);
@@ -188,6 +189,9 @@ void print_summary(const analysis::Analysis& a, const AnalyzeArgs& args, std::FI
         std::fprintf(out, "  Stems      %zu analysed, %zu clashes%s\n", args.stems_report->stems.size(),
                      args.stems_report->clashes.size(),
                      args.stems_report->errors.empty() ? "" : (", " + std::to_string(args.stems_report->errors.size()) + " unreadable (see --json)").c_str());
+    if (args.material)
+        std::fprintf(out, "  Material   %s: targets from curve %s (%d of %d acoustic votes: %s)\n", args.material->family.c_str(),
+                     args.material->curve.c_str(), args.material->votes, args.material->voters, args.material->why.c_str());
     // [summary] rules helper: the top three issues; history helper: what changed since last time.
     if (args.issues.empty()) {
         std::fprintf(out, "\n  No issues for profile '%s'.\n", args.profile.c_str());
@@ -199,7 +203,10 @@ void print_summary(const analysis::Analysis& a, const AnalyzeArgs& args, std::FI
         std::fprintf(out, "\n  Next fixes (profile '%s'%s):\n", args.profile.c_str(),
                      focus == "all" ? "" : (", focus " + focus).c_str());
         for (std::size_t i = 0; i < args.next.size(); ++i)
+        {
             std::fprintf(out, "  %s\n", rules::summary_line(args.next[i], static_cast<int>(i) + 1).c_str());
+            if (const std::string why = rules::explain_line(args.next[i]); !why.empty()) std::fprintf(out, "       %s\n", why.c_str());
+        }
         if (args.next.empty()) std::fprintf(out, "  none in this area\n");
         const std::size_t n = args.all ? args.issues.size() : std::min(args.top_n, args.issues.size());
         if (args.all || args.top_n != 3) {
@@ -255,6 +262,7 @@ void run_analyze(AnalyzeArgs& args, Context& ctx) {
     const review::Review alone = review::review(m, review::Context{cfg, {}, options.reference, options.compare});
     args.issues = alone.issues;
     args.next = alone.comparison.next;
+    if (a.loudness.integrated_lufs > -70.0) args.material = rules::material_of(a, cfg);
     if (!args.no_history) {  // history helper: store, compare; a failing store only warns
         std::string warning;
         args.history_result = history::try_ingest(args.data_dir, cfg, options, args.file, a, input, warning);

@@ -11,7 +11,7 @@
 #include "app/report_writer.hpp"
 #include "core/error.hpp"
 #include "core/format.hpp"
-#include "history/comparison.hpp"
+#include "review/comparison.hpp"
 #include "rules/rules.hpp"
 
 namespace mixscout::app {
@@ -32,7 +32,7 @@ report::ReportInput gather_report(const analysis::Analysis& a, const std::vector
     if (ingested) {
         in.song = ingested->record.song;
         in.iteration = ingested->record.iteration;
-        in.verdict = std::string(history::to_string(ingested->comparison.verdict));
+        in.verdict = std::string(review::to_string(ingested->comparison.verdict));
         in.verdict_summary = ingested->comparison.summary;
         if (ingested->comparison.stop.fired) in.stop_reason = ingested->comparison.stop.message;
         in.fixes = rules::top(ingested->comparison.next.empty() ? ingested->issues : ingested->comparison.next);

@@ -40,7 +40,7 @@ struct IterationRow {
     int iteration = 1;
     std::string created_at;   ///< ISO 8601 UTC
     std::string kind;         ///< "export" | "live_take"
-    std::string verdict;      ///< history::to_string(Verdict)
+    std::string verdict;      ///< review::to_string(Verdict)
     int critical = 0, important = 0, polish = 0;
     double integrated_lufs = 0.0;
     double plr_db = 0.0;

@@ -81,6 +81,7 @@ Issue make_issue(std::string rule, Severity sev, double diff, double threshold, 
     i.value = diff;
     i.target = 0.0;
     i.unit = "dB";
+    i.target_source = "your reference tracks (their average)";
     return i;
 }
 
@@ -139,7 +140,9 @@ std::vector<Issue> compare_with_references(const analysis::Analysis& mix, const 
     // Width: side/mid energy, as a dB ratio.
     if (auto ref_w = mean_of(refs, [](const analysis::Analysis& a) { return std::optional(width_db(a)); })) {
         const double diff = width_db(mix) - *ref_w;
-        if (std::abs(diff) >= o.width_min_db) {
+        // Narrower than the references with no side content at all: Utility Width has nothing to widen.
+        const bool no_side = mix.format.channels == 2 && mix.stereo.width <= 1e-6;
+        if (std::abs(diff) >= o.width_min_db && !(diff < 0 && no_side)) {
             const std::string detail = "side/mid energy: mix " + fmt("%.2f", mix.stereo.width) + ", " + n_refs + " " +
                                        fmt("%.2f", db_to_power(*ref_w)) + " on average (" + signed_db(diff) + " dB)";
             const double pct = std::clamp(100.0 * std::sqrt(db_to_power(-diff / 2.0)), 50.0, 200.0);

@@ -24,10 +24,18 @@ std::optional<Severity> parse_severity(std::string_view text) {
 }
 
 void rank(std::vector<Issue>& issues) {
-    std::stable_sort(issues.begin(), issues.end(), [](const Issue& a, const Issue& b) {
-        return std::make_tuple(static_cast<int>(a.severity), -a.score, std::string_view(a.rule)) <
-               std::make_tuple(static_cast<int>(b.severity), -b.score, std::string_view(b.rule));
+    auto is_clash = [](const Issue& i) { return i.category == "clash"; };
+    std::stable_sort(issues.begin(), issues.end(), [&](const Issue& a, const Issue& b) {
+        return std::make_tuple(static_cast<int>(a.severity), is_clash(a), -a.score, std::string_view(a.rule)) <
+               std::make_tuple(static_cast<int>(b.severity), is_clash(b), -b.score, std::string_view(b.rule));
     });
+    constexpr std::size_t top_n = 3, max_clashes_in_top = 2;
+    if (issues.size() <= top_n) return;
+    const auto clashes_in_top = static_cast<std::size_t>(std::count_if(issues.begin(), issues.begin() + top_n, is_clash));
+    if (clashes_in_top <= max_clashes_in_top) return;
+    const auto other = std::find_if(issues.begin() + top_n, issues.end(), [&](const Issue& i) { return !is_clash(i); });
+    if (other == issues.end()) return;  // nothing else is wrong: the clashes are the work
+    std::rotate(issues.begin() + (top_n - 1), other, other + 1);
 }
 
 nlohmann::json to_json(const Issue& i) {
@@ -36,7 +44,8 @@ nlohmann::json to_json(const Issue& i) {
                           {"title", i.title},   {"detail", i.detail},
                           {"fix", i.fix},       {"times_s", i.times_s},
                           {"score", i.score},   {"value", i.value},
-                          {"target", i.target}, {"unit", i.unit}};
+                          {"target", i.target}, {"unit", i.unit},
+                          {"target_source", i.target_source}};
 }
 
 Issue issue_from_json(const nlohmann::json& j) {
@@ -62,6 +71,7 @@ Issue issue_from_json(const nlohmann::json& j) {
         i.value = j.value("value", 0.0);
         i.target = j.value("target", 0.0);
         i.unit = j.value("unit", std::string{});
+        i.target_source = j.value("target_source", std::string{});
         return i;
     } catch (const nlohmann::json::exception& e) {
         throw InputError(std::string("issue JSON: ") + e.what());

@@ -30,13 +30,19 @@ struct Issue {
     double value = 0.0;     ///< the measured value the rule judged (for comparisons)
     double target = 0.0;    ///< the threshold or target it was judged against
     std::string unit;       ///< unit of value/target: "dB", "LUFS", "dBTP", "LU", "events", ""
+    /// Where the target came from, so a user can disagree knowingly: "profile streaming",
+    /// "curve orchestral (classifier: acoustic)", "3 references", "rules.stereo.narrow".
+    std::string target_source;
 };
 
-/// Ranks in place: severity, then score descending, then rule id (stable output).
+/// Ranks in place: severity, then damage before stem clashes (category "clash") within a
+/// severity, then score descending, then rule id (stable output). Then at most two clashes stay
+/// in the first three places while any other issue exists: the best-ranked other issue moves up
+/// to third (clashes are arrangement decisions; they never push out everything else).
 void rank(std::vector<Issue>& issues);
 
 /// JSON form of one issue: {rule, category, severity, title, detail, fix, times_s, score, value,
-/// target, unit}. The daemon, history and `analyze --json` all use this one function.
+/// target, unit, target_source}. The daemon, history and `analyze --json` all use this one function.
 nlohmann::json to_json(const Issue& issue);
 /// The inverse of to_json; throws InputError on a malformed object (e.g. unknown severity).
 Issue issue_from_json(const nlohmann::json& j);

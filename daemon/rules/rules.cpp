@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 
 #include "core/error.hpp"
 #include "core/units.hpp"
+#include "rules/material.hpp"
 
 namespace mixscout::rules {
 namespace {
@@ -60,11 +62,11 @@ struct Curve {
     }
 };
 
-/// tonal.curves[tonal.curve] at tonal.centres_hz. Throws InputError when they do not fit together
-/// (the schema checks each value; these cross-key checks are the rules' own).
-Curve target_curve(const config::Config& cfg) {
+/// tonal.curves[name] (default: tonal.curve) at tonal.centres_hz. Throws InputError when they do
+/// not fit together (the schema checks each value; these cross-key checks are the rules' own).
+Curve target_curve(const config::Config& cfg, std::string name = {}) {
     Curve c;
-    const auto name = cfg.get<std::string>("tonal.curve");
+    if (name.empty()) name = cfg.get<std::string>("tonal.curve");
     if (name.find('.') != std::string::npos || !cfg.has("tonal.curves." + name)) {
         std::string list;
         for (const auto& k : cfg.keys("tonal.curves")) list += (list.empty() ? "" : ", ") + k;
@@ -86,8 +88,14 @@ public:
     Evaluator(const Analysis& a, const config::Config& cfg, Profile p) : a_(a), cfg_(cfg), p_(std::move(p)) {}
 
     std::vector<Issue> run() {
+        // A silent or near-silent export is the finding: nothing else about it means anything.
+        if (silent_export()) {
+            rank(out_);
+            return std::move(out_);
+        }
         const bool silent = a_.loudness.integrated_lufs <= silent_lufs;
-        const bool clipped = clipping();
+        if (!silent) material_ = material_of(a_, cfg_);
+        const bool clipped = float_overs() || clipping();
         if (!clipped) {
             true_peak();
             if (p_.premaster) headroom(silent);
@@ -114,6 +122,12 @@ private:
     const config::Config& cfg_;
     Profile p_;
     std::vector<Issue> out_;
+    Material material_;
+
+    bool acoustic() const { return material_.family == "acoustic"; }
+
+    std::string profile_source() const { return "profile " + p_.name; }
+    std::string rule_source(const std::string& key) const { return "rules." + key; }
 
     bool on(const std::string& rule) const { return cfg_.get<bool>("rules." + rule + ".enabled"); }
     double d(const std::string& key) const { return cfg_.get<double>("rules." + key); }
@@ -122,6 +136,7 @@ private:
     }
     Issue& add(std::string rule, std::string category, Severity sev) {
         Issue& i = out_.emplace_back();
+        i.target_source = rule_source(rule);  // the rule's threshold in the config, unless set below
         i.rule = std::move(rule);
         i.category = std::move(category);
         i.severity = sev;
@@ -138,6 +153,48 @@ private:
         const double cut = std::max(0.5, half_db_up(peak_db - p_.ceiling_dbtp));
         return "Utility before the Limiter on the master: -" + num(cut) + " dB, and Limiter Ceiling " + num(p_.ceiling_dbtp) +
                " dB with True Peak on";
+    }
+
+    // ---- silent export ---------------------------------------------------------------------------
+    bool silent_export() {
+        if (!on("silence.export")) return false;
+        const double lufs = a_.loudness.integrated_lufs, lim = d("silence.export.max_lufs");
+        if (lufs > lim) return false;
+        const bool digital = lufs <= silent_lufs && a_.peak.sample_peak_dbfs <= silence_floor_db + 1.0;
+        Issue& i = add("silence.export", "format", severity("silence.export"));
+        i.title = digital ? "The export is silent" : "The export is nearly silent: " + num(lufs) + " LUFS";
+        i.detail = "integrated loudness " + (lufs <= silent_lufs ? std::string("below -70") : num(lufs)) + " LUFS, sample peak " +
+                   num(a_.peak.sample_peak_dbfs) + " dBFS (a song is louder than " + num(lim) + " LUFS)";
+        i.fix = "Check the routing (Master not muted, no track soloed that is silent, tracks' Audio To: Master) and the export "
+                "range (Export Audio/Video: Render Start and Length cover the song), then export again";
+        i.value = std::max(lufs, -70.0);
+        i.target = lim;
+        i.unit = "LUFS";
+        i.score = 1.0 + (lim - i.value);
+        return true;
+    }
+
+    static bool is_float(const analysis::FormatInfo& f) { return f.encoding.find("float") != std::string::npos || f.encoding == "double"; }
+
+    /// A float export over 0 dBFS: nothing clipped yet, every fixed-point copy will clip. Replaces
+    /// the clipping rule (its full-scale runs are these overs).
+    bool float_overs() {
+        if (!on("format.float_overs") || !is_float(a_.format) || a_.peak.sample_peak_dbfs <= 0.0005) return false;
+        const double peak = a_.peak.sample_peak_dbfs;
+        Issue& i = add("format.float_overs", "clipping", severity("format.float_overs"));
+        i.title = "32-bit float export peaks " + signed_num(peak, 2) + " dBFS over full scale (not clipped yet)";
+        i.detail = "sample peak " + signed_num(peak, 2) + " dBFS, true peak " + signed_num(a_.peak.true_peak_dbtp) +
+                   " dBTP in a float file: the overs are intact in this file, but a 24-bit copy, a lossy encode or "
+                   "playback clips them; target: peaks below 0 dBFS";
+        i.fix = gain_down_fix(std::max(peak, a_.peak.true_peak_dbtp)) + " (a float export keeps the overs, so nothing is lost yet)";
+        for (const auto& e : a_.clipping.events)
+            if (e.kind == "full_scale" && (i.times_s.empty() || e.time_s - i.times_s.back() >= 1.0) && i.times_s.size() < 20)
+                i.times_s.push_back(e.time_s);
+        i.value = peak;
+        i.target = 0.0;
+        i.unit = "dBFS";
+        i.score = 1.0 + peak;
+        return true;
     }
 
     // ---- clipping ----------------------------------------------------------------------------
@@ -162,14 +219,24 @@ private:
         std::vector<double> moments;
         for (double t : starts)
             if (moments.empty() || t - moments.back() >= window) moments.push_back(t);
-        Issue& i = add("clipping", "clipping", severity("clipping"));
+        // Codec overshoot: a handful of full-scale samples in a lossy decode are the encoder's
+        // reconstruction of a master limited near 0 dBFS, not clipping in the master.
+        const bool lossy = is_lossy(a_.format);
+        const bool overshoot = lossy && samples <= static_cast<std::int64_t>(d("clipping.lossy_overshoot_max_samples"));
+        Issue& i = add("clipping", "clipping",
+                       overshoot ? severity("clipping", "lossy_overshoot_severity")
+                       : lossy   ? severity("clipping", "lossy_severity")
+                                 : severity("clipping"));
         std::string when;
         for (std::size_t k = 0; k < moments.size() && k < 3; ++k) when += (k ? ", " : "") + format_time(moments[k]);
         if (moments.size() > 3) when += " and " + std::to_string(moments.size() - 3) + " more";
-        i.title = moments.empty() ? "Clipping" : "Clipping at " + when;
+        i.title = (overshoot ? std::string("Codec overshoot") : std::string("Clipping")) + (moments.empty() ? "" : " at " + when);
         i.detail = std::to_string(count) + " clipped run" + (count == 1 ? "" : "s") + " (" + std::to_string(samples) +
                    " samples at full scale); sample peak " + num(a_.peak.sample_peak_dbfs) + " dBFS, true peak " +
-                   signed_num(a_.peak.true_peak_dbtp) + " dBTP; target: no clipping";
+                   signed_num(a_.peak.true_peak_dbtp) + " dBTP; target: no clipping" +
+                   (overshoot ? "; in a lossy (" + a_.format.encoding + ") file up to " + num(d("clipping.lossy_overshoot_max_samples"), 0) +
+                                    " samples are the decoder's overshoot, not clipping in the master"
+                              : "");
         i.fix = gain_down_fix(std::max({a_.peak.true_peak_dbtp, a_.peak.sample_peak_dbfs, 0.0}));
         i.times_s = moments;
         i.value = static_cast<double>(count);
@@ -184,7 +251,11 @@ private:
         if (!on("true_peak")) return;
         const double tp = a_.peak.true_peak_dbtp;
         if (tp <= p_.ceiling_dbtp) return;
-        Issue& i = add("true_peak", "peak", severity("true_peak"));
+        const Severity sev = tp >= d("true_peak.critical_dbtp")                       ? Severity::critical
+                             : tp - p_.ceiling_dbtp <= d("true_peak.near_ceiling_db") ? severity("true_peak", "near_severity")
+                                                                                        : severity("true_peak");
+        Issue& i = add("true_peak", "peak", sev);
+        i.target_source = profile_source();
         i.title = "True peak " + signed_num(tp) + " dBTP, over the " + num(p_.ceiling_dbtp) + " dBTP ceiling";
         i.detail = "true peak " + signed_num(tp) + " dBTP (sample peak " + num(a_.peak.sample_peak_dbfs) + " dBFS); ceiling " +
                    num(p_.ceiling_dbtp) + " dBTP for " + p_.name;
@@ -203,6 +274,7 @@ private:
         if (!on("headroom") || silent) return;
         const double peak = a_.peak.sample_peak_dbfs;
         const double hi = d("headroom.peak_max_dbfs"), lo = d("headroom.peak_min_dbfs"), target = d("headroom.peak_target_dbfs");
+        if (normalized()) return;
         if (peak > hi) {
             Issue& i = add("headroom", "loudness", severity("headroom"));
             i.title = "Not enough headroom for mastering: peaks at " + num(peak) + " dBFS";
@@ -226,6 +298,30 @@ private:
         }
     }
 
+    /// Live's Export "Normalize": the sample peak pinned at 0.00 dBFS without clipped runs, on a mix
+    /// no limiter pinned. A gain cut would be undone by Normalize, so it names the switch instead.
+    bool normalized() {
+        if (!on("format.normalize")) return false;
+        const double peak = a_.peak.sample_peak_dbfs;
+        const bool clipped_run = std::any_of(a_.clipping.events.begin(), a_.clipping.events.end(),
+                                             [](const analysis::ClipEvent& e) { return e.kind == "full_scale"; });
+        if (peak < -d("format.normalize.pinned_db") || peak > 0.0005 || clipped_run ||
+            a_.dynamics.plr_db < d("format.normalize.min_plr_db"))
+            return false;
+        Issue& i = add("format.normalize", "format", severity("format.normalize"));
+        i.title = "Exported with Normalize on: peak pinned at " + num(peak, 2) + " dBFS";
+        i.detail = "sample peak " + num(peak, 2) + " dBFS exactly, with no clipped run and PLR " + num(a_.dynamics.plr_db) +
+                   " dB (no limiter did it): Live's Normalize raised the file to full scale, so the headroom a mastering "
+                   "engineer needs (peaks near " + num(d("headroom.peak_target_dbfs")) + " dBFS) is gone";
+        i.fix = "Export Audio/Video: switch Normalize off and export again (a Utility gain cut would be undone by Normalize)";
+        i.value = peak;
+        i.target = d("headroom.peak_max_dbfs");
+        i.target_source = rule_source("headroom.peak_max_dbfs");
+        i.unit = "dBFS";
+        i.score = 2.0;
+        return true;
+    }
+
     // ---- loudness --------------------------------------------------------------------------------
     void loudness() {
         if (!on("loudness")) return;
@@ -233,7 +329,8 @@ private:
         const double over = lufs - (p_.target_lufs + p_.louder_tolerance_lu);
         const double under = (p_.target_lufs - p_.quieter_tolerance_lu) - lufs;
         if (over > 0) {
-            Issue& i = add("loudness", "loudness", severity("loudness"));
+            Issue& i = add("loudness", "loudness", p_.premaster ? severity("loudness") : severity("loudness", "louder_severity"));
+            i.target_source = profile_source();
             const double down = lufs - p_.target_lufs;
             if (p_.premaster) {
                 i.title = "Mix already as loud as a master: " + num(lufs) + " LUFS";
@@ -254,13 +351,27 @@ private:
             i.unit = "LUFS";
             i.score = 1.0 + over;
         } else if (under > 0 && !p_.premaster) {
-            Issue& i = add("loudness", "loudness", severity("loudness"));
             const double up = p_.target_lufs - lufs;
+            // A gain change alone reaches the target when the true peak has the room; otherwise it
+            // takes limiting, which a dynamic (unlimited by design) master pays for in transients.
+            const double gain_room = p_.ceiling_dbtp - a_.peak.true_peak_dbtp;
+            const bool dynamic = a_.dynamics.plr_db >= d("loudness.dynamic_plr_db") && up > gain_room;
+            Issue& i = add("loudness", "loudness", dynamic ? severity("loudness", "quiet_dynamic_severity") : severity("loudness"));
+            i.target_source = profile_source();
             i.title = "Quieter than " + p_.name + "'s target: " + num(lufs) + " LUFS (target " + num(p_.target_lufs) + ")";
             i.detail = "integrated " + num(lufs) + " LUFS, target " + num(p_.target_lufs) + " LUFS (-" + num(p_.quieter_tolerance_lu) +
                        " LU allowed); true peak " + num(a_.peak.true_peak_dbtp) + " dBTP";
-            i.fix = "Limiter on the master: Gain +" + num(half_db(up)) + " dB with Ceiling " + num(p_.ceiling_dbtp) +
-                    " dB, True Peak on";
+            if (up <= gain_room)
+                i.fix = "Utility on the master (last device): Gain +" + num(half_db(up)) + " dB; the true peak has " + num(gain_room) +
+                        " dB of room under the " + num(p_.ceiling_dbtp) + " dBTP ceiling, so no limiting is needed";
+            else if (dynamic)
+                i.fix = "Nothing, if the dynamics are the point (PLR " + num(a_.dynamics.plr_db) + " dB): " + p_.name +
+                        " plays it about " + num(up) + " dB quieter than others. To match it, Limiter on the master: Gain +" +
+                        num(half_db(up - std::max(0.0, gain_room))) + " dB of limiting after +" + num(half_db(std::max(0.0, gain_room))) +
+                        " dB of plain gain, Ceiling " + num(p_.ceiling_dbtp) + " dB, at the cost of its peaks";
+            else
+                i.fix = "Limiter on the master: Gain +" + num(half_db(up)) + " dB with Ceiling " + num(p_.ceiling_dbtp) +
+                        " dB, True Peak on";
             i.value = lufs;
             i.target = p_.target_lufs;
             i.unit = "LUFS";
@@ -276,6 +387,7 @@ private:
         const double deficit = std::max(plr_min - plr, psr_min - psr);
         if (deficit <= 0) return;
         Issue& i = add("dynamics", "dynamics", severity("dynamics"));
+        i.target_source = rule_source(plr_min - plr >= psr_min - psr ? "dynamics.plr_min_db" : "dynamics.psr_min_db");
         i.title = "Over-compressed: PLR " + num(plr) + " dB, PSR " + num(psr) + " dB";
         i.detail = "peak-to-loudness ratio " + num(plr) + " dB (at least " + num(plr_min) + "), peak-to-short-term ratio " + num(psr) +
                    " dB (at least " + num(psr_min) + ")";
@@ -371,7 +483,14 @@ public:
 private:
     void tonal() {
         if (a_.spectrum.bands.empty()) return;
-        const Curve target = target_curve(cfg_);
+        const bool automatic = cfg_.get<std::string>("tonal.choose") == "auto";
+        const std::string curve_name = automatic ? material_.curve : cfg_.get<std::string>("tonal.curve");
+        const Curve target = target_curve(cfg_, curve_name);
+        const std::string source = automatic ? "curve " + curve_name + ", picked by the material classifier: " + material_.family +
+                                                   " (" + std::to_string(material_.votes) + " of " + std::to_string(material_.voters) +
+                                                   " votes: " + material_.why + ")"
+                                             : "curve " + curve_name + " (tonal.curve)";
+        const double eq_limit = d("tonal.eq_limit_db");
         const auto oct = deviations(a_.spectrum.bands, target, 0.0);
         // A third-octave band holds a third of an octave band's power: -4.77 dB.
         const auto third = deviations(a_.spectrum.third_octave, target, -10.0 * std::log10(3.0));
@@ -389,7 +508,10 @@ private:
             if (n == 0) continue;
             const double dev = sum / n;
             const double excess = r.sign * dev;
-            const double threshold = d(rule + ".threshold_db");
+            // A family's own spread, where the config gives one (dark: acoustic recordings vary more).
+            const double threshold = acoustic() && cfg_.has("rules." + rule + ".acoustic_threshold_db")
+                                         ? d(rule + ".acoustic_threshold_db")
+                                         : d(rule + ".threshold_db");
             if (excess <= threshold) continue;
             Severity sev = excess >= d(rule + ".major_db") ? severity(rule, "major_severity") : severity(rule);
             // Centre the EQ move on the third-octave band that deviates most in the region.
@@ -400,8 +522,13 @@ private:
                     f = c;
                 }
             if (r.fix_q == 0.0) f = r.fix_hz;  // shelves: fixed corner
-            const double gain = std::min(6.0, std::max(0.5, half_db(excess)));
+            // The move follows the deviation: back to half the allowed band. Past eq_limit_db it is
+            // missing content, not balance; EQ is then a stopgap at most.
+            const double wanted = std::max(0.5, half_db(excess - threshold / 2.0));
+            const bool beyond_eq = wanted > eq_limit;
+            const double gain = std::min(wanted, eq_limit);
             Issue& i = add(rule, "tonal", sev);
+            i.target_source = source;
             i.title = std::string(r.title) + " (" + signed_num(dev) + " dB, " + hz(r.lo_hz < 50 ? 45 : r.lo_hz) + "-" +
                       hz(std::min(r.hi_hz, 22000.0)) + ")";
             i.detail = hz(r.lo_hz < 50 ? 45 : r.lo_hz) + "-" + hz(std::min(r.hi_hz, 22000.0)) + " sits " + signed_num(dev) +
@@ -412,8 +539,20 @@ private:
                         num(gain) + " dB";
             else
                 i.fix = "EQ Eight " + std::string(r.fix_where) + ": high shelf at " + hz(f) + ", " + sign + num(gain) + " dB";
+            if (beyond_eq) {
+                const std::string cause =
+                    r.sign < 0 ? (r.lo_hz >= 5000.0 ? "the top end is missing, not quiet: look for a low-pass (Auto Filter, EQ Eight "
+                                                      "band 8, a lo-fi or amp device) on the master or a group, or a dull source or "
+                                                      "lossy file, and fix it there"
+                                                    : "the range is missing, not quiet: look for a high-pass or cut on the master or a "
+                                                      "group, and bring up the parts that live there")
+                               : "that much excess is a boost somewhere, not balance: look for a shelf or bell boost on the master or "
+                                 "a group (or a doubled part) and undo it at the source";
+                i.fix = "EQ cannot make up " + num(excess - threshold / 2.0) + " dB: " + cause + "; as a stopgap only, " + i.fix;
+            }
             i.value = dev;
             i.target = r.sign * threshold;
+            i.detail += "; target: " + source;
             i.unit = "dB";
             i.score = 1.0 + (excess - threshold);
         }
@@ -425,21 +564,32 @@ private:
         const double side_db = power_to_db(s.width);
         if (on("stereo.narrow") && side_db < d("stereo.narrow.min_side_db")) {
             const double lim = d("stereo.narrow.min_side_db");
+            // No side content at all: Utility Width has nothing to widen.
+            const bool identical = side_db <= d("stereo.narrow.identical_side_db");
             Issue& i = add("stereo.narrow", "stereo", severity("stereo.narrow"));
-            i.title = "Stereo image very narrow";
-            i.detail = "side signal " + num(side_db) + " dB under the mid (correlation " + num(s.correlation, 2) +
-                       "); a stereo mix has more than " + num(lim) + " dB";
-            i.fix = "Utility on pads, keys and FX returns: Width 130 %; pan doubled parts apart (e.g. 30L / 30R); keep kick, bass "
-                    "and lead vocal centred";
+            i.title = identical ? "Left and right are identical: a mono mix in a stereo file" : "Stereo image very narrow";
+            i.detail = "side signal " + (identical ? std::string("absent") : num(side_db) + " dB under the mid") + " (correlation " +
+                       num(s.correlation, 2) + "); a stereo mix has more than " + num(lim) + " dB";
+            if (identical)
+                i.fix = "If it should be stereo: Export Audio/Video: Convert to Mono off, no Utility Mono on the master; with mono "
+                        "sources, pan them apart (e.g. guitars 40L / 40R) and send them to a stereo reverb. Utility Width cannot "
+                        "widen a signal with no side content";
+            else
+                i.fix = "Pan doubled parts apart (e.g. 30L / 30R); Utility Width 130 % only on tracks that are already stereo "
+                        "(pads, keys, FX returns: it widens only what differs between left and right); keep kick, bass and lead "
+                        "vocal centred";
             i.value = side_db;
             i.target = lim;
             i.unit = "dB";
             i.score = 1.0 + (lim - side_db) / 3.0;
         }
         const double low_side_db = power_to_db(s.low_width);
-        if (on("stereo.low_end") && low_side_db > d("stereo.low_end.max_low_side_db")) {
-            const double lim = d("stereo.low_end.max_low_side_db");
-            Issue& i = add("stereo.low_end", "stereo", severity("stereo.low_end"));
+        const double low_lim = acoustic() ? d("stereo.low_end.acoustic_max_low_side_db") : d("stereo.low_end.max_low_side_db");
+        if (on("stereo.low_end") && low_side_db > low_lim) {
+            const double lim = low_lim;
+            Issue& i = add("stereo.low_end", "stereo", acoustic() ? severity("stereo.low_end", "acoustic_severity") : severity("stereo.low_end"));
+            i.target_source = acoustic() ? "rules.stereo.low_end.acoustic_max_low_side_db (material: acoustic)"
+                                         : "rules.stereo.low_end.max_low_side_db (material: " + material_.family + ")";
             i.title = "Low end not mono below 120 Hz";
             i.detail = "side " + num(low_side_db) + " dB relative to mid below 120 Hz (at most " + num(lim) + " dB); correlation there " +
                        num(s.low_correlation, 2);
@@ -465,7 +615,8 @@ private:
         if (on("stereo.balance") && std::abs(s.balance_db) > d("stereo.balance.max_imbalance_db")) {
             const double lim = d("stereo.balance.max_imbalance_db");
             const bool left = s.balance_db > 0;
-            Issue& i = add("stereo.balance", "stereo", severity("stereo.balance"));
+            const bool major = std::abs(s.balance_db) >= d("stereo.balance.major_db");
+            Issue& i = add("stereo.balance", "stereo", major ? severity("stereo.balance", "major_severity") : severity("stereo.balance"));
             i.title = std::string(left ? "Left" : "Right") + " channel " + num(std::abs(s.balance_db)) + " dB louder";
             i.detail = "L/R energy differ by " + num(std::abs(s.balance_db)) + " dB (at most " + num(lim) + ")";
             i.fix = std::string("Find the track panned or recorded to the ") + (left ? "left" : "right") +
@@ -481,7 +632,10 @@ private:
             const double def_all = min_c - s.correlation, def_low = min_low - s.low_correlation;
             if (def_all > 0 || def_low > 0) {
                 const double judged = def_all >= def_low ? s.correlation : s.low_correlation;
-                const Severity sev = judged <= d("phase.major_correlation") ? severity("phase", "major_severity") : severity("phase");
+                const bool whole_file = def_all >= def_low;
+                const Severity sev = judged <= d("phase.major_correlation") ? severity("phase", "major_severity")
+                                     : acoustic() && whole_file             ? severity("phase", "acoustic_severity")
+                                                                            : severity("phase");
                 Issue& i = add("phase", "phase", sev);
                 if (def_all >= def_low) {
                     i.title = "Phase problem: L/R correlation " + num(s.correlation, 2);
@@ -570,6 +724,17 @@ private:
             i.score = 1.0 + 10.0 * (lim - f.sample_rate) / lim;
         }
         if (!p_.premaster) return;
+        if (on("format.mono") && f.channels == 1) {
+            Issue& i = add("format.mono", "format", severity("format.mono"));
+            i.title = "Mono export";
+            i.detail = "one channel; a stereo mix exported with Convert to Mono loses its stereo image and folds any wide or "
+                       "out-of-phase parts";
+            i.fix = "Export Audio/Video: switch Convert to Mono off (unless the song is meant to be mono)";
+            i.value = 1;
+            i.target = 2;
+            i.unit = "channels";
+            i.score = 2.0;
+        }
         if (on("format.lossy") && is_lossy(f)) {
             Issue& i = add("format.lossy", "format", severity("format.lossy"));
             i.title = "Lossy file (" + (f.encoding.empty() ? f.container : f.encoding) + ") for mastering";
@@ -583,8 +748,11 @@ private:
             const double lim = d("format.bit_depth.min_bits");
             Issue& i = add("format.bit_depth", "format", severity("format.bit_depth"));
             i.title = std::to_string(f.bit_depth) + "-bit export before mastering";
-            i.detail = std::to_string(f.bit_depth) + "-bit PCM; a file for mastering has at least " + num(lim, 0) + " bits (or float)";
-            i.fix = "Export Audio/Video: Bit Depth 24 (or 32 float), Dither Options: No Dither";
+            i.detail = std::to_string(f.bit_depth) + "-bit PCM; a file for mastering has at least " + num(lim, 0) +
+                       " bits (or float): every gain change in mastering re-quantises it, and 16-bit without dither leaves "
+                       "truncation distortion on fades and reverb tails";
+            i.fix = "Export Audio/Video: Bit Depth 24 (or 32 float) with Dither Options: No Dither; dither (Triangular or "
+                    "POW-r) only for a final 16-bit master";
             i.value = f.bit_depth;
             i.target = lim;
             i.unit = "bits";
@@ -634,6 +802,35 @@ ProfileTargets profile_targets(const config::Config& cfg, std::string_view profi
     t.plr_min_db = cfg.get<double>("rules.dynamics.plr_min_db");
     t.psr_min_db = cfg.get<double>("rules.dynamics.psr_min_db");
     return t;
+}
+
+Material material_of(const analysis::Analysis& a, const config::Config& cfg) {
+    if (cfg.get<std::string>("tonal.choose") == "auto") return classify(a, cfg);
+    Material m;
+    m.curve = cfg.get<std::string>("tonal.curve");
+    m.family = m.curve == cfg.get<std::string>("tonal.classifier.acoustic_curve") ? "acoustic" : "modern";
+    m.why = "tonal.choose: fixed, tonal.curve: " + m.curve;
+    return m;
+}
+
+nlohmann::json to_json(const Material& m) {
+    return nlohmann::json{{"family", m.family},
+                          {"curve", m.curve},
+                          {"votes", m.votes},
+                          {"voters", m.voters},
+                          {"why", m.why},
+                          {"tilt_db_per_octave", m.tilt_db_per_octave},
+                          {"plr_db", m.plr_db},
+                          {"low_side_db", m.low_side_db},
+                          {"low_share_db", m.low_share_db}};
+}
+
+std::string explain_line(const Issue& issue) {
+    if (issue.target_source.empty()) return {};
+    const std::string unit = issue.unit.empty() ? "" : " " + issue.unit;
+    const int decimals = issue.unit == "" ? 2 : 1;
+    return "measured " + num(issue.value, decimals) + unit + ", target " + num(issue.target, decimals) + unit + " (from " +
+           issue.target_source + ")";
 }
 
 void check_profile(const config::Config& cfg, std::string_view profile) {

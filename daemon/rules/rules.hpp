@@ -34,6 +34,7 @@
 #include "analysis/analysis.hpp"
 #include "config/config.hpp"
 #include "rules/issue.hpp"
+#include "rules/material.hpp"
 
 namespace mixscout::rules {
 
@@ -80,5 +81,16 @@ std::string format_time(double seconds);
 
 /// One terminal line: "CRITICAL 1. Clipping at 0:45, 1:23, 2:34 — Utility on the master: -3 dB".
 std::string summary_line(const Issue& issue, int position);
+
+/// The line under it: "measured -31.0 dB, target -6.0 dB (curve orchestral, picked by ...)";
+/// empty when the issue carries no target source.
+std::string explain_line(const Issue& issue);
+
+/// The family whose targets evaluate() uses for a: the classifier's (tonal.choose: auto) or the
+/// one of the fixed tonal.curve.
+Material material_of(const analysis::Analysis& a, const config::Config& cfg);
+
+/// {family, curve, votes, voters, why, tilt_db_per_octave, plr_db, low_side_db, low_share_db}.
+nlohmann::json to_json(const Material& m);
 
 }  // namespace mixscout::rules

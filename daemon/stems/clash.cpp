@@ -123,6 +123,9 @@ std::vector<Clash> find_clashes(const StemSeries& a, const StemSeries& b, const 
     const std::size_t nb = std::min({bands.size(), a.bands, b.bands});
     const std::size_t T = std::max(a.frames, b.frames);
     if (nb == 0 || T == 0) return out;
+    if (a.percussive && b.percussive && !o.percussive_pairs) return out;  // a backbeat, not a clash
+    const double stereo_overlap = std::sqrt(a.left_share * b.left_share) + std::sqrt((1.0 - a.left_share) * (1.0 - b.left_share));
+    if (stereo_overlap < o.min_stereo_overlap) return out;  // panned apart: the ear separates them
     const auto floor = static_cast<float>(o.floor_dbfs);
     const auto sig = static_cast<float>(o.significance_db);
     const auto within = static_cast<float>(o.within_db);
@@ -247,6 +250,8 @@ std::vector<Clash> find_clashes(const StemSeries& a, const StemSeries& b, const 
         if (c.overlap_fraction >= o.critical_fraction && c.energy_share >= o.critical_share) c.severity = rules::Severity::critical;
         else if (c.overlap_fraction >= o.important_fraction && c.energy_share >= o.important_share) c.severity = rules::Severity::important;
         else c.severity = rules::Severity::polish;
+        c.severity = std::max(c.severity, o.max_severity);  // enum order: critical < important < polish
+        c.stereo_overlap = stereo_overlap;
 
         const auto gap = static_cast<std::size_t>(std::max(1.0, std::round(o.merge_gap_s / frame_s)));
         for (std::size_t i = 0; i < frames.size(); ++i)

@@ -19,7 +19,11 @@
 //   important  overlap_fraction >= important_fraction and energy_share >= important_share
 //   polish     otherwise
 // (energy_share is unweighted power, so it favours the low end, where fights cost most headroom.)
-// score = overlap_fraction * energy_share * 100 (ranks clashes within a severity).
+// score = overlap_fraction * energy_share * 100 (ranks clashes within a severity); the severity is
+// then capped at max_severity (a clash is an arrangement decision, not damage).
+// Not a clash at all: two stems in different places of the stereo field (stereo overlap
+// sqrt(lA lB) + sqrt(rA rB) of their L/R power shares below min_stereo_overlap), and two percussive
+// stems (kick and snare: the backbeat is the arrangement) unless percussive_pairs.
 //
 // Who yields: the stem whose role comes later in the priority list; on a tie, the one with the
 // smaller share of its own power in the range (it loses least). The fix:
@@ -58,6 +62,7 @@ struct StemSeries {
     double low_share = 0.0;
     double envelope_crest_db = 0.0;
     bool percussive = false;
+    double left_share = 0.5;  ///< pL / (pL + pR) over the whole stem (0.5: centred, mono or equally wide)
 
     float level(std::size_t t, std::size_t k) const { return t < frames ? level_db[t * bands + k] : -120.0f; }
     float total(std::size_t t) const { return t < frames ? total_db[t] : -120.0f; }

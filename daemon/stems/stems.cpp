@@ -17,6 +17,7 @@
 #include "core/units.hpp"
 #include "dsp/clipping.hpp"
 #include "dsp/loudness.hpp"
+#include "dsp/stereo.hpp"
 #include "rules/rules.hpp"
 #include "stems/clash.hpp"
 #include "stems/naming.hpp"
@@ -51,6 +52,9 @@ StemsOptions options_from_config(const config::Config& cfg) {
     c.critical_share = cfg.get<double>("stems.clash.critical_share");
     c.important_fraction = cfg.get<double>("stems.clash.important_fraction");
     c.important_share = cfg.get<double>("stems.clash.important_share");
+    c.max_severity = rules::parse_severity(cfg.get<std::string>("stems.clash.max_severity")).value_or(rules::Severity::important);
+    c.min_stereo_overlap = cfg.get<double>("stems.clash.min_stereo_overlap");
+    c.percussive_pairs = cfg.get<bool>("stems.clash.percussive_pairs");
     c.merge_gap_s = cfg.get<double>("stems.clash.merge_gap_s");
     c.max_times = cfg.get<int>("stems.clash.max_times");
     c.percussive_crest_db = cfg.get<double>("stems.clash.percussive_crest_db");
@@ -127,6 +131,7 @@ Measured measure(const std::filesystem::path& path, const StemsOptions& o) {
     dsp::BandEnergy energy(si.sample_rate, si.channels, o.bands);
     dsp::LoudnessMeter loudness(si.sample_rate, si.channels);
     dsp::ClipDetector clips(si.sample_rate, si.channels);  // also the sample peak (no LevelStats pass)
+    dsp::StereoMeter stereo(si.channels);                  // the stem's place in the stereo field
 
     Measured m;
     m.frame_s = energy.frame_s();
@@ -147,6 +152,7 @@ Measured measure(const std::filesystem::path& path, const StemsOptions& o) {
         energy.push(b, on_frame);
         loudness.push(b);
         clips.push(b);
+        stereo.push(b);
     }
     energy.flush(on_frame);
     s.frames = s.bands ? s.level_db.size() / s.bands : 0;
@@ -159,6 +165,12 @@ Measured measure(const std::filesystem::path& path, const StemsOptions& o) {
     info.integrated_lufs = loudness.integrated_lufs();
     info.sample_peak_dbfs = amplitude_to_db(clips.sample_peak());
     info.clip_runs = clips.run_count();
+    const dsp::StereoImage image = stereo.image();
+    // balance_db = 10 log10(pL / pR): the shares follow.
+    const double left_share = 1.0 / (1.0 + db_to_power(-image.balance_db));
+    info.pan = si.channels == 2 ? 1.0 - 2.0 * left_share : 0.0;
+    info.width = si.channels == 2 ? image.width : 0.0;
+    s.left_share = si.channels == 2 ? left_share : 0.5;
     for (const auto& r : clips.runs()) {
         const double t = static_cast<double>(r.start_frame) / si.sample_rate;
         if (!info.clip_times_s.empty() && t - info.clip_times_s.back() < 1.0) continue;  // one moment per second
@@ -215,13 +227,15 @@ rules::Issue clash_issue(const Clash& c, const ClashOptions& o) {
     i.title = c.a + " and " + c.b + " clash at " + fmt("%.0f", c.lo_hz) + "-" + fmt("%.0f Hz", c.hi_hz);
     i.detail = "within " + fmt("%.0f dB", o.within_db) + " of each other for " + fmt("%.1f s", c.overlap_s) + " (" +
                fmt("%.0f", c.overlap_fraction * 100.0) + " % of the time both play), " + fmt("%.0f", c.energy_share * 100.0) +
-               " % of the mix's energy while they do; " + c.yield + " yields";
+               " % of the mix's energy while they do; stereo overlap " + fmt("%.2f", c.stereo_overlap) + " (1 = same place); " +
+               c.yield + " yields";
     i.fix = c.fix + ". Or: " + c.alternative;
     i.times_s = c.times_s;
     i.score = c.score;
     i.value = c.overlap_fraction * 100.0;
     i.target = o.important_fraction * 100.0;
     i.unit = "%";
+    i.target_source = "stems.clash.important_fraction";
     return i;
 }
 
@@ -407,6 +421,7 @@ nlohmann::json to_json(const Clash& c) {
             {"overlap_fraction", c.overlap_fraction},
             {"energy_share", c.energy_share},
             {"level_diff_db", c.level_diff_db},
+            {"stereo_overlap", c.stereo_overlap},
             {"times_s", c.times_s},
             {"yield", c.yield},
             {"rhythmic", c.rhythmic},
@@ -431,6 +446,8 @@ nlohmann::json to_json(const StemsReport& r) {
                               {"integrated_lufs", s.integrated_lufs},
                               {"sample_peak_dbfs", s.sample_peak_dbfs},
                               {"clip_runs", s.clip_runs},
+                              {"pan", s.pan},
+                              {"width", s.width},
                               {"clip_times_s", s.clip_times_s},
                               {"centroid_hz", s.centroid_hz},
                               {"low_share", s.low_share},

@@ -56,6 +56,9 @@ struct ClashOptions {
     double critical_share = 0.25;
     double important_fraction = 0.15;  ///< ... and for important; anything less is polish
     double important_share = 0.1;
+    rules::Severity max_severity = rules::Severity::important;  ///< a clash is never worse than this
+    double min_stereo_overlap = 0.6;   ///< L/R distribution overlap below which two stems do not clash
+    bool percussive_pairs = false;     ///< judge two percussive stems (a backbeat) as a clash too
     double percussive_crest_db = 6.0;  ///< envelope crest (p95 - p50 of frame levels) of a percussive stem
     double separation_db = 6.0;        ///< the EQ cut aims to put the yielding stem this far below the other
     double min_cut_db = 2.0;
@@ -97,6 +100,8 @@ struct StemInfo {
     double low_share = 0.0;      ///< share of the power below 120 Hz, 0..1
     double envelope_crest_db = 0.0;  ///< p95 - p50 of the sounding frames' levels
     bool percussive = false;
+    double pan = 0.0;            ///< stereo position from L/R power: (pR - pL) / (pL + pR), -1 left .. +1 right; 0 for mono
+    double width = 0.0;          ///< side/mid energy (dsp::StereoMeter); 0 for mono
 };
 
 struct StemError {
@@ -113,6 +118,7 @@ struct Clash {
     double overlap_fraction = 0.0;  ///< overlap_s / time both stems play
     double energy_share = 0.0;   ///< mean share of the whole mix's power the two carry in the range while they fight
     double level_diff_db = 0.0;  ///< median (yielding - keeping) band level while they fight
+    double stereo_overlap = 1.0; ///< overlap of the two stems' L/R power shares (1 = same place)
     std::vector<double> times_s; ///< where the clashing passages start
     std::string yield;           ///< the stem to cut (a or b)
     bool rhythmic = false;       ///< the keeper is percussive, the yielder sustained: side-chain

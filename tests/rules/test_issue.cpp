@@ -30,6 +30,45 @@ TEST(Issue, RankBySeverityThenScoreThenRule) {
     EXPECT_EQ(mixscout::rules::top(v, 10).size(), 5u);
 }
 
+namespace {
+Issue clash(std::string rule, Severity s, double score) {
+    Issue i = make(std::move(rule), s, score);
+    i.category = "clash";
+    return i;
+}
+
+std::vector<std::string> order_of(const std::vector<Issue>& v) {
+    std::vector<std::string> order;
+    for (const auto& i : v) order.push_back(i.rule);
+    return order;
+}
+}  // namespace
+
+TEST(Issue, ClashesNeverOutrankDamageOfTheSameSeverity) {
+    // A critical clash (a user may set stems.clash.max_severity: critical) with a higher score
+    // still ranks after critical clipping.
+    Issue clip = make("clipping", Severity::critical, 1);
+    clip.category = "clipping";
+    std::vector<Issue> v{clash("clash.keys.pad", Severity::critical, 50), clip};
+    mixscout::rules::rank(v);
+    EXPECT_EQ(order_of(v), (std::vector<std::string>{"clipping", "clash.keys.pad"}));
+}
+
+TEST(Issue, AtMostTwoClashesInTheTopThreeWhileAnythingElseIsWrong) {
+    std::vector<Issue> v{clash("c1", Severity::important, 9), clash("c2", Severity::important, 8), clash("c3", Severity::important, 7),
+                         clash("c4", Severity::important, 6), make("tonal.harsh", Severity::polish, 1)};
+    mixscout::rules::rank(v);
+    EXPECT_EQ(order_of(v), (std::vector<std::string>{"c1", "c2", "tonal.harsh", "c3", "c4"}));
+    // Nothing else wrong: the clashes are the work, in their order.
+    std::vector<Issue> only{clash("c2", Severity::important, 8), clash("c1", Severity::important, 9), clash("c3", Severity::polish, 7)};
+    mixscout::rules::rank(only);
+    EXPECT_EQ(order_of(only), (std::vector<std::string>{"c1", "c2", "c3"}));
+    // Two clashes in the top three already: untouched.
+    std::vector<Issue> two{clash("c1", Severity::important, 9), clash("c2", Severity::important, 8), make("x", Severity::polish, 1)};
+    mixscout::rules::rank(two);
+    EXPECT_EQ(order_of(two), (std::vector<std::string>{"c1", "c2", "x"}));
+}
+
 TEST(Issue, JsonRoundTripAndTop) {
     Issue i = make("clipping", Severity::critical, 2.5);
     i.category = "clipping";
@@ -38,8 +77,10 @@ TEST(Issue, JsonRoundTripAndTop) {
     i.value = 3;
     i.target = 0;
     i.unit = "events";
+    i.target_source = "rules.clipping";
     const auto j = mixscout::rules::to_json(i);
     EXPECT_EQ(j["severity"], "critical");
+    EXPECT_EQ(j["target_source"], "rules.clipping");
     EXPECT_EQ(j["times_s"].size(), 2u);
     for (const char* key : {"rule", "category", "severity", "title", "detail", "fix", "times_s", "score"}) EXPECT_TRUE(j.contains(key)) << key;
     const Issue back = mixscout::rules::issue_from_json(j);

@@ -13,7 +13,9 @@
 
 #include "analysis/analyzer.hpp"
 #include "config/config.hpp"
+#include "core/units.hpp"
 #include "dsp/fft.hpp"
+#include "rules/material.hpp"
 #include "rules/rules.hpp"
 #include "support/random.hpp"
 #include "support/signals.hpp"
@@ -248,7 +250,9 @@ TEST_F(Rules, TruePeakOverTheCeilingWithoutClippedSamples) {
     EXPECT_EQ(find(v, "clipping"), nullptr) << rules_of(v);
     const Issue* i = find(v, "true_peak");
     ASSERT_NE(i, nullptr) << rules_of(v);
-    EXPECT_EQ(i->severity, Severity::critical);
+    // 1.6 dB over the mix ceiling (0 dBTP): past near_ceiling_db (1), under critical_dbtp (+2).
+    EXPECT_EQ(i->severity, Severity::important);
+    EXPECT_EQ(i->target_source, "profile mix");
     EXPECT_NEAR(i->value, 20.0 * std::log10(amp), 0.3);
     EXPECT_DOUBLE_EQ(i->target, 0.0);  // the mix profile's ceiling
 
@@ -432,7 +436,7 @@ TEST_F(Rules, TonalCurveMustFitTheCentres) {
     const Analysis a = analyse(control());
     // A curve that does not exist is refused by the config itself (@keyof(tonal.curves)).
     EXPECT_THROW(Config::parse("tonal:\n  curve: mine\n"), mixscout::config::ConfigError);
-    cfg = Config::parse("tonal:\n  curve: mine\n  curves:\n    mine: [1, 2, 3]\n");
+    cfg = Config::parse("tonal:\n  choose: fixed\n  curve: mine\n  curves:\n    mine: [1, 2, 3]\n");
     try {
         (void)mixscout::rules::evaluate(a, cfg);
         FAIL();
@@ -440,7 +444,7 @@ TEST_F(Rules, TonalCurveMustFitTheCentres) {
         EXPECT_NE(std::string(e.what()).find("tonal.curves.mine has 3 values for 10"), std::string::npos) << e.what();
     }
     // The orchestral curve is much darker: the modern-shaped control reads bright against it.
-    cfg = Config::parse("tonal:\n  curve: orchestral\n");
+    cfg = Config::parse("tonal:\n  choose: fixed\n  curve: orchestral\n");
     EXPECT_NE(find(mixscout::rules::evaluate(a, cfg), "tonal.bright"), nullptr);
 }
 
@@ -453,6 +457,20 @@ TEST_F(Rules, LeftRightImbalance) {
     EXPECT_NEAR(i->value, 3.0, 0.3);
     EXPECT_NE(i->title.find("Left"), std::string::npos);
     EXPECT_NE(i->fix.find("toward R"), std::string::npos);
+    // 4 dB: past major_db (3): the whole mix leans, important.
+    Signal lean = control();
+    for (std::size_t k = 0; k < lean.frames(); ++k) lean.samples[2 * k] *= static_cast<float>(std::pow(10.0, 4.0 / 20.0));
+    const auto lv = issues(lean);
+    ASSERT_NE(find(lv, "stereo.balance"), nullptr) << rules_of(lv);
+    EXPECT_EQ(find(lv, "stereo.balance")->severity, Severity::important);
+    // 2 dB leans, as orchestral seating does: polish.
+    Signal slight = control();
+    for (std::size_t k = 0; k < slight.frames(); ++k) slight.samples[2 * k] *= static_cast<float>(std::pow(10.0, 2.0 / 20.0));
+    const auto w = issues(slight);
+    const Issue* j = find(w, "stereo.balance");
+    ASSERT_NE(j, nullptr) << rules_of(w);
+    EXPECT_NEAR(j->value, 2.0, 0.3);
+    EXPECT_EQ(j->severity, Severity::polish);
 }
 
 TEST_F(Rules, PhaseInvertedChannel) {
@@ -557,4 +575,287 @@ TEST_F(Rules, RankingSeverityThenScore) {
     EXPECT_EQ(v.front().rule, "clipping");
     const auto t = mixscout::rules::top(v);
     EXPECT_EQ(t.size(), std::min<std::size_t>(3, v.size()));
+}
+
+// ---- judgement: severity means consequence (docs/JUDGEMENT.md) ------------------------------------
+
+namespace {
+/// A curve of cfg (tonal.curves[name]) at f, linear in log f between the centres (as the rules read it).
+double curve_at(const Config& cfg, const std::string& name, double f) {
+    const auto c = cfg.get<std::vector<double>>("tonal.centres_hz");
+    const auto v = cfg.get<std::vector<double>>("tonal.curves." + name);
+    if (f <= c.front()) return v.front();
+    if (f >= c.back()) return v.back();
+    for (std::size_t k = 1; k < c.size(); ++k)
+        if (f <= c[k]) return v[k - 1] + std::log2(f / c[k - 1]) / std::log2(c[k] / c[k - 1]) * (v[k] - v[k - 1]);
+    return v.back();
+}
+
+/// A quarter-rate sine at 45 degrees: samples at amp * 0.707, the waveform (true peak) reaches amp.
+Signal inter_sample_peaks(double amp, double seconds = 4.0) {
+    Signal s{kRate, 2, std::vector<float>(static_cast<std::size_t>(2 * seconds * kRate))};
+    for (std::size_t i = 0; i < s.frames(); ++i)
+        s.samples[2 * i] = s.samples[2 * i + 1] =
+            static_cast<float>(amp * std::sin(std::numbers::pi / 2 * static_cast<double>(i) + std::numbers::pi / 4));
+    return s;
+}
+}  // namespace
+
+TEST_F(Rules, SilentExportIsCriticalAndTheOnlyFinding) {
+    const auto v = issues(mixscout::test::silence(5.0));
+    ASSERT_EQ(v.size(), 1u) << rules_of(v);
+    EXPECT_EQ(v[0].rule, "silence.export");
+    EXPECT_EQ(v[0].severity, Severity::critical);
+    EXPECT_EQ(v[0].title, "The export is silent");
+    EXPECT_NE(v[0].fix.find("export range"), std::string::npos) << v[0].fix;
+    // Near-silence: pink noise at -70 dBFS RMS per channel reads about -67 LUFS (two channels add
+    // 3 dB), far under -50 LUFS. Still critical, with its figure.
+    const auto w = issues(mixscout::test::pink_noise(-70.0, 5.0));
+    ASSERT_EQ(w.size(), 1u) << rules_of(w);
+    EXPECT_EQ(w[0].severity, Severity::critical);
+    EXPECT_NE(w[0].title.find("nearly silent"), std::string::npos) << w[0].title;
+    EXPECT_NEAR(w[0].value, -67.0, 2.0);
+    EXPECT_EQ(w[0].target_source, "rules.silence.export");
+}
+
+TEST_F(Rules, NormalizeOnIsNamedNotAnsweredWithAGainCut) {
+    // Live's Normalize: the file scaled until its highest sample is exactly full scale.
+    Signal s = control();
+    mixscout::test::apply_gain_db(s, -peak_dbfs(s));
+    const auto v = issues(s);
+    const Issue* n = find(v, "format.normalize");
+    ASSERT_NE(n, nullptr) << rules_of(v);
+    EXPECT_EQ(n->severity, Severity::important);
+    EXPECT_NE(n->fix.find("switch Normalize off"), std::string::npos) << n->fix;
+    EXPECT_EQ(find(v, "headroom"), nullptr) << rules_of(v);  // a Utility cut would be undone
+    EXPECT_EQ(find(v, "clipping"), nullptr) << rules_of(v);
+    // A hot mix that is not pinned at exactly 0.00 dBFS is a headroom problem, as before.
+    Signal hot = control();
+    mixscout::test::apply_gain_db(hot, -0.5 - peak_dbfs(hot));
+    const auto w = issues(hot);
+    EXPECT_EQ(find(w, "format.normalize"), nullptr) << rules_of(w);
+    EXPECT_NE(find(w, "headroom"), nullptr) << rules_of(w);
+    // A limiter pinned at 0 dB (tanh-saturated noise: PLR under 10 dB) is not Normalize either.
+    Signal lim = control();
+    for (float& x : lim.samples) x = static_cast<float>(std::tanh(x * 40.0));
+    mixscout::test::apply_gain_db(lim, -peak_dbfs(lim));
+    const Analysis la = analyse(lim);
+    ASSERT_LT(la.dynamics.plr_db, 10.0);
+    EXPECT_EQ(find(mixscout::rules::evaluate(la, cfg), "format.normalize"), nullptr);
+}
+
+TEST_F(Rules, FloatOversAreRecoverableNotClipping) {
+    Signal s = control();
+    mixscout::test::apply_gain_db(s, 3.0 - peak_dbfs(s));  // sample peak +3 dBFS
+    const Analysis fa = analyse(s, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+    const auto v = mixscout::rules::evaluate(fa, cfg);
+    const Issue* i = find(v, "format.float_overs");
+    ASSERT_NE(i, nullptr) << rules_of(v);
+    EXPECT_EQ(i->category, "clipping");
+    EXPECT_EQ(i->severity, Severity::important);
+    EXPECT_NEAR(i->value, 3.0, 0.01);
+    EXPECT_EQ(find(v, "clipping"), nullptr) << rules_of(v);
+    EXPECT_NE(i->fix.find("Utility"), std::string::npos) << i->fix;
+    // The same mix in 24-bit PCM is clipped for good: critical clipping.
+    const auto w = issues(s);
+    const Issue* c = find(w, "clipping");
+    ASSERT_NE(c, nullptr) << rules_of(w);
+    EXPECT_EQ(c->severity, Severity::critical);
+}
+
+TEST_F(Rules, CodecOvershootInALossyFileIsPolish) {
+    // The measurements of a lossless file with three short full-scale runs, as the analyzer gives
+    // them; the same measurements labelled as a Vorbis decode are codec overshoot.
+    Signal s = control();
+    for (double t : {0.5, 1.7, 2.9}) mixscout::test::insert_clip(s, t, 5, 0);
+    Analysis a = analyse(s);
+    ASSERT_EQ(a.clipping.count, 3);
+    const auto pv = mixscout::rules::evaluate(a, cfg, "streaming");
+    const Issue* pcm = find(pv, "clipping");
+    ASSERT_NE(pcm, nullptr);
+    EXPECT_EQ(pcm->severity, Severity::critical);
+    a.format.container = "ogg";
+    a.format.encoding = "vorbis";
+    const auto v = mixscout::rules::evaluate(a, cfg, "streaming");
+    const Issue* ogg = find(v, "clipping");
+    ASSERT_NE(ogg, nullptr) << rules_of(v);
+    EXPECT_EQ(ogg->severity, Severity::polish);
+    EXPECT_NE(ogg->title.find("Codec overshoot"), std::string::npos) << ogg->title;
+    // Hundreds of clipped samples in a lossy file: a master limited to 0 dBFS before the encode,
+    // audible on playback, but not provably clipping in the master: important.
+    Signal heavy = control();
+    for (int k = 0; k < 30; ++k) mixscout::test::insert_clip(heavy, 0.1 * (k + 1), 12, 0);
+    Analysis h = analyse(heavy);
+    h.format.container = "ogg";
+    h.format.encoding = "vorbis";
+    ASSERT_GT(h.clipping.clipped_samples, 200);
+    const auto hv = mixscout::rules::evaluate(h, cfg, "streaming");
+    ASSERT_NE(find(hv, "clipping"), nullptr) << rules_of(hv);
+    EXPECT_EQ(find(hv, "clipping")->severity, Severity::important);
+}
+
+TEST_F(Rules, TruePeakSeverityFollowsHowFarOver) {
+    // amp 10^(-0.3/20): true peak -0.3 dBTP, 0.7 dB over streaming's -1 dBTP: polish.
+    const auto near = issues(inter_sample_peaks(std::pow(10.0, -0.3 / 20.0)), "streaming");
+    const Issue* n = find(near, "true_peak");
+    ASSERT_NE(n, nullptr) << rules_of(near);
+    EXPECT_NEAR(n->value, -0.3, 0.2);
+    EXPECT_EQ(n->severity, Severity::polish);
+    EXPECT_EQ(n->target_source, "profile streaming");
+    // amp 1.4: +2.9 dBTP (samples at 0.99, nothing clipped): every converter clips it: critical.
+    const auto over = issues(inter_sample_peaks(1.4), "streaming");
+    const Issue* o = find(over, "true_peak");
+    ASSERT_NE(o, nullptr) << rules_of(over);
+    EXPECT_NEAR(o->value, 20.0 * std::log10(1.4), 0.3);
+    EXPECT_EQ(o->severity, Severity::critical);
+    EXPECT_EQ(find(over, "clipping"), nullptr);
+}
+
+TEST_F(Rules, LoudnessOnAMasterFollowsWhatNormalisationDoes) {
+    // Louder than the target: normalisation turns it down; polish.
+    const auto loud = issues(mixscout::test::sine(997.0, -8.0, 4.0), "apple");
+    const Issue* l = find(loud, "loudness");
+    ASSERT_NE(l, nullptr) << rules_of(loud);
+    EXPECT_EQ(l->severity, Severity::polish);
+    // Quiet, and gain alone gets there (true peak far under the ceiling): important, no limiter.
+    Signal quiet = control("streaming");
+    mixscout::test::apply_gain_db(quiet, -11.0);
+    const auto qv = issues(quiet, "streaming");
+    const Issue* q = find(qv, "loudness");
+    ASSERT_NE(q, nullptr) << rules_of(qv);
+    EXPECT_EQ(q->severity, Severity::important);
+    EXPECT_NE(q->fix.find("Utility"), std::string::npos) << q->fix;
+    EXPECT_EQ(q->fix.find("Limiter"), std::string::npos) << q->fix;
+    // Quiet and dynamic by design: -25 LUFS with peaks at -1.5 dBFS (PLR ~23 dB). Reaching -14 LUFS
+    // would need 11 dB of limiting: polish, and the fix says what it costs.
+    Signal dyn = quiet;
+    for (std::size_t k = 1; k < 8; ++k) dyn.samples[k * dyn.samples.size() / 8] = static_cast<float>(std::pow(10.0, -1.5 / 20.0));
+    const auto dv = issues(dyn, "streaming");
+    const Issue* d = find(dv, "loudness");
+    ASSERT_NE(d, nullptr) << rules_of(dv);
+    EXPECT_EQ(d->severity, Severity::polish);
+    EXPECT_NE(d->fix.find("if the dynamics are the point"), std::string::npos) << d->fix;
+}
+
+TEST_F(Rules, IdenticalChannelsAreAMonoMixAndNeverGetWidthAdvice) {
+    Signal s = control();
+    for (std::size_t k = 0; k < s.frames(); ++k) s.samples[2 * k + 1] = s.samples[2 * k];
+    const auto v = issues(s);
+    const Issue* i = find(v, "stereo.narrow");
+    ASSERT_NE(i, nullptr) << rules_of(v);
+    EXPECT_EQ(i->severity, Severity::important);
+    EXPECT_NE(i->title.find("identical"), std::string::npos) << i->title;
+    EXPECT_NE(i->fix.find("Utility Width cannot widen"), std::string::npos) << i->fix;
+    EXPECT_EQ(i->fix.find("Width 1"), std::string::npos) << i->fix;  // no "Width 130 %"
+    // A one-channel pre-master: Convert to Mono.
+    Signal mono{kRate, 1, {}};
+    for (std::size_t k = 0; k < s.frames(); ++k) mono.samples.push_back(s.samples[2 * k]);
+    const auto mv = issues(mono);
+    const Issue* m = find(mv, "format.mono");
+    ASSERT_NE(m, nullptr);
+    EXPECT_NE(m->fix.find("Convert to Mono off"), std::string::npos) << m->fix;
+}
+
+TEST_F(Rules, TonalFixSizeFollowsTheDeviationAndSaysWhenEqCannot) {
+    auto dark = [&](double db) {
+        Shape sh;
+        sh.gain_db = [db](double f) { return f >= 5000.0 ? db : 0.0; };
+        const auto v = issues(control("mix", sh));
+        const Issue* i = find(v, "tonal.dark");
+        EXPECT_NE(i, nullptr) << rules_of(v);
+        return i ? *i : Issue{};
+    };
+    const Issue mild = dark(-8.0), severe = dark(-30.0);
+    EXPECT_NEAR(mild.value, -8.0, 1.5);
+    EXPECT_NEAR(severe.value, -30.0, 2.5);
+    // Back to half the allowed band (threshold 6): the mild one needs about +5 dB.
+    const auto at = mild.fix.find("high shelf at 8.0 kHz, +");
+    ASSERT_NE(at, std::string::npos) << mild.fix;
+    EXPECT_NEAR(std::stod(mild.fix.substr(at + 24)), -mild.value - 3.0, 0.51);
+    EXPECT_EQ(mild.fix.find("EQ cannot"), std::string::npos) << mild.fix;
+    // The severe one: missing content, the cause named, EQ only as a capped stopgap.
+    EXPECT_EQ(severe.fix.rfind("EQ cannot make up", 0), 0u) << severe.fix;
+    EXPECT_NE(severe.fix.find("low-pass"), std::string::npos) << severe.fix;
+    EXPECT_NE(severe.fix.find("+9.0 dB"), std::string::npos) << severe.fix;
+    EXPECT_NE(severe.target_source.find("curve modern"), std::string::npos) << severe.target_source;
+}
+
+TEST_F(Rules, MaterialClassifierPicksTheFamilyAndSaysWhy) {
+    // The shipped control is shaped to the modern curve with a mono low end: modern.
+    const Analysis modern = analyse(control());
+    const auto mm = mixscout::rules::classify(modern, cfg);
+    EXPECT_EQ(mm.family, "modern") << mm.why;
+    EXPECT_EQ(mm.curve, "modern");
+    EXPECT_EQ(mm.voters, 4);
+    // Shaped to the orchestral curve (about -3 dB/oct tilt) with a wide low end (side 3 dB under
+    // mid everywhere, as spaced microphones give): two votes at least, acoustic.
+    Shape sh;
+    // Tabulated once per semitone (the synthesis asks for every FFT bin).
+    std::vector<std::pair<double, double>> table;
+    for (double f = 10.0; f < 30000.0; f *= std::pow(2.0, 1.0 / 12.0))
+        table.emplace_back(f, curve_at(cfg, "orchestral", f) - curve_at(cfg, "modern", f));
+    sh.gain_db = [table](double f) {
+        const auto it = std::lower_bound(table.begin(), table.end(), std::make_pair(f, -1e9));
+        return it == table.end() ? table.back().second : it->second;
+    };
+    sh.mono_low = false;
+    sh.side_db = -3.0;
+    const Analysis orch = analyse(control("mix", sh));
+    ASSERT_LE(orch.spectrum.tilt_db_per_octave, -2.4);
+    const auto om = mixscout::rules::classify(orch, cfg);
+    EXPECT_EQ(om.family, "acoustic") << om.why;
+    EXPECT_EQ(om.curve, "orchestral");
+    EXPECT_NE(om.why.find("tilt"), std::string::npos);
+    // Judged against its own family: no tonal issue, and the wide low end is not "important".
+    const auto v = mixscout::rules::evaluate(orch, cfg);
+    for (const auto& i : v) {
+        EXPECT_NE(i.category, "tonal") << rules_of(v);
+        if (i.rule == "stereo.low_end") {
+            EXPECT_EQ(i.severity, Severity::polish) << rules_of(v);
+        }
+    }
+    // Acoustic recordings spread more in the top octaves: 9 dB under the orchestral curve is within
+    // their spread (acoustic_threshold_db 12), 15 dB is dark. (The measured bands, lowered.)
+    auto top_cut = [&](double db) {
+        Analysis b = orch;
+        for (auto& band : b.spectrum.bands)
+            if (band.lo_hz >= 5000.0) band.db -= db;
+        for (auto& band : b.spectrum.third_octave)
+            if (band.lo_hz >= 5000.0) band.db -= db;
+        return mixscout::rules::evaluate(b, cfg);
+    };
+    const auto cut9 = top_cut(9.0), cut15 = top_cut(15.0);
+    EXPECT_EQ(find(cut9, "tonal.dark"), nullptr) << rules_of(cut9);
+    ASSERT_NE(find(cut15, "tonal.dark"), nullptr) << rules_of(cut15);
+    EXPECT_DOUBLE_EQ(find(cut15, "tonal.dark")->target, -12.0);
+    // The same audio judged as modern music (choose: fixed) reads dark and its bass too wide.
+    cfg = Config::parse("tonal:\n  choose: fixed\n");
+    const auto w = mixscout::rules::evaluate(orch, cfg);
+    const Issue* d = find(w, "tonal.dark");
+    ASSERT_NE(d, nullptr) << rules_of(w);
+    EXPECT_EQ(d->target_source, "curve modern (tonal.curve)");
+    const Issue* low = find(w, "stereo.low_end");
+    ASSERT_NE(low, nullptr) << rules_of(w);
+    EXPECT_EQ(low->severity, Severity::important);
+}
+
+TEST_F(Rules, ClassifierVotesOnEachMeasurement) {
+    // The classifier reads four fields: set each on either side of its threshold.
+    Analysis a = analyse(control());
+    auto family = [&](double tilt, double plr, double low_side_db, double low_share_shift_db) {
+        Analysis b = a;
+        b.spectrum.tilt_db_per_octave = tilt;
+        b.dynamics.plr_db = plr;
+        b.stereo.low_width = mixscout::db_to_power(low_side_db);
+        for (auto& band : b.spectrum.bands)
+            if (std::sqrt(band.lo_hz * band.hi_hz) < 90.0) band.db += low_share_shift_db;
+        return mixscout::rules::classify(b, cfg);
+    };
+    EXPECT_EQ(family(-1.0, 9.0, -20.0, 0.0).votes, 0);
+    EXPECT_EQ(family(-3.0, 9.0, -20.0, 0.0).votes, 1);
+    EXPECT_EQ(family(-3.0, 9.0, -20.0, 0.0).family, "modern");
+    EXPECT_EQ(family(-3.0, 16.0, -20.0, 0.0).family, "acoustic");
+    EXPECT_EQ(family(-1.0, 16.0, -5.0, 0.0).family, "acoustic");
+    EXPECT_EQ(family(-1.0, 9.0, -5.0, -30.0).votes, 2);
+    EXPECT_EQ(family(-3.0, 16.0, -5.0, -30.0).votes, 4);
 }

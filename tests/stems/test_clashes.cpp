@@ -1,7 +1,9 @@
 // Stem clashes on built signals with known clashes, written as real WAV files.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
+#include <numbers>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -33,7 +35,7 @@ void dump(const StemsReport& r) {
                     s.envelope_crest_db, s.centroid_hz, s.low_share, s.integrated_lufs);
 }
 
-TEST(StemClashes, KickAgainstBassClashesBelow100HzCriticalSideChainTheBass) {
+TEST(StemClashes, KickAgainstBassClashesBelow100HzSideChainTheBass) {
     TempDir dir;
     test::write_audio(dir / "Song 1-Kick.wav", sig::kick(kSeconds));
     test::write_audio(dir / "Song 2-Bass.wav", sig::bass(kSeconds));
@@ -50,7 +52,9 @@ TEST(StemClashes, KickAgainstBassClashesBelow100HzCriticalSideChainTheBass) {
     EXPECT_LE(top.hi_hz, 125.0);
     EXPECT_LT(top.lo_hz, 100.0);
     EXPECT_GT(top.hi_hz, 60.0);
-    EXPECT_EQ(top.severity, rules::Severity::critical);
+    // Past the critical thresholds, but a clash is capped at stems.clash.max_severity (important).
+    EXPECT_EQ(top.severity, rules::Severity::important);
+    EXPECT_NEAR(top.stereo_overlap, 1.0, 1e-6);  // both centred
     EXPECT_EQ(top.yield, "Bass");
     EXPECT_TRUE(top.rhythmic);
     EXPECT_NE(top.fix.find("Compressor on Bass, side-chain from Kick"), std::string::npos) << top.fix;
@@ -61,7 +65,66 @@ TEST(StemClashes, KickAgainstBassClashesBelow100HzCriticalSideChainTheBass) {
     ASSERT_FALSE(r.issues.empty());
     EXPECT_EQ(r.issues.front().category, "clash");
     EXPECT_EQ(r.issues.front().rule, "clash.kick.bass");
-    EXPECT_EQ(r.issues.front().severity, rules::Severity::critical);
+    EXPECT_EQ(r.issues.front().severity, rules::Severity::important);
+    // Without the cap the same pair is critical: the thresholds still tell strong from weak.
+    StemsOptions uncapped = StemsOptions::defaults();
+    uncapped.clash.max_severity = rules::Severity::critical;
+    const StemsReport u = analyze_stems({dir / "Song 1-Kick.wav", dir / "Song 2-Bass.wav"}, uncapped);
+    ASSERT_FALSE(u.clashes.empty());
+    EXPECT_EQ(u.clashes.front().severity, rules::Severity::critical);
+}
+
+/// A mono stem placed in stereo by a pan pot: left = gain_l * x, right = gain_r * x.
+Signal panned(const Signal& mono, double gain_l, double gain_r) {
+    Signal s{mono.sample_rate, 2, std::vector<float>(2 * mono.samples.size())};
+    for (std::size_t i = 0; i < mono.samples.size(); ++i) {
+        s.samples[2 * i] = static_cast<float>(mono.samples[i] * gain_l);
+        s.samples[2 * i + 1] = static_cast<float>(mono.samples[i] * gain_r);
+    }
+    return s;
+}
+
+TEST(StemClashes, PanMeasuredPerStemAndStemsPannedApartDoNotClash) {
+    TempDir dir;
+    // Constant-power pan: the bass 30 % right (gains cos/sin of 0.35 pi/2 from the left), so
+    // pR/(pL+pR) = sin^2 and pan = sin^2 - cos^2.
+    const double a = 0.65 * std::numbers::pi / 2.0;
+    test::write_audio(dir / "1-Kick.wav", sig::kick(kSeconds));
+    test::write_audio(dir / "2-Bass.wav", panned(sig::bass(kSeconds), std::cos(a), std::sin(a)));
+    const StemsReport near = analyze_stems({dir / "1-Kick.wav", dir / "2-Bass.wav"}, StemsOptions::defaults());
+    dump(near);
+    ASSERT_EQ(near.stems.size(), 2u);
+    EXPECT_NEAR(near.stems[0].pan, 0.0, 1e-6);
+    EXPECT_NEAR(near.stems[1].pan, std::sin(a) * std::sin(a) - std::cos(a) * std::cos(a), 0.01);
+    // 30 % apart they still share the speakers: overlap sqrt(0.5 cos^2) + sqrt(0.5 sin^2), a clash.
+    const auto c = clashes_between(near, "Kick", "Bass");
+    ASSERT_FALSE(c.empty());
+    EXPECT_NEAR(c.front()->stereo_overlap, std::sqrt(0.5) * (std::cos(a) + std::sin(a)), 0.01);
+    // Hard left against hard right: each has its own speaker. No clash.
+    test::write_audio(dir / "3-Kick L.wav", panned(sig::kick(kSeconds), 1.0, 0.0));
+    test::write_audio(dir / "4-Bass R.wav", panned(sig::bass(kSeconds), 0.0, 1.0));
+    const StemsReport apart = analyze_stems({dir / "3-Kick L.wav", dir / "4-Bass R.wav"}, StemsOptions::defaults());
+    dump(apart);
+    EXPECT_NEAR(apart.stems[0].pan, -1.0, 1e-6);
+    EXPECT_NEAR(apart.stems[1].pan, 1.0, 1e-6);
+    EXPECT_TRUE(apart.clashes.empty());
+}
+
+TEST(StemClashes, TwoPercussiveStemsAreTheArrangementNotAClash) {
+    TempDir dir;
+    // A kick doubled by a low tom on the same hits: the same 55-100 Hz band, the same moments, the
+    // same level. Judged as a pair (percussive_pairs: true) that is a clash...
+    test::write_audio(dir / "1-Kick.wav", sig::kick(kSeconds));
+    test::write_audio(dir / "2-Tom.wav", sig::kick(kSeconds));
+    StemsOptions pairs = StemsOptions::defaults();
+    pairs.clash.percussive_pairs = true;
+    const StemsReport judged = analyze_stems({dir / "1-Kick.wav", dir / "2-Tom.wav"}, pairs);
+    dump(judged);
+    ASSERT_TRUE(judged.stems[0].percussive && judged.stems[1].percussive);
+    EXPECT_FALSE(judged.clashes.empty());
+    // ...but by default drums against drums are the arrangement (a backbeat, a doubled hit): none.
+    const StemsReport r = analyze_stems({dir / "1-Kick.wav", dir / "2-Tom.wav"}, StemsOptions::defaults());
+    EXPECT_TRUE(r.clashes.empty());
 }
 
 TEST(StemClashes, BassHighPassedAt120HzNoLongerClashesWithTheKick) {

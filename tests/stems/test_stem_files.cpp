@@ -64,7 +64,7 @@ TEST(StemFiles, DifferentSampleRatesAreComparedInHzAndSeconds) {
     EXPECT_TRUE(has_warning(r, "different sample rates"));
     const Clash* c = low_clash(r);
     ASSERT_NE(c, nullptr);
-    EXPECT_EQ(c->severity, rules::Severity::critical);
+    EXPECT_EQ(c->severity, rules::Severity::important);  // capped: stems.clash.max_severity
     EXPECT_EQ(c->yield, "Bass");
 }
 
@@ -171,12 +171,18 @@ TEST(StemFiles, CliPrintsTheReportAsJson) {
     const int code = test::run_command(MIXSCOUT_BIN, {"stems", dir.path().string(), "--json"}, &out);
     EXPECT_EQ(code, 0);  // findings are not failures (the exit-code policy, app/commands.hpp)...
     std::string ignored;
-    EXPECT_EQ(test::run_command(MIXSCOUT_BIN, {"stems", dir.path().string(), "--json", "--fail-on", "critical"}, &ignored), 1);  // ...unless asked
+    // ...unless asked: the clash is important (capped, judge14), so --fail-on critical passes and
+    // --fail-on important fails.
+    EXPECT_EQ(test::run_command(MIXSCOUT_BIN, {"stems", dir.path().string(), "--json", "--fail-on", "critical"}, &ignored), 0);
+    EXPECT_EQ(test::run_command(MIXSCOUT_BIN, {"stems", dir.path().string(), "--json", "--fail-on", "important"}, &ignored), 1);
     const nlohmann::json j = nlohmann::json::parse(out);
     ASSERT_FALSE(j["clashes"].empty());
     const auto& c = j["clashes"][0];
-    for (const char* key : {"a", "b", "lo_hz", "hi_hz", "severity", "overlap_s", "times_s", "fix"}) EXPECT_TRUE(c.contains(key)) << key;
-    EXPECT_EQ(c["severity"], "critical");
+    for (const char* key : {"a", "b", "lo_hz", "hi_hz", "severity", "overlap_s", "stereo_overlap", "times_s", "fix"})
+        EXPECT_TRUE(c.contains(key)) << key;
+    EXPECT_EQ(c["severity"], "important");  // a clash is capped at stems.clash.max_severity
+    EXPECT_TRUE(j["stems"][0].contains("pan"));
+    EXPECT_FALSE(j["issues"][0]["target_source"].get<std::string>().empty());
     EXPECT_EQ(j["issues"][0]["category"], "clash");
     EXPECT_EQ(j["stems"][0]["name"], "Kick");
 

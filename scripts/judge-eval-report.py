@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Summarises scripts/judge-eval's JSON: false alarms on untouched music, detection of defects.
+
+Usage: judge-eval-report.py OUT_DIR   (OUT_DIR/json/*.json from `mixscout analyze --json`)
+"""
+import collections
+import json
+import os
+import sys
+
+JUDGEMENT = {"tonal", "stereo", "phase", "dynamics"}
+SERIOUS = {"critical", "important"}
+# defect -> the categories that name it correctly
+EXPECT = {
+    "clip": {"clipping"},
+    "lowpass": {"tonal"},
+    "bass": {"tonal"},
+    "mono": {"stereo"},
+    "polarity": {"phase"},
+    "saturate": {"dynamics"},
+    "silent": {"format"},
+}
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def family(name):
+    return name.split("-", 1)[0]
+
+
+def main():
+    out = sys.argv[1]
+    jdir = os.path.join(out, "json")
+    clean = {}
+    defects = collections.defaultdict(dict)  # defect -> track -> json
+    for fn in sorted(os.listdir(jdir)):
+        if not fn.endswith(".json"):
+            continue
+        j = load(os.path.join(jdir, fn))
+        stem = fn[: -len(".json")]
+        stem = stem.rsplit(".", 1)[0]  # drop the audio extension
+        if "." in stem:
+            track, kind = stem.rsplit(".", 1)
+            defects[kind][track] = j
+        else:
+            clean[stem] = j
+
+    print("== Untouched released tracks (profile streaming) ==")
+    per_family = collections.defaultdict(lambda: [0, 0, collections.Counter()])
+    all_calls = collections.Counter()
+    for name, j in clean.items():
+        calls = [i for i in j["issues"] if i["category"] in JUDGEMENT and i["severity"] in SERIOUS]
+        fam = per_family[family(name)]
+        fam[0] += 1
+        fam[1] += len(calls)
+        for i in calls:
+            fam[2][i["rule"] + " " + i["severity"]] += 1
+            all_calls[i["rule"] + " " + i["severity"]] += 1
+        mat = j.get("material", {})
+        print(f"  {name:44s} family {mat.get('family', '?'):8s} calls {len(calls)}"
+              + ("  " + "; ".join(f"{i['rule']} {i['severity']}" for i in calls) if calls else ""))
+    tracks = sum(f[0] for f in per_family.values())
+    calls = sum(f[1] for f in per_family.values())
+    for fam, (n, c, _) in sorted(per_family.items()):
+        print(f"  {fam}: {n} tracks, {c} judgement calls, {c / n:.2f} per track")
+    print(f"  ALL: {tracks} tracks, {calls} judgement calls, {calls / max(tracks, 1):.3f} per track")
+    # Released music: the mastered Wesnoth tracks and the Frets on Fire songs. The General MIDI
+    # renders are raw synth renders of game note charts, not released mixes: context only.
+    rel = [f for k, f in per_family.items() if k in ("wesnoth", "fof")]
+    rt, rc = sum(f[0] for f in rel), sum(f[1] for f in rel)
+    print(f"  RELEASED (wesnoth + fof): {rt} tracks, {rc} judgement calls, {rc / max(rt, 1):.3f} per track (bar: < 0.25)")
+    if all_calls:
+        print("  calls by rule: " + ", ".join(f"{k} x{v}" for k, v in all_calls.most_common()))
+    sev_all = collections.Counter(i["severity"] for j in clean.values() for i in j["issues"])
+    print("  every issue on them, by severity: " + ", ".join(f"{k} {v}" for k, v in sorted(sev_all.items())))
+
+    print("== Inserted defects (profile streaming): flagged important/critical in the right category ==")
+    total_ok = total_n = 0
+    for kind in ["clip", "lowpass", "bass", "mono", "polarity", "saturate", "silent"]:
+        tracks = defects.get(kind, {})
+        ok, missed = 0, []
+        for track, j in sorted(tracks.items()):
+            hit = [i for i in j["issues"] if i["category"] in EXPECT[kind] and i["severity"] in SERIOUS
+                   and (kind != "silent" or i["severity"] == "critical")]
+            if hit:
+                ok += 1
+            else:
+                missed.append(track + " (" + ", ".join(f"{i['rule']} {i['severity']}" for i in j["issues"][:4]) + ")")
+        total_ok += ok
+        total_n += len(tracks)
+        print(f"  {kind:9s} {ok}/{len(tracks)}" + ("   missed: " + "; ".join(missed) if missed else ""))
+    print(f"  ALL: {total_ok}/{total_n} detected")
+    # The excerpts before the defects: what was already flagged (context, not a failure).
+    base = defects.get("base", {})
+    if base:
+        c = sum(1 for j in base.values() for i in j["issues"] if i["category"] in JUDGEMENT and i["severity"] in SERIOUS)
+        print(f"  (the {len(base)} untouched 60 s excerpts, 24-bit WAV: {c} judgement calls)")
+
+
+if __name__ == "__main__":
+    main()
