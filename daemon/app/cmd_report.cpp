@@ -48,6 +48,7 @@ report::ReportInput gather_report(const analysis::Analysis& a, const std::vector
             row.important = item.important;
             row.polish = item.polish;
             row.notes = item.notes;
+            row.ears = item.ears;
             row.current = ingested && item.export_id == ingested->record.export_id;
             const history::StoredExport stored = store->load_export(item.export_id);
             row.integrated_lufs = stored.analysis.loudness.integrated_lufs;

@@ -127,6 +127,7 @@ json report_data(const ReportInput& in) {
                         {"integrated_lufs", h.integrated_lufs},
                         {"plr_db", h.plr_db},
                         {"notes", h.notes},
+                        {"ears", h.ears},
                         {"current", h.current}});
     d["history"] = hist;
     d["master"] = in.master ? *in.master : json(nullptr);

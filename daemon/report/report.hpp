@@ -46,6 +46,7 @@ struct IterationRow {
     double plr_db = 0.0;
     std::vector<std::string> notes;
     bool current = false;     ///< the export this report is about
+    std::string ears;         ///< the listener's vote: "better" | "same" | "worse"; "" = none
 };
 
 /// A reference track's loudness-normalised spectrum (the same normalisation as the mix's).

@@ -78,7 +78,7 @@ TEST(Report, EmbeddedDataIsTheAnalysisJsonAndTheIssues) {
 TEST(Report, PageIsSelfContained) {
     Built b = build(clipped_noise(10.0));
     b.in.analysis.path = "evil</script><script>alert(1)</script>.wav";
-    b.in.history.push_back({1, "2026-05-01T10:00:00Z", "export", "first", 1, 0, 0, -12.0, 9.0, {"<!-- note -->"}, true});
+    b.in.history.push_back({1, "2026-05-01T10:00:00Z", "export", "first", 1, 0, 0, -12.0, 9.0, {"<!-- note -->"}, true, "worse"});
     const std::string html = render_html(b.in);
     // Nothing is fetched: no src/href to anything but in-page anchors, no @import, no url().
     EXPECT_FALSE(std::regex_search(html, std::regex(R"((src|href)\s*=\s*["']?(https?:|//|file:))", std::regex::icase)));
@@ -89,6 +89,7 @@ TEST(Report, PageIsSelfContained) {
     const nlohmann::json d = extract_data(html);
     EXPECT_EQ(d["analysis"]["path"], b.in.analysis.path);
     EXPECT_EQ(d["history"][0]["notes"][0], "<!-- note -->");
+    EXPECT_EQ(d["history"][0]["ears"], "worse");  // the listener's vote travels with its iteration
     // uPlot's licence travels with it.
     EXPECT_NE(html.find("Permission is hereby granted"), std::string::npos);
     EXPECT_NE(html.find("uPlot 1.6.32"), std::string::npos);

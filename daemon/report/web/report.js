@@ -314,7 +314,7 @@
 
   // ---- 6 iterations ------------------------------------------------------------------------
   function iterations() {
-    var s = section("history", "The song's iterations", "Issues by severity, loudness and PLR per export, with the verdict and your notes: is it still getting better?");
+    var s = section("history", "The song's iterations", "Issues by severity, loudness and PLR per export, with the verdict, your ears' vote and your notes: is it still getting better?");
     var h = data.history;
     if (!h.length) { gap(s, "Not in the history (analysed with --no-history, or the history is unavailable)."); return; }
     var x = h.map(function (r) { return r.iteration; });
@@ -331,10 +331,10 @@
       { label: "PLR dB", stroke: "#16a085", width: 1.5, dash: [2, 3], scale: "db", points: { show: true } }
     ], [x, h.map(function (r) { return r.critical; }), h.map(function (r) { return r.important; }), h.map(function (r) { return r.polish; }),
       h.map(function (r) { return r.integrated_lufs; }), h.map(function (r) { return r.plr_db; })], { height: 220 });
-    var t = el("table", { class: "history" }, [el("tr", {}, ["#", "date", "verdict", "C/I/P", "LUFS", "PLR", "notes"].map(function (c) { return el("th", { text: c }); }))]);
+    var t = el("table", { class: "history" }, [el("tr", {}, ["#", "date", "verdict", "ears", "C/I/P", "LUFS", "PLR", "notes"].map(function (c) { return el("th", { text: c }); }))]);
     h.forEach(function (r) {
       t.appendChild(el("tr", { class: r.current ? "current" : "" }, ["#" + r.iteration + (r.kind === "live_take" ? " (live)" : ""), r.created_at.replace("T", " ").replace("Z", ""),
-        (r.verdict || "").replace(/_/g, " "), r.critical + "/" + r.important + "/" + r.polish, fmt(r.integrated_lufs), fmt(r.plr_db), r.notes.join("; ")].map(function (v) { return el("td", { text: v }); })));
+        (r.verdict || "").replace(/_/g, " "), r.ears || "", r.critical + "/" + r.important + "/" + r.polish, fmt(r.integrated_lufs), fmt(r.plr_db), r.notes.join("; ")].map(function (v) { return el("td", { text: v }); })));
     });
     s.appendChild(t);
   }
