@@ -3,6 +3,9 @@
 #include <osc/OscOutboundPacketStream.h>
 #include <osc/OscReceivedElements.h>
 
+#include <cstring>
+#include <utility>
+
 #include <algorithm>
 #include <cstdint>
 
@@ -147,6 +150,73 @@ std::vector<char> encode(const Message& message, const Protocol& table) {
     return buffer;
 }
 
+namespace {
+
+// Debian's liboscpack (1.1.0) trusts an argument's own size fields: a blob tag whose size word is
+// huge moves its read pointer past the end and wraps around (a SEGV found by tests/fuzz/osc_decode),
+// and a bundle element's size is not checked for being negative. So the packet's layout is
+// checked here first, byte by byte, and oscpack only ever parses a message whose every field is
+// known to lie inside the packet. Only i, f and s are ever valid (protocol/osc.json).
+
+std::uint32_t big_endian_u32(const char* p) {
+    const auto* u = reinterpret_cast<const unsigned char*>(p);
+    return (std::uint32_t{u[0]} << 24) | (std::uint32_t{u[1]} << 16) | (std::uint32_t{u[2]} << 8) | std::uint32_t{u[3]};
+}
+
+/// The end of the 4-byte-padded, NUL-terminated string starting at `at`, or npos when its NUL is
+/// not inside [at, size).
+std::size_t padded_string_end(const char* data, std::size_t at, std::size_t size) {
+    for (std::size_t i = at; i < size; ++i)
+        if (data[i] == '\0') return std::min(size, (i + 4) & ~std::size_t{3});
+    return std::string::npos;
+}
+
+[[noreturn]] void malformed(const std::string& why) { throw PacketError(DropReason::malformed, "osc: malformed packet: " + why); }
+
+/// The one message inside `data` (a message, or a bundle of exactly one message): its bytes.
+std::pair<const char*, std::size_t> single_message(const char* data, std::size_t size) {
+    static constexpr char bundle_tag[8] = {'#', 'b', 'u', 'n', 'd', 'l', 'e', '\0'};
+    if (size < 8 || std::memcmp(data, bundle_tag, 8) != 0) return {data, size};
+    if (size < 20) malformed("bundle without an element");
+    const std::uint32_t element = big_endian_u32(data + 16);
+    if (element == 0 || element % 4 != 0 || element > size - 20)
+        malformed("bundle element of " + std::to_string(element) + " bytes in a " + std::to_string(size) + "-byte packet");
+    if (20 + element != size) throw PacketError(DropReason::malformed, "osc: bundle of more than one element (one message per packet)");
+    if (element >= 8 && std::memcmp(data + 20, bundle_tag, 8) == 0) throw PacketError(DropReason::malformed, "osc: nested bundle");
+    return {data + 20, element};
+}
+
+/// Throws unless the message's address, type tags and i/f/s arguments all lie inside it.
+void check_message_layout(const char* data, std::size_t size) {
+    if (size == 0 || data[0] != '/') throw PacketError(DropReason::malformed, "osc: not an OSC message");
+    std::size_t at = padded_string_end(data, 0, size);
+    if (at == std::string::npos) malformed("address not terminated");
+    if (at == size) return;  // no type tags: oscpack reads no arguments
+    if (data[at] != ',') malformed("type tags do not start with ','");
+    const std::size_t tags_begin = at + 1;
+    const std::size_t args = padded_string_end(data, at, size);
+    if (args == std::string::npos) malformed("type tags not terminated");
+    at = args;
+    for (std::size_t t = tags_begin; data[t] != '\0'; ++t) {
+        switch (data[t]) {
+            case 'i':
+            case 'f':
+                if (size - at < 4) malformed("arguments exceed the packet");
+                at += 4;
+                break;
+            case 's':
+                at = padded_string_end(data, at, size);
+                if (at == std::string::npos) malformed("string argument not terminated");
+                break;
+            default:
+                throw PacketError(DropReason::wrong_types,
+                                  std::string("osc: type tag '") + ascii_safe(std::string(1, data[t]), 4) + "' is not used by the protocol (i, f, s)");
+        }
+    }
+}
+
+}  // namespace
+
 Message decode(const char* data, std::size_t size, const Protocol& table) {
     if (size > table.max_packet_bytes)
         throw PacketError(DropReason::oversized, "osc: packet of " + std::to_string(size) + " bytes (limit " +
@@ -156,21 +226,9 @@ Message decode(const char* data, std::size_t size, const Protocol& table) {
                                                      " bytes is not a whole number of 4-byte words");
     Message m;
     try {
-        ::osc::ReceivedPacket packet(data, static_cast<::osc::osc_bundle_element_size_t>(size));
-        const char* msg_data = packet.Contents();
-        auto msg_size = packet.Size();
-        if (packet.IsBundle()) {
-            ::osc::ReceivedBundle bundle(packet);
-            if (bundle.ElementCount() != 1)
-                throw PacketError(DropReason::malformed, "osc: bundle of " + std::to_string(bundle.ElementCount()) +
-                                                             " elements (one message per packet)");
-            const auto element = *bundle.ElementsBegin();
-            if (element.IsBundle()) throw PacketError(DropReason::malformed, "osc: nested bundle");
-            msg_data = element.Contents();
-            msg_size = element.Size();
-        }
-        if (msg_size == 0 || msg_data[0] != '/') throw PacketError(DropReason::malformed, "osc: not an OSC message");
-        ::osc::ReceivedMessage message(::osc::ReceivedPacket(msg_data, msg_size));
+        const auto [msg_data, msg_size] = single_message(data, size);
+        check_message_layout(msg_data, msg_size);
+        ::osc::ReceivedMessage message(::osc::ReceivedPacket(msg_data, static_cast<::osc::osc_bundle_element_size_t>(msg_size)));
         m.address = message.AddressPattern();
         const MessageSpec* spec = table.find(m.address);
         if (!spec) throw PacketError(DropReason::unknown_address, "osc: unknown address " + ascii_safe(m.address, 80));

@@ -173,6 +173,72 @@ TEST(OscDecode, RefusesBadPacketsWithAReason) {
     EXPECT_EQ(reason(std::vector<char>(4096, 0)), static_cast<int>(osc::DropReason::oversized));
 }
 
+// What tests/fuzz/osc_decode found in Debian's liboscpack: argument and bundle sizes taken from the
+// packet itself walk the parser out of it. decode() checks the layout first, so each is a clean
+// drop (under ASan a read outside the packet would abort this test).
+TEST(OscDecode, SizesInsideThePacketCannotWalkTheParserOut) {
+    auto reason = [](const std::vector<char>& b) {
+        try {
+            osc::decode(b.data(), b.size());
+        } catch (const osc::PacketError& e) {
+            return static_cast<int>(e.reason);
+        }
+        return -1;
+    };
+    auto word = [](std::vector<char>& b, std::uint32_t v) {
+        for (int shift : {24, 16, 8, 0}) b.push_back(static_cast<char>((v >> shift) & 0xff));
+    };
+    auto text = [](std::vector<char>& b, const std::string& t) {
+        b.insert(b.end(), t.begin(), t.end());
+        do b.push_back('\0'); while (b.size() % 4 != 0);
+    };
+    // The fuzzer's own finding: 101 blob tags ('b') over 20 bytes of arguments (a SEGV before).
+    std::vector<char> found;
+    text(found, "/mixscout/fix");
+    text(found, "," + std::string(101, 'b') + "Sssi");
+    const unsigned char rest[] = {0x00, 0x00, 0xfc, 0x76, 0x4e, 0xb7, 0x60, 0x00, 0x01, 0x00,
+                                  0x00, 0x00, 0x2f, 0x6d, 0x63, 0x00, 0x42, 0x00, 0x00, 0x00};
+    found.insert(found.end(), std::begin(rest), std::end(rest));
+    ASSERT_EQ(found.size() % 4, 0u);
+    EXPECT_EQ(reason(found), static_cast<int>(osc::DropReason::wrong_types));
+    // One blob whose size word says 4 GiB - 4.
+    std::vector<char> blob;
+    text(blob, "/mixscout/note");
+    text(blob, ",b");
+    word(blob, 0xfffffffcu);
+    word(blob, 0);
+    EXPECT_EQ(reason(blob), static_cast<int>(osc::DropReason::wrong_types));
+    // A string argument with no NUL before the end, and an int with no room.
+    std::vector<char> open_string;
+    text(open_string, "/mixscout/note");
+    text(open_string, ",s");
+    open_string.insert(open_string.end(), {'a', 'b', 'c', 'd'});
+    EXPECT_EQ(reason(open_string), static_cast<int>(osc::DropReason::malformed));
+    std::vector<char> short_int;
+    text(short_int, "/mixscout/hello");
+    text(short_int, ",is");
+    EXPECT_EQ(reason(short_int), static_cast<int>(osc::DropReason::malformed));
+    // Bundles whose element size is negative, past the end, or leaves a second element.
+    const auto message = liblo_packet("/mixscout/note", "s", {"hi"});
+    for (std::uint32_t element : {0xfffffff0u, static_cast<std::uint32_t>(message.size() + 4), 4u}) {
+        std::vector<char> bundle;
+        text(bundle, "#bundle");
+        word(bundle, 0);
+        word(bundle, 1);
+        word(bundle, element);
+        bundle.insert(bundle.end(), message.begin(), message.end());
+        EXPECT_EQ(reason(bundle), static_cast<int>(osc::DropReason::malformed)) << element;
+    }
+    // The same bundle with the right size still decodes.
+    std::vector<char> bundle;
+    text(bundle, "#bundle");
+    word(bundle, 0);
+    word(bundle, 1);
+    word(bundle, static_cast<std::uint32_t>(message.size()));
+    bundle.insert(bundle.end(), message.begin(), message.end());
+    EXPECT_EQ(osc::decode(bundle.data(), bundle.size()).string_arg(0), "hi");
+}
+
 TEST(OscReceiver, CountsAndDropsBadPacketsAndKeepsServing) {
     boost::asio::io_context io;
     std::vector<osc::Message> got;
