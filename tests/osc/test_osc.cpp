@@ -154,37 +154,33 @@ TEST(OscDecode, ReadsWhatOscsendWrites) {
     EXPECT_EQ(osc::decode(hello.data(), hello.size()).string_arg(1), "0123abcd");
 }
 
+namespace {
+/// Why decode() dropped the packet (-1: it did not).
+int drop_reason(const std::vector<char>& b) {
+    try {
+        osc::decode(b.data(), b.size());
+    } catch (const osc::PacketError& e) {
+        return static_cast<int>(e.reason);
+    }
+    return -1;
+}
+}  // namespace
+
 TEST(OscDecode, RefusesBadPacketsWithAReason) {
     const auto good = liblo_packet("/mixscout/hello", "is", {"9002", "0123abcd"});
-    auto reason = [](const std::vector<char>& b) {
-        try {
-            osc::decode(b.data(), b.size());
-        } catch (const osc::PacketError& e) {
-            return static_cast<int>(e.reason);
-        }
-        return -1;
-    };
-    EXPECT_EQ(reason(std::vector<char>(good.begin(), good.end() - 4)), static_cast<int>(osc::DropReason::malformed));
-    EXPECT_EQ(reason(std::vector<char>(good.begin(), good.begin() + 6)), static_cast<int>(osc::DropReason::malformed));
-    EXPECT_EQ(reason(liblo_packet("/mixscout/hello", "s", {"9002"})), static_cast<int>(osc::DropReason::wrong_types));
-    EXPECT_EQ(reason(liblo_packet("/mixscout/hello", "ii", {"1", "2"})), static_cast<int>(osc::DropReason::wrong_types));
-    EXPECT_EQ(reason(liblo_packet("/somebody/else", "i", {"1"})), static_cast<int>(osc::DropReason::unknown_address));
-    EXPECT_EQ(reason(liblo_packet("/mixscout/fix", "isss", {"1", "urgent", "t", "f"})), static_cast<int>(osc::DropReason::bad_value));
-    EXPECT_EQ(reason(std::vector<char>(4096, 0)), static_cast<int>(osc::DropReason::oversized));
+    EXPECT_EQ(drop_reason(std::vector<char>(good.begin(), good.end() - 4)), static_cast<int>(osc::DropReason::malformed));
+    EXPECT_EQ(drop_reason(std::vector<char>(good.begin(), good.begin() + 6)), static_cast<int>(osc::DropReason::malformed));
+    EXPECT_EQ(drop_reason(liblo_packet("/mixscout/hello", "s", {"9002"})), static_cast<int>(osc::DropReason::wrong_types));
+    EXPECT_EQ(drop_reason(liblo_packet("/mixscout/hello", "ii", {"1", "2"})), static_cast<int>(osc::DropReason::wrong_types));
+    EXPECT_EQ(drop_reason(liblo_packet("/somebody/else", "i", {"1"})), static_cast<int>(osc::DropReason::unknown_address));
+    EXPECT_EQ(drop_reason(liblo_packet("/mixscout/fix", "isss", {"1", "urgent", "t", "f"})), static_cast<int>(osc::DropReason::bad_value));
+    EXPECT_EQ(drop_reason(std::vector<char>(4096, 0)), static_cast<int>(osc::DropReason::oversized));
 }
 
 // What tests/fuzz/osc_decode found in Debian's liboscpack: argument and bundle sizes taken from the
 // packet itself walk the parser out of it. decode() checks the layout first, so each is a clean
 // drop (under ASan a read outside the packet would abort this test).
 TEST(OscDecode, SizesInsideThePacketCannotWalkTheParserOut) {
-    auto reason = [](const std::vector<char>& b) {
-        try {
-            osc::decode(b.data(), b.size());
-        } catch (const osc::PacketError& e) {
-            return static_cast<int>(e.reason);
-        }
-        return -1;
-    };
     auto word = [](std::vector<char>& b, std::uint32_t v) {
         for (int shift : {24, 16, 8, 0}) b.push_back(static_cast<char>((v >> shift) & 0xff));
     };
@@ -200,24 +196,24 @@ TEST(OscDecode, SizesInsideThePacketCannotWalkTheParserOut) {
                                   0x00, 0x00, 0x2f, 0x6d, 0x63, 0x00, 0x42, 0x00, 0x00, 0x00};
     found.insert(found.end(), std::begin(rest), std::end(rest));
     ASSERT_EQ(found.size() % 4, 0u);
-    EXPECT_EQ(reason(found), static_cast<int>(osc::DropReason::wrong_types));
+    EXPECT_EQ(drop_reason(found), static_cast<int>(osc::DropReason::wrong_types));
     // One blob whose size word says 4 GiB - 4.
     std::vector<char> blob;
     text(blob, "/mixscout/note");
     text(blob, ",b");
     word(blob, 0xfffffffcu);
     word(blob, 0);
-    EXPECT_EQ(reason(blob), static_cast<int>(osc::DropReason::wrong_types));
+    EXPECT_EQ(drop_reason(blob), static_cast<int>(osc::DropReason::wrong_types));
     // A string argument with no NUL before the end, and an int with no room.
     std::vector<char> open_string;
     text(open_string, "/mixscout/note");
     text(open_string, ",s");
     open_string.insert(open_string.end(), {'a', 'b', 'c', 'd'});
-    EXPECT_EQ(reason(open_string), static_cast<int>(osc::DropReason::malformed));
+    EXPECT_EQ(drop_reason(open_string), static_cast<int>(osc::DropReason::malformed));
     std::vector<char> short_int;
     text(short_int, "/mixscout/hello");
     text(short_int, ",is");
-    EXPECT_EQ(reason(short_int), static_cast<int>(osc::DropReason::malformed));
+    EXPECT_EQ(drop_reason(short_int), static_cast<int>(osc::DropReason::malformed));
     // Bundles whose element size is negative, past the end, or leaves a second element.
     const auto message = liblo_packet("/mixscout/note", "s", {"hi"});
     for (std::uint32_t element : {0xfffffff0u, static_cast<std::uint32_t>(message.size() + 4), 4u}) {
@@ -227,7 +223,7 @@ TEST(OscDecode, SizesInsideThePacketCannotWalkTheParserOut) {
         word(bundle, 1);
         word(bundle, element);
         bundle.insert(bundle.end(), message.begin(), message.end());
-        EXPECT_EQ(reason(bundle), static_cast<int>(osc::DropReason::malformed)) << element;
+        EXPECT_EQ(drop_reason(bundle), static_cast<int>(osc::DropReason::malformed)) << element;
     }
     // The same bundle with the right size still decodes.
     std::vector<char> bundle;
