@@ -18,33 +18,9 @@ using test::TempDir;
 
 namespace {
 
-struct Run {
-    int code = -1;
-    std::string out, err;
-};
-
-Run run(const std::vector<std::string>& args) {
-    const char* bin = std::getenv("MIXSCOUT_BIN");
-    test::Process p(bin && *bin ? bin : MIXSCOUT_BIN, args);
-    Run r;
-    const auto code = p.wait_exit(std::chrono::milliseconds(60000));
-    r.code = code ? *code : -1;
-    // Until the readers saw EOF on both pipes (the predicate never holds; it returns at EOF).
-    p.wait_for_out([](const std::string&) { return false; }, std::chrono::milliseconds(2000));
-    p.wait_for_err([](const std::string&) { return false; }, std::chrono::milliseconds(2000));
-    r.out = p.out();
-    r.err = p.err();
-    return r;
-}
-
-nlohmann::json json_of(const Run& r) {
-    try {
-        return nlohmann::json::parse(r.out);
-    } catch (const std::exception& e) {
-        ADD_FAILURE() << "not JSON: " << e.what() << "\nstdout: " << r.out.substr(0, 400) << "\nstderr: " << r.err;
-        return {};
-    }
-}
+using Run = test::MixscoutRun;
+Run run(const std::vector<std::string>& args) { return test::run_mixscout(args); }
+nlohmann::json json_of(const Run& r) { return test::stdout_json(r); }
 
 /// A 3 s stereo mix: pink noise at -20 dBFS RMS, optionally with `clips` full-scale runs.
 std::filesystem::path make_mix(const std::filesystem::path& path, int clips, double gain_db = 0.0) {

@@ -15,31 +15,9 @@ using test::TempDir;
 
 namespace loop_cli {
 
-struct LoopRun {
-    int code = -1;
-    std::string out, err;
-};
-
-LoopRun ms_run(const std::vector<std::string>& args) {
-    test::Process p(MIXSCOUT_BIN, args);
-    LoopRun r;
-    const auto code = p.wait_exit(std::chrono::milliseconds(60000));
-    r.code = code ? *code : -1;
-    p.wait_for_out([](const std::string&) { return false; }, std::chrono::milliseconds(2000));
-    p.wait_for_err([](const std::string&) { return false; }, std::chrono::milliseconds(2000));
-    r.out = p.out();
-    r.err = p.err();
-    return r;
-}
-
-nlohmann::json json_out(const LoopRun& r) {
-    try {
-        return nlohmann::json::parse(r.out);
-    } catch (const std::exception& e) {
-        ADD_FAILURE() << "not JSON: " << e.what() << "\nstdout: " << r.out.substr(0, 400) << "\nstderr: " << r.err;
-        return {};
-    }
-}
+using LoopRun = test::MixscoutRun;
+LoopRun ms_run(const std::vector<std::string>& args) { return test::run_mixscout(args); }
+nlohmann::json json_out(const LoopRun& r) { return test::stdout_json(r); }
 
 /// A 3 s stereo mix: pink noise at -20 dBFS RMS; `clips` full-scale runs of 20 samples on BOTH
 /// channels at 0.5 s, 1.3 s, ... (a known count and known moments).

@@ -1,5 +1,7 @@
 #include "support/process.hpp"
 
+#include <gtest/gtest.h>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -372,6 +374,29 @@ bool oscsend(int port, const std::string& address, const std::string& types, con
     std::vector<std::string> args{"127.0.0.1", std::to_string(port), address, types};
     args.insert(args.end(), values.begin(), values.end());
     return run_command("/usr/bin/oscsend", args) == 0;
+}
+
+MixscoutRun run_mixscout(const std::vector<std::string>& args, const std::vector<std::string>& extra_env) {
+    const char* bin = std::getenv("MIXSCOUT_BIN");
+    Process p(bin && *bin ? bin : MIXSCOUT_BIN, args, extra_env);
+    MixscoutRun r;
+    const auto code = p.wait_exit(milliseconds(60000));
+    r.code = code ? *code : -1;
+    // Until the readers saw EOF on both pipes (the predicate never holds; it returns at EOF).
+    p.wait_for_out([](const std::string&) { return false; }, milliseconds(2000));
+    p.wait_for_err([](const std::string&) { return false; }, milliseconds(2000));
+    r.out = p.out();
+    r.err = p.err();
+    return r;
+}
+
+nlohmann::json stdout_json(const MixscoutRun& r) {
+    try {
+        return nlohmann::json::parse(r.out);
+    } catch (const std::exception& e) {
+        ADD_FAILURE() << "not JSON: " << e.what() << "\nstdout: " << r.out.substr(0, 400) << "\nstderr: " << r.err;
+        return {};
+    }
 }
 
 // ---- the daemon -------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 // Nothing here sleeps to synchronise: every wait polls (or waits on) a condition until a
 // deadline and reports whether it came true, so a test fails with a message instead of hanging.
 #pragma once
+#include <nlohmann/json.hpp>
 #include <sys/types.h>
 
 #include <chrono>
@@ -107,6 +108,16 @@ std::string find_program(const std::string& name);
 
 /// Runs a command to completion (deadline 10 s) and returns its exit code (-1 on timeout).
 int run_command(const std::string& program, const std::vector<std::string>& args, std::string* output = nullptr);
+
+/// One run of the real mixscout binary ($MIXSCOUT_BIN, else the build's) to its end, within 60 s:
+/// the CLI tests' one way to run it (tests/cli/cli_run.hpp adds peak RSS, POSIX only).
+struct MixscoutRun {
+    int code = -1;  ///< -1: it did not exit in time
+    std::string out, err;
+};
+MixscoutRun run_mixscout(const std::vector<std::string>& args, const std::vector<std::string>& extra_env = {});
+/// stdout as JSON; when it is not, a test failure showing stdout and stderr, and null.
+nlohmann::json stdout_json(const MixscoutRun& r);
 
 /// One line of `oscdump -L` ("eeacd4af.ea90abb3 /mixscout/export ssi "/x.wav" "x" 1"), parsed.
 struct DumpedMessage {
