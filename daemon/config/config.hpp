@@ -10,7 +10,7 @@
 //     profiles:                # @open   (users may add keys; new entries follow the first entry's shape)
 //     folders: []              # @items(string)
 //     curve: modern            # @keyof(tonal.curves)   (must name an entry of that map)
-//   and every key named `severity` must be critical|important|polish.
+//   and every key named `severity` or `*_severity` must be critical|important|polish.
 //
 // A user file overlays only what it changes: maps merge key by key, scalars and lists replace.
 // Errors name the file, line and column (1-based, from yaml-cpp marks):
@@ -19,20 +19,21 @@
 //     "my.yaml:8:20: rules.headroom.peak_max_dbfs: 5 is out of range -60..0"
 //     "my.yaml:4:1: YAML syntax error: illegal map value"
 //
-// Threading: a Config is an immutable value. Copies are deep (independent YAML trees), so each
-// thread may hold its own copy; for a config shared and replaced at run time use config::Live.
+// Consumers read the typed config::Settings (config/settings.hpp), built once per load from the
+// validated tree: cfg.settings().rules.clipping.enabled. No key is looked up by name at run time.
+// yaml-cpp stays inside daemon/config/ (schema.hpp); the JSON form is in config/config_json.hpp.
+//
+// Threading: a Config is an immutable value (copies share the immutable parts), so any thread
+// may read it; for a config shared and replaced at run time use config::Live.
 #pragma once
-#include <yaml-cpp/yaml.h>
-
 #include <filesystem>
 #include <memory>
 #include <mutex>
-#include <nlohmann/json.hpp>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "config/settings.hpp"
 #include "core/error.hpp"
 
 namespace mixscout::config {
@@ -57,9 +58,11 @@ private:
     std::vector<Problem> problems_;
 };
 
+struct Tree;  // the merged YAML tree (config/schema.hpp; private to config/)
+
 class Config {
 public:
-    /// The shipped defaults (parsed once, then copied). Never throws in a correct build.
+    /// The shipped defaults (parsed once, then shared). Never throws in a correct build.
     static Config defaults();
     /// Defaults overlaid with user_file. Throws ConfigError (missing/unreadable file, YAML syntax,
     /// unknown key, wrong type, out of range) — nothing of a broken file is applied.
@@ -69,41 +72,20 @@ public:
     /// Validates user_file against the schema without throwing; empty = fine.
     static std::vector<Problem> check(const std::filesystem::path& user_file);
 
-    Config(const Config& other);
-    Config& operator=(const Config& other);
-    Config(Config&& other) noexcept;
-    Config& operator=(Config&& other) noexcept;
-
-    /// A value by dotted path: cfg.get<double>("rules.true_peak.enabled"),
-    /// cfg.get<std::vector<std::string>>("watch.folders"). T is anything yaml-cpp converts to.
-    /// A path not in the schema is a programming error: throws std::logic_error.
-    template <class T>
-    T get(std::string_view dotted_path) const {
-        return lookup(dotted_path).template as<T>();
-    }
-    /// get<T> with a fallback when the path does not exist (e.g. a user-added map entry).
-    template <class T>
-    T get_or(std::string_view dotted_path, const T& fallback) const {
-        if (!has(dotted_path)) return fallback;
-        return lookup(dotted_path).template as<T>();
-    }
-    /// Raw access for maps and lists (a handle into this Config's tree; do not modify it).
-    /// Throws std::logic_error if the path does not exist.
-    YAML::Node node(std::string_view dotted_path) const;
-    bool has(std::string_view dotted_path) const;
-    /// Keys of the map at dotted_path, in file order (e.g. keys("profiles")).
-    std::vector<std::string> keys(std::string_view dotted_path) const;
+    /// The typed values (config/settings.hpp).
+    const Settings& settings() const { return *settings_; }
 
     /// The user file this config was overlaid with; empty for defaults().
     const std::filesystem::path& source() const { return source_; }
 
-    nlohmann::json to_json() const;  ///< the effective config (`config show --json`)
-    std::string to_yaml() const;     ///< the effective config as YAML (`config show`)
+    std::string to_yaml() const;  ///< the effective config as YAML (`config show`)
+    /// The merged tree, for config/'s own output functions (config_json.hpp).
+    const Tree& tree() const { return *tree_; }
 
 private:
     Config() = default;
-    YAML::Node lookup(std::string_view dotted_path) const;  // handle into root_, throws logic_error
-    YAML::Node root_;
+    std::shared_ptr<const Settings> settings_;
+    std::shared_ptr<const Tree> tree_;
     std::filesystem::path source_;
 };
 
@@ -114,7 +96,7 @@ public:
     /// Loads path (or the defaults when path is empty). Throws ConfigError if the file is broken
     /// at start-up — the daemon refuses to start on a broken config it was explicitly given.
     explicit Live(std::filesystem::path path);
-    /// The config in force; cheap (shared_ptr copy), safe from any thread.
+    /// The config in force: an immutable snapshot, cheap (shared_ptr copy), safe from any thread.
     std::shared_ptr<const Config> current() const;
     /// Re-reads the file. On success swaps it in and returns an empty vector; on failure keeps
     /// the last good config and returns the problems (log them / send them over OSC).

@@ -10,9 +10,11 @@
 #include <string_view>
 #include <vector>
 
+#include "core/severity.hpp"
+
 namespace mixscout::rules {
 
-enum class Severity { critical = 0, important = 1, polish = 2 };
+using Severity = mixscout::Severity;
 
 std::string_view to_string(Severity s);
 /// "critical" | "important" | "polish"; nullopt otherwise.
