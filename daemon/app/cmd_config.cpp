@@ -9,6 +9,7 @@
 
 #include "app/commands.hpp"
 #include "config/config.hpp"
+#include "config/config_json.hpp"
 
 namespace mixscout::app {
 
@@ -38,7 +39,7 @@ void add_config_command(CLI::App& app, Context& ctx) {
     show->callback([&ctx, show_file, as_json] {
         // A broken file throws ConfigError (an InputError): main prints it as one line, exit 2.
         const config::Config cfg = show_file->empty() ? config::Config::defaults() : config::Config::load(*show_file);
-        if (*as_json) std::cout << cfg.to_json().dump(2) << "\n";
+        if (*as_json) std::cout << config::to_json(cfg).dump(2) << "\n";
         else std::cout << cfg.to_yaml();
         ctx.exit_code = 0;
     });

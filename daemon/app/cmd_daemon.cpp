@@ -61,9 +61,9 @@ void add_daemon_command(CLI::App& app, Context& ctx) {
         std::error_code ec;
         if (file.empty() && std::filesystem::exists(default_config_file(), ec)) file = default_config_file();
         const config::Config cfg = file.empty() ? config::Config::defaults() : config::Config::load(file);
-        std::string host = cfg.get<std::string>("osc.listen_host");
+        std::string host = cfg.settings().osc.listen_host;
         if (host == "0.0.0.0") host = "127.0.0.1";  // listening everywhere: reach it here
-        const int port = stop_args->port > 0 ? stop_args->port : cfg.get<int>("osc.listen_port");
+        const int port = stop_args->port > 0 ? stop_args->port : cfg.settings().osc.listen_port;
         osc::Sender sender;
         const osc::Endpoint daemon = osc::resolve_endpoint(host, port);
         // The daemon obeys proven senders only: hello with the token first, from the same socket.

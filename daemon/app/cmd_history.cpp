@@ -216,7 +216,7 @@ void add_compare(CLI::App& app, Context& ctx) {
     add_focus_options(cmd, a->focus, a->all, a->top_n, a->fail_on);
     cmd->callback([&ctx, a] {
         const auto cfg = load_config(a->config_file);
-        const std::string prof = a->profile.empty() ? cfg.get_or<std::string>("watch.profile", "mix") : a->profile;
+        const std::string prof = a->profile.empty() ? cfg.settings().watch.profile : a->profile;
         auto opts = history::store_options(cfg);
         if (!a->focus.empty()) opts.compare.focus = review::area_or_throw(a->focus, "--focus");
         const auto before = measure_side(a->older, a->against_stems_dir, prof, cfg);

@@ -43,39 +43,39 @@ struct MasterArgs {
 
 master::MasterOptions options_from(const config::Config& cfg, const MasterArgs& a) {
     master::MasterOptions o;
-    if (cfg.has("master.target_lufs") && !cfg.node("master.target_lufs").IsNull())
-        o.target_lufs = cfg.get<double>("master.target_lufs");
-    o.ceiling_dbtp = cfg.get<double>("master.ceiling_dbtp");
-    o.amount_percent = cfg.get<double>("master.amount");
-    o.bits = cfg.get<int>("master.bits");
-    o.smoothing_octaves = cfg.get<double>("master.eq.smoothing_octaves");
-    o.max_boost_db = cfg.get<double>("master.eq.max_boost_db");
-    o.max_cut_db = cfg.get<double>("master.eq.max_cut_db");
-    o.loudest_fraction = cfg.get<double>("master.eq.loudest_fraction");
-    o.min_duration_s = cfg.get<double>("master.min_duration_s");
-    o.limiter.lookahead_ms = cfg.get<double>("master.limiter.lookahead_ms");
-    o.limiter.release_fast_ms = cfg.get<double>("master.limiter.release_fast_ms");
-    o.limiter.release_slow_ms = cfg.get<double>("master.limiter.release_slow_ms");
-    o.limiter.sustain_ms = cfg.get<double>("master.limiter.sustain_ms");
-    o.limiter.margin_db = cfg.get<double>("master.limiter.margin_db");
-    o.compressor.enabled = cfg.get<bool>("master.compressor.enabled");
-    o.compressor.ratio = cfg.get<double>("master.compressor.ratio");
-    o.compressor.attack_ms = cfg.get<double>("master.compressor.attack_ms");
-    o.compressor.release_ms = cfg.get<double>("master.compressor.release_ms");
-    o.compressor.knee_db = cfg.get<double>("master.compressor.knee_db");
-    o.compressor.threshold_db = cfg.get<double>("master.compressor.threshold_db");
-    o.compressor.max_gain_reduction_db = cfg.get<double>("master.compressor.max_gain_reduction_db");
-    o.compressor.engage_above_limiting_db = cfg.get<double>("master.compressor.engage_above_limiting_db");
-    o.guards.max_limiter_peak_db = cfg.get<double>("master.guards.max_limiter_peak_db");
-    o.guards.max_limiter_mean_db = cfg.get<double>("master.guards.max_limiter_mean_db");
-    o.guards.max_lra_loss_lu = cfg.get<double>("master.guards.max_lra_loss_lu");
-    o.guards.max_side_gain_db = cfg.get<double>("master.guards.max_side_gain_db");
-    o.guards.mono_below_hz = cfg.get<double>("master.guards.mono_below_hz");
-    o.guards.max_correlation_drop = cfg.get<double>("master.guards.max_correlation_drop");
-    o.guards.max_mono_loss_increase_db = cfg.get<double>("master.guards.max_mono_loss_increase_db");
+    if (cfg.settings().master.target_lufs)
+        o.target_lufs = cfg.settings().master.target_lufs;
+    o.ceiling_dbtp = cfg.settings().master.ceiling_dbtp;
+    o.amount_percent = cfg.settings().master.amount;
+    o.bits = cfg.settings().master.bits;
+    o.smoothing_octaves = cfg.settings().master.eq.smoothing_octaves;
+    o.max_boost_db = cfg.settings().master.eq.max_boost_db;
+    o.max_cut_db = cfg.settings().master.eq.max_cut_db;
+    o.loudest_fraction = cfg.settings().master.eq.loudest_fraction;
+    o.min_duration_s = cfg.settings().master.min_duration_s;
+    o.limiter.lookahead_ms = cfg.settings().master.limiter.lookahead_ms;
+    o.limiter.release_fast_ms = cfg.settings().master.limiter.release_fast_ms;
+    o.limiter.release_slow_ms = cfg.settings().master.limiter.release_slow_ms;
+    o.limiter.sustain_ms = cfg.settings().master.limiter.sustain_ms;
+    o.limiter.margin_db = cfg.settings().master.limiter.margin_db;
+    o.compressor.enabled = cfg.settings().master.compressor.enabled;
+    o.compressor.ratio = cfg.settings().master.compressor.ratio;
+    o.compressor.attack_ms = cfg.settings().master.compressor.attack_ms;
+    o.compressor.release_ms = cfg.settings().master.compressor.release_ms;
+    o.compressor.knee_db = cfg.settings().master.compressor.knee_db;
+    o.compressor.threshold_db = cfg.settings().master.compressor.threshold_db;
+    o.compressor.max_gain_reduction_db = cfg.settings().master.compressor.max_gain_reduction_db;
+    o.compressor.engage_above_limiting_db = cfg.settings().master.compressor.engage_above_limiting_db;
+    o.guards.max_limiter_peak_db = cfg.settings().master.guards.max_limiter_peak_db;
+    o.guards.max_limiter_mean_db = cfg.settings().master.guards.max_limiter_mean_db;
+    o.guards.max_lra_loss_lu = cfg.settings().master.guards.max_lra_loss_lu;
+    o.guards.max_side_gain_db = cfg.settings().master.guards.max_side_gain_db;
+    o.guards.mono_below_hz = cfg.settings().master.guards.mono_below_hz;
+    o.guards.max_correlation_drop = cfg.settings().master.guards.max_correlation_drop;
+    o.guards.max_mono_loss_increase_db = cfg.settings().master.guards.max_mono_loss_increase_db;
     o.write_ab = a.ab;
-    o.ab_block_s = cfg.get<double>("master.ab_block_s");
-    std::vector<std::string> match = a.match.empty() ? cfg.get<std::vector<std::string>>("master.match") : a.match;
+    o.ab_block_s = cfg.settings().master.ab_block_s;
+    std::vector<std::string> match = a.match.empty() ? cfg.settings().master.match : a.match;
 
     if (a.target_lufs) o.target_lufs = a.target_lufs;
     if (a.ceiling_dbtp) o.ceiling_dbtp = *a.ceiling_dbtp;
@@ -140,7 +140,7 @@ void add_master_command(CLI::App& app, Context& ctx) {
     cmd->callback([args, &ctx] {
         const config::Config cfg = args->config_file.empty() ? config::Config::defaults() : config::Config::load(args->config_file);
         const master::MasterOptions options = options_from(cfg, *args);
-        const auto judge_profile = cfg.get<std::string>("master.profile");
+        const auto judge_profile = cfg.settings().master.profile;
         rules::check_profile(cfg, judge_profile);
         std::vector<std::filesystem::path> refs(args->references.begin(), args->references.end());
         ProgressBar bar(!args->quiet && ::isatty(STDERR_FILENO));

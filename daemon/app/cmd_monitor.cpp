@@ -107,7 +107,7 @@ int run_monitor(const MonitorArgs& args) {
     }
     const config::Config cfg = config_file.empty() ? config::Config::defaults() : config::Config::load(config_file);
     log::Level level = log::Level::info;
-    const std::string level_text = args.log_level.empty() ? cfg.get<std::string>("log.level") : args.log_level;
+    const std::string level_text = args.log_level.empty() ? cfg.settings().log.level : args.log_level;
     if (!log::parse_level(level_text, level)) throw InputError("log level '" + level_text + "' is not debug|info|warn|error|off");
     log::set_level(level);
 
@@ -117,17 +117,18 @@ int run_monitor(const MonitorArgs& args) {
     if (!args.channels.empty()) opts.capture.channels = parse_channels(args.channels);
     if (!args.song.empty()) opts.song = args.song;
     if (!args.profile.empty()) {
-        if (!cfg.has("profiles." + args.profile)) throw InputError("--profile: unknown profile '" + args.profile + "'");
+        const config::Profile* profile = cfg.settings().profiles.find(args.profile);
+        if (!profile) throw InputError("--profile: unknown profile '" + args.profile + "'");
         opts.profile = args.profile;
-        opts.live.ceiling_dbtp = cfg.get<double>("profiles." + args.profile + ".ceiling_dbtp");
+        opts.live.ceiling_dbtp = profile->ceiling_dbtp;
     }
     audio::validate(opts.capture);
 
     // OSC out: fixed destinations + devices that say hello.
     osc::Sender sender;
-    std::vector<std::string> sends = cfg.get<std::vector<std::string>>("osc.send");
+    std::vector<std::string> sends = cfg.settings().osc.send;
     sends.insert(sends.end(), args.send.begin(), args.send.end());
-    const auto max_devices = static_cast<std::size_t>(cfg.get<int>("osc.max_devices"));
+    const auto max_devices = static_cast<std::size_t>(cfg.settings().osc.max_devices);
     sender.set_max_destinations(sends.size() + max_devices);
     for (const auto& s : sends) {
         const auto [h, p] = osc::parse_host_port(s, "--send");
@@ -153,10 +154,10 @@ int run_monitor(const MonitorArgs& args) {
     // OSC in: /mixscout/hello with the token registers a device (the other requests belong to the daemon).
     std::unique_ptr<osc::Receiver> receiver;
     osc::DeviceRegistry devices(sender, osc::ensure_token(osc::token_file()), max_devices);
-    const int port = args.listen >= 0 ? args.listen : cfg.get<int>("osc.listen_port");
+    const int port = args.listen >= 0 ? args.listen : cfg.settings().osc.listen_port;
     try {
         receiver = std::make_unique<osc::Receiver>(
-            io, osc::ReceiverOptions{cfg.get<std::string>("osc.listen_host"), port, cfg.get<std::vector<std::string>>("osc.allow")},
+            io, osc::ReceiverOptions{cfg.settings().osc.listen_host, port, cfg.settings().osc.allow},
             [&](const osc::Message& m, const osc::Endpoint& from) {
                 if (m.address != "/mixscout/hello") {
                     log::warn("osc: " + m.address + " is handled by the daemon, not by monitor");
@@ -181,7 +182,7 @@ int run_monitor(const MonitorArgs& args) {
         io.stop();
     });
     asio::steady_timer heartbeat(io);
-    const double heartbeat_s = cfg.get<double>("osc.heartbeat_s");
+    const double heartbeat_s = cfg.settings().osc.heartbeat_s;
     std::function<void()> beat = [&] {
         heartbeat.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
             std::chrono::duration<double>(heartbeat_s)));
@@ -198,7 +199,7 @@ int run_monitor(const MonitorArgs& args) {
     std::string dests;
     for (const auto& e : sender.destinations()) dests += (dests.empty() ? "" : ", ") + osc::to_string(e);
     std::fprintf(stderr, "mixscout monitor: listening on %s, sending to %s; history: %s\n",
-                 receiver ? (cfg.get<std::string>("osc.listen_host") + ":" + std::to_string(receiver->port())).c_str() : "-",
+                 receiver ? (cfg.settings().osc.listen_host + ":" + std::to_string(receiver->port())).c_str() : "-",
                  dests.empty() ? "devices that send /mixscout/hello" : dests.c_str(),
                  store ? store->file().string().c_str() : "unavailable");
     mon.start();

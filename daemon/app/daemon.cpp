@@ -147,14 +147,14 @@ struct Daemon::Impl {
     /// Applies the config in force, with the flags on top. Initial: failures throw.
     void apply(const config::Config& cfg, bool initial) {
         log::Level level = log::Level::info;
-        const std::string level_text = flags.log_level.empty() ? cfg.get<std::string>("log.level") : flags.log_level;
+        const std::string level_text = flags.log_level.empty() ? cfg.settings().log.level : flags.log_level;
         if (!log::parse_level(level_text, level)) throw InputError("log level '" + level_text + "' is not debug|info|warn|error|off");
         log::set_level(level);
 
         // OSC: socket, allowlist, destinations.
-        const std::string host = cfg.get<std::string>("osc.listen_host");
-        const int port = flags.listen_port ? *flags.listen_port : cfg.get<int>("osc.listen_port");
-        osc::ReceiverOptions ro{host, port, cfg.get<std::vector<std::string>>("osc.allow")};
+        const std::string host = cfg.settings().osc.listen_host;
+        const int port = flags.listen_port ? *flags.listen_port : cfg.settings().osc.listen_port;
+        osc::ReceiverOptions ro{host, port, cfg.settings().osc.allow};
         if (!receiver || host != listen_host || port != listen_port) {
             try {
                 auto r = std::make_unique<osc::Receiver>(io, ro, [this](const osc::Message& m, const osc::Endpoint& from) {
@@ -173,7 +173,7 @@ struct Daemon::Impl {
             receiver->set_allowlist(ro.allow);
         }
         std::vector<osc::Endpoint> new_fixed;
-        std::vector<std::string> sends = cfg.get<std::vector<std::string>>("osc.send");
+        std::vector<std::string> sends = cfg.settings().osc.send;
         sends.insert(sends.end(), flags.send.begin(), flags.send.end());
         for (const auto& s : sends) {
             try {
@@ -186,32 +186,32 @@ struct Daemon::Impl {
         }
         for (const auto& e : fixed)
             if (std::find(new_fixed.begin(), new_fixed.end(), e) == new_fixed.end()) sender.remove_destination(e);
-        const auto max_devices = static_cast<std::size_t>(cfg.get<int>("osc.max_devices"));
+        const auto max_devices = static_cast<std::size_t>(cfg.settings().osc.max_devices);
         sender.set_max_destinations(new_fixed.size() + max_devices);
         if (!devices) devices = std::make_unique<osc::DeviceRegistry>(sender, osc::ensure_token(osc::token_file()), max_devices);
         devices->set_max_devices(max_devices);
         for (const auto& e : new_fixed) sender.add_destination(e);
         fixed = new_fixed;
-        heartbeat_s = cfg.get<double>("osc.heartbeat_s");
+        heartbeat_s = cfg.settings().osc.heartbeat_s;
 
         // Watching.
         watch::Options wo;
         if (!flags.watch.empty()) {
             wo.folders = flags.watch;
         } else {
-            for (const auto& f : cfg.get<std::vector<std::string>>("watch.folders")) wo.folders.push_back(expand_home(f));
+            for (const auto& f : cfg.settings().watch.folders) wo.folders.push_back(expand_home(f));
             if (wo.folders.empty()) wo.folders.push_back(watch::default_export_folder());
         }
         for (auto& f : wo.folders) f = fs::absolute(f).lexically_normal();
-        wo.recursive = cfg.get<bool>("watch.recursive");
-        wo.backend = cfg.get<std::string>("watch.backend");
-        wo.settle_s = cfg.get<double>("watch.settle_s");
-        wo.quiet_period_s = cfg.get<double>("watch.quiet_period_s");
-        wo.poll_interval_s = cfg.get<double>("watch.poll_interval_s");
-        wo.give_up_s = cfg.get<double>("watch.give_up_s");
+        wo.recursive = cfg.settings().watch.recursive;
+        wo.backend = cfg.settings().watch.backend;
+        wo.settle_s = cfg.settings().watch.settle_s;
+        wo.quiet_period_s = cfg.settings().watch.quiet_period_s;
+        wo.poll_interval_s = cfg.settings().watch.poll_interval_s;
+        wo.give_up_s = cfg.settings().watch.give_up_s;
         wo.on_give_up = [this](const fs::path&, const std::string& why) { sender.send("/mixscout/error", why); };
-        group_window_s = cfg.get<double>("watch.group_window_s");
-        max_retries = cfg.get<int>("watch.retries");
+        group_window_s = cfg.settings().watch.group_window_s;
+        max_retries = cfg.settings().watch.retries;
         if (!watcher || !same_watch(wo, watch_options)) {
             try {
                 auto w = watch::make_watcher(io, wo, [this](const watch::FileState& f) { on_ready(f); });
@@ -670,7 +670,7 @@ struct Daemon::Impl {
                     mastering = true;
                     sender.send(status_message("mastering", name));
                     int last_step = -1;
-                    const std::string folder = cfg->get<std::string>("master.folder");
+                    const std::string folder = cfg->settings().master.folder;
                     const auto report = master_mix(job.file.path, folder.empty() ? data_dir / "masters" : expand_home(folder), store, [&](double percent, std::string_view stage) {
                         const int step5 = static_cast<int>(percent / 5.0);  // at most ~20 messages
                         if (step5 == last_step) return;
@@ -736,7 +736,7 @@ struct Daemon::Impl {
                 {
                     std::lock_guard lock(store.mutex);
                     t = monitor::process_take(take, *c, monitor::monitor_options(*c).profile,
-                                              store.store ? &*store.store : nullptr, c->get<std::string>("monitor.song"), data_dir);
+                                              store.store ? &*store.store : nullptr, c->settings().monitor.song, data_dir);
                 }
                 Outcome o;
                 o.path = t.path, o.song = t.song, o.iteration = t.iteration, o.export_id = t.export_id, o.is_new = t.is_new;
@@ -779,7 +779,7 @@ Daemon::Daemon(DaemonFlags flags, ExportStep step) : impl_(std::make_unique<Impl
     auto& d = *impl_;
     d.load_config();
     const auto cfg = d.live->current();
-    d.queue = std::make_unique<WorkQueue<Job>>(static_cast<std::size_t>(cfg->get<int>("watch.queue_capacity")));
+    d.queue = std::make_unique<WorkQueue<Job>>(static_cast<std::size_t>(cfg->settings().watch.queue_capacity));
     // History first, so the start-up scan can compare the folders with it.
     d.data_dir = history::resolve_data_dir(d.flags.data_dir, *cfg);
     try {
@@ -790,7 +790,7 @@ Daemon::Daemon(DaemonFlags flags, ExportStep step) : impl_(std::make_unique<Impl
     }
     if (!d.step) d.step = [&d](const Job& job, const config::Config& c) { return process_export(job, c, d.store); };
     d.apply(*cfg, true);
-    if (cfg->get<bool>("watch.pick_up_on_start")) d.pick_up();
+    if (cfg->settings().watch.pick_up_on_start) d.pick_up();
 }
 
 Daemon::~Daemon() {
@@ -807,7 +807,7 @@ void Daemon::stop() {
 int Daemon::run() {
     auto& d = *impl_;
     const auto cfg = d.live->current();
-    const int workers = cfg->get<int>("watch.workers");
+    const int workers = cfg->settings().watch.workers;
     for (int i = 0; i < workers; ++i) d.workers.emplace_back([&d] { d.worker_loop(); });
 
     d.signals.async_wait([&d](const boost::system::error_code& ec, int signo) {
@@ -827,7 +827,7 @@ int Daemon::run() {
     log::info("config: " + (d.config_file.empty() ? std::string("shipped defaults") : d.config_file.string()) +
               "; history: " + (d.store.store ? d.store.store->file().string() : "unavailable"));
     d.sender.send(d.heartbeat_status());
-    if (cfg->get<bool>("monitor.enabled")) d.start_monitor(*cfg);
+    if (cfg->settings().monitor.enabled) d.start_monitor(*cfg);
 
     d.io.run();  // until shutdown() (signal or stop())
 

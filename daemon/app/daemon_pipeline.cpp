@@ -74,7 +74,7 @@ std::optional<Outcome> review_latest(const config::Config& cfg, StoreAccess& acc
 
 Outcome process_export(const Job& job, const config::Config& cfg, StoreAccess& access) {
     const auto t0 = std::chrono::steady_clock::now();
-    const std::string profile = cfg.get<std::string>("watch.profile");
+    const std::string profile = cfg.settings().watch.profile;
 
     std::optional<stems::StemsReport> stems_report;
     if (!job.stems.empty()) {

@@ -7,28 +7,23 @@ namespace mixscout::history {
 
 StoreOptions store_options(const config::Config& cfg) {
     StoreOptions o;
-    o.busy_timeout_ms = cfg.get_or<int>("history.busy_timeout_ms", o.busy_timeout_ms);
-    o.reference.tonal_min_db = cfg.get_or<double>("history.reference.tonal_min_db", o.reference.tonal_min_db);
+    o.busy_timeout_ms = cfg.settings().history.busy_timeout_ms;
+    o.reference.tonal_min_db = cfg.settings().history.reference.tonal_min_db;
     o.reference.tonal_important_db =
-        cfg.get_or<double>("history.reference.tonal_important_db", o.reference.tonal_important_db);
-    o.reference.plr_min_db = cfg.get_or<double>("history.reference.plr_min_db", o.reference.plr_min_db);
-    o.reference.width_min_db = cfg.get_or<double>("history.reference.width_min_db", o.reference.width_min_db);
-    o.compare.min_change_db = cfg.get_or<double>("stop.min_change_db", o.compare.min_change_db);
-    o.compare.max_iterations = cfg.get_or<int>("stop.max_iterations", o.compare.max_iterations);
-    o.compare.focus = review::area_or_throw(cfg.get_or<std::string>("focus", "all"), "focus");
-    if (cfg.has("songs.rename")) {
-        const YAML::Node rename = cfg.node("songs.rename");
-        if (rename.IsMap())
-            for (auto it = rename.begin(); it != rename.end(); ++it)
-                o.rename.push_back(RenameRule{it->first.as<std::string>(), it->second.as<std::string>()});
-    }
+        cfg.settings().history.reference.tonal_important_db;
+    o.reference.plr_min_db = cfg.settings().history.reference.plr_min_db;
+    o.reference.width_min_db = cfg.settings().history.reference.width_min_db;
+    o.compare.min_change_db = cfg.settings().stop.min_change_db;
+    o.compare.max_iterations = cfg.settings().stop.max_iterations;
+    o.compare.focus = review::area_or_throw(cfg.settings().focus, "focus");
+    for (const auto& [pattern, song] : cfg.settings().songs.rename) o.rename.push_back(RenameRule{pattern, song});
     SongNamer check(o.rename);  // a bad regex is a config error: report it now, not per export
     return o;
 }
 
 std::filesystem::path resolve_data_dir(const std::filesystem::path& flag, const config::Config& cfg) {
     if (!flag.empty()) return flag;
-    const auto configured = cfg.get_or<std::string>("history.data_dir", "");
+    const auto configured = cfg.settings().history.data_dir;
     if (!configured.empty()) return configured;
     return default_data_dir();
 }

@@ -7,38 +7,40 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "osc/endpoint.hpp"
+#include "rules/issue.hpp"
 
 namespace mixscout::monitor {
 
 MonitorOptions monitor_options(const config::Config& cfg) {
     MonitorOptions o;
     auto& c = o.capture;
-    c.api = cfg.get<std::string>("monitor.api");
-    c.device = cfg.get<std::string>("monitor.device");
-    c.channels = cfg.get<std::vector<int>>("monitor.channels");
-    c.buffer_frames = static_cast<unsigned int>(cfg.get<int>("monitor.buffer_frames"));
-    c.ring_s = cfg.get<double>("monitor.ring_s");
-    c.stall_s = cfg.get<double>("monitor.stall_s");
-    c.client_name = cfg.get<std::string>("monitor.client_name");
-    o.poll_s = cfg.get<double>("monitor.poll_s");
-    o.retry_max_s = cfg.get<double>("monitor.retry_max_s");
+    c.api = cfg.settings().monitor.api;
+    c.device = cfg.settings().monitor.device;
+    c.channels = cfg.settings().monitor.channels;
+    c.buffer_frames = static_cast<unsigned int>(cfg.settings().monitor.buffer_frames);
+    c.ring_s = cfg.settings().monitor.ring_s;
+    c.stall_s = cfg.settings().monitor.stall_s;
+    c.client_name = cfg.settings().monitor.client_name;
+    o.poll_s = cfg.settings().monitor.poll_s;
+    o.retry_max_s = cfg.settings().monitor.retry_max_s;
     o.retry_min_s = std::min(o.retry_min_s, o.retry_max_s);
-    o.take.silence_dbfs = cfg.get<double>("monitor.silence_dbfs");
-    o.take.end_silence_s = cfg.get<double>("monitor.take_end_silence_s");
-    o.take.min_take_s = cfg.get<double>("monitor.min_take_s");
-    o.song = cfg.get<std::string>("monitor.song");
-    o.profile = cfg.get<std::string>("monitor.profile");
-    if (o.profile.empty()) o.profile = cfg.get<std::string>("watch.profile");
-    if (!cfg.has("profiles." + o.profile)) throw InputError("monitor.profile: unknown profile '" + o.profile + "'");
+    o.take.silence_dbfs = cfg.settings().monitor.silence_dbfs;
+    o.take.end_silence_s = cfg.settings().monitor.take_end_silence_s;
+    o.take.min_take_s = cfg.settings().monitor.min_take_s;
+    o.song = cfg.settings().monitor.song;
+    o.profile = cfg.settings().monitor.profile;
+    if (o.profile.empty()) o.profile = cfg.settings().watch.profile;
+    const config::Profile* profile = cfg.settings().profiles.find(o.profile);
+    if (!profile) throw InputError("monitor.profile: unknown profile '" + o.profile + "'");
     auto& l = o.live;
-    l.ceiling_dbtp = cfg.get<double>("profiles." + o.profile + ".ceiling_dbtp");
-    l.issue_interval_s = cfg.get<double>("monitor.issue_interval_s");
-    l.phase_correlation_below = cfg.get<double>("monitor.phase.correlation_below");
-    l.phase_sustain_s = cfg.get<double>("monitor.phase.sustain_s");
-    l.phase_min_lufs = cfg.get<double>("monitor.phase.min_lufs");
-    l.phase_severity = cfg.get<std::string>("monitor.phase.severity");
-    l.clipping_severity = cfg.get<std::string>("rules.clipping.severity");
-    l.true_peak_severity = cfg.get<std::string>("rules.true_peak.severity");
+    l.ceiling_dbtp = profile->ceiling_dbtp;
+    l.issue_interval_s = cfg.settings().monitor.issue_interval_s;
+    l.phase_correlation_below = cfg.settings().monitor.phase.correlation_below;
+    l.phase_sustain_s = cfg.settings().monitor.phase.sustain_s;
+    l.phase_min_lufs = cfg.settings().monitor.phase.min_lufs;
+    l.phase_severity = std::string(rules::to_string(cfg.settings().monitor.phase.severity));
+    l.clipping_severity = std::string(rules::to_string(cfg.settings().rules.clipping.severity));
+    l.true_peak_severity = std::string(rules::to_string(cfg.settings().rules.true_peak.severity));
     return o;
 }
 

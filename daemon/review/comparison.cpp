@@ -50,6 +50,7 @@ std::optional<double> measure(const std::string& rule, const std::string& unit, 
     if (rule == "true_peak" && unit == "dBTP") return a.peak.true_peak_dbtp;
     if (rule == "loudness" && unit == "LUFS") return a.loudness.integrated_lufs;
     if (rule == "phase" && unit.empty()) return a.stereo.correlation;
+    if (rule == "phase.low" && unit.empty()) return a.stereo.low_correlation;
     if (rule == "stereo.mono_loss" && unit == "dB") return a.stereo.mono_loss_db;
     return std::nullopt;
 }

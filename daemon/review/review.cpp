@@ -122,7 +122,8 @@ void stems_from_json(const nlohmann::json& j, Measurements& m) {
 }
 
 bool is_master_profile(const config::Config& config, const std::string& profile) {
-    return config.get_or<std::string>("profiles." + profile + ".kind", "premaster") == "master";
+    const config::Profile* p = config.settings().profiles.find(profile);
+    return p && p->kind == config::ProfileKind::master;
 }
 
 std::vector<Issue> judge(const Measurements& m, const Context& ctx) {

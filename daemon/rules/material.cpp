@@ -18,11 +18,11 @@ double low_share_db(const analysis::SpectrumInfo& s) {
 }
 
 Material classify(const analysis::Analysis& a, const config::Config& cfg) {
-    const std::string k = "tonal.classifier.";
-    const double steep = cfg.get<double>(k + "steep_tilt_db_per_octave");
-    const double dynamic = cfg.get<double>(k + "dynamic_plr_db");
-    const double wide = cfg.get<double>(k + "wide_low_side_db");
-    const double light = cfg.get<double>(k + "light_low_share_db");
+    const config::Tonal::Classifier& k = cfg.settings().tonal.classifier;
+    const double steep = k.steep_tilt_db_per_octave;
+    const double dynamic = k.dynamic_plr_db;
+    const double wide = k.wide_low_side_db;
+    const double light = k.light_low_share_db;
     Material m;
     m.tilt_db_per_octave = a.spectrum.tilt_db_per_octave;
     m.plr_db = a.dynamics.plr_db;
@@ -42,9 +42,9 @@ Material classify(const analysis::Analysis& a, const config::Config& cfg) {
     if (stereo) vote(m.low_side_db >= wide, "side below 120 Hz", m.low_side_db, ">=", wide, "dB");
     vote(m.low_share_db <= light, "power below 90 Hz", m.low_share_db, "<=", light, "dB");
 
-    const int need = cfg.get<int>(k + "min_votes");
+    const int need = k.min_votes;
     m.family = m.votes >= std::min(need, m.voters) ? "acoustic" : "modern";
-    m.curve = cfg.get<std::string>(k + m.family + "_curve");
+    m.curve = m.family == "acoustic" ? k.acoustic_curve : k.modern_curve;
     return m;
 }
 

@@ -64,16 +64,13 @@ struct Curve {
 
 /// tonal.curves[name] (default: tonal.curve) at tonal.centres_hz. Throws InputError when they do
 /// not fit together (the schema checks each value; these cross-key checks are the rules' own).
-Curve target_curve(const config::Config& cfg, std::string name = {}) {
+Curve target_curve(const config::Tonal& tonal, std::string name = {}) {
     Curve c;
-    if (name.empty()) name = cfg.get<std::string>("tonal.curve");
-    if (name.find('.') != std::string::npos || !cfg.has("tonal.curves." + name)) {
-        std::string list;
-        for (const auto& k : cfg.keys("tonal.curves")) list += (list.empty() ? "" : ", ") + k;
-        throw InputError("config: tonal.curve '" + name + "' is not one of tonal.curves (" + list + ")");
-    }
-    c.centre_hz = cfg.get<std::vector<double>>("tonal.centres_hz");
-    c.db = cfg.get<std::vector<double>>("tonal.curves." + name);
+    if (name.empty()) name = tonal.curve;
+    const std::vector<double>* db = tonal.curves.find(name);
+    if (!db) throw InputError("config: tonal.curve '" + name + "' is not one of tonal.curves (" + tonal.curves.joined_names() + ")");
+    c.centre_hz = tonal.centres_hz;
+    c.db = *db;
     if (c.centre_hz.size() != c.db.size() || c.centre_hz.size() < 2)
         throw InputError("config: tonal.curves." + name + " has " + std::to_string(c.db.size()) + " values for " +
                          std::to_string(c.centre_hz.size()) + " tonal.centres_hz");
@@ -85,7 +82,8 @@ Curve target_curve(const config::Config& cfg, std::string name = {}) {
 
 class Evaluator {
 public:
-    Evaluator(const Analysis& a, const config::Config& cfg, Profile p) : a_(a), cfg_(cfg), p_(std::move(p)) {}
+    Evaluator(const Analysis& a, const config::Config& cfg, Profile p)
+        : a_(a), cfg_(cfg), r_(cfg.settings().rules), tonal_(cfg.settings().tonal), p_(std::move(p)) {}
 
     std::vector<Issue> run() {
         // A silent or near-silent export is the finding: nothing else about it means anything.
@@ -110,7 +108,7 @@ public:
         }
         format();
         // A whole-file phase problem is the cause of the mono loss: report it once.
-        const bool phase_whole = std::any_of(out_.begin(), out_.end(), [](const Issue& i) { return i.rule == "phase" && i.title.rfind("Phase", 0) == 0; });
+        const bool phase_whole = std::any_of(out_.begin(), out_.end(), [](const Issue& i) { return i.rule == "phase"; });
         if (phase_whole)
             out_.erase(std::remove_if(out_.begin(), out_.end(), [](const Issue& i) { return i.rule == "stereo.mono_loss"; }), out_.end());
         rank(out_);
@@ -120,6 +118,8 @@ public:
 private:
     const Analysis& a_;
     const config::Config& cfg_;
+    const config::Rules& r_;
+    const config::Tonal& tonal_;
     Profile p_;
     std::vector<Issue> out_;
     Material material_;
@@ -129,11 +129,6 @@ private:
     std::string profile_source() const { return "profile " + p_.name; }
     std::string rule_source(const std::string& key) const { return "rules." + key; }
 
-    bool on(const std::string& rule) const { return cfg_.get<bool>("rules." + rule + ".enabled"); }
-    double d(const std::string& key) const { return cfg_.get<double>("rules." + key); }
-    Severity severity(const std::string& rule, const std::string& key = "severity") const {
-        return parse_severity(cfg_.get<std::string>("rules." + rule + "." + key)).value_or(Severity::important);
-    }
     Issue& add(std::string rule, std::string category, Severity sev) {
         Issue& i = out_.emplace_back();
         i.target_source = rule_source(rule);  // the rule's threshold in the config, unless set below
@@ -145,7 +140,7 @@ private:
     /// "Utility on the master (first device): Gain -X dB" so the peaks land at peak_target_dbfs.
     std::string gain_down_fix(double peak_db) const {
         if (p_.premaster) {
-            const double target = d("headroom.peak_target_dbfs");
+            const double target = r_.headroom.peak_target_dbfs;
             const double cut = std::max(1.0, half_db_up(peak_db - target));
             return "Utility on the master (first device): Gain -" + num(cut) + " dB, so peaks sit near " + num(target) +
                    " dBFS; switch off any Limiter on the master for the mix export";
@@ -157,11 +152,11 @@ private:
 
     // ---- silent export ---------------------------------------------------------------------------
     bool silent_export() {
-        if (!on("silence.export")) return false;
-        const double lufs = a_.loudness.integrated_lufs, lim = d("silence.export.max_lufs");
+        if (!r_.silence.whole.enabled) return false;
+        const double lufs = a_.loudness.integrated_lufs, lim = r_.silence.whole.max_lufs;
         if (lufs > lim) return false;
         const bool digital = lufs <= silent_lufs && a_.peak.sample_peak_dbfs <= silence_floor_db + 1.0;
-        Issue& i = add("silence.export", "format", severity("silence.export"));
+        Issue& i = add("silence.export", "format", r_.silence.whole.severity);
         i.title = digital ? "The export is silent" : "The export is nearly silent: " + num(lufs) + " LUFS";
         i.detail = "integrated loudness " + (lufs <= silent_lufs ? std::string("below -70") : num(lufs)) + " LUFS, sample peak " +
                    num(a_.peak.sample_peak_dbfs) + " dBFS (a song is louder than " + num(lim) + " LUFS)";
@@ -179,9 +174,9 @@ private:
     /// A float export over 0 dBFS: nothing clipped yet, every fixed-point copy will clip. Replaces
     /// the clipping rule (its full-scale runs are these overs).
     bool float_overs() {
-        if (!on("format.float_overs") || !is_float(a_.format) || a_.peak.sample_peak_dbfs <= 0.0005) return false;
+        if (!r_.format.float_overs.enabled || !is_float(a_.format) || a_.peak.sample_peak_dbfs <= 0.0005) return false;
         const double peak = a_.peak.sample_peak_dbfs;
-        Issue& i = add("format.float_overs", "clipping", severity("format.float_overs"));
+        Issue& i = add("format.float_overs", "clipping", r_.format.float_overs.severity);
         i.title = "32-bit float export peaks " + signed_num(peak, 2) + " dBFS over full scale (not clipped yet)";
         i.detail = "sample peak " + signed_num(peak, 2) + " dBFS, true peak " + signed_num(a_.peak.true_peak_dbtp) +
                    " dBTP in a float file: the overs are intact in this file, but a 24-bit copy, a lossy encode or "
@@ -199,7 +194,7 @@ private:
 
     // ---- clipping ----------------------------------------------------------------------------
     bool clipping() {
-        if (!on("clipping")) return false;
+        if (!r_.clipping.enabled) return false;
         std::vector<double> starts;
         std::int64_t samples = 0;
         for (const auto& e : a_.clipping.events)
@@ -211,22 +206,22 @@ private:
         const std::int64_t stored_all = static_cast<std::int64_t>(a_.clipping.events.size());
         std::int64_t count = static_cast<std::int64_t>(starts.size());
         if (a_.clipping.count > stored_all) count += a_.clipping.count - stored_all;
-        const double max_events = d("clipping.max_events");
+        const double max_events = r_.clipping.max_events;
         if (static_cast<double>(count) <= max_events) return false;
 
         std::sort(starts.begin(), starts.end());
-        const double window = d("clipping.merge_window_s");
+        const double window = r_.clipping.merge_window_s;
         std::vector<double> moments;
         for (double t : starts)
             if (moments.empty() || t - moments.back() >= window) moments.push_back(t);
         // Codec overshoot: a handful of full-scale samples in a lossy decode are the encoder's
         // reconstruction of a master limited near 0 dBFS, not clipping in the master.
         const bool lossy = is_lossy(a_.format);
-        const bool overshoot = lossy && samples <= static_cast<std::int64_t>(d("clipping.lossy_overshoot_max_samples"));
+        const bool overshoot = lossy && samples <= static_cast<std::int64_t>(r_.clipping.lossy_overshoot_max_samples);
         Issue& i = add("clipping", "clipping",
-                       overshoot ? severity("clipping", "lossy_overshoot_severity")
-                       : lossy   ? severity("clipping", "lossy_severity")
-                                 : severity("clipping"));
+                       overshoot ? r_.clipping.lossy_overshoot_severity
+                       : lossy   ? r_.clipping.lossy_severity
+                                 : r_.clipping.severity);
         std::string when;
         for (std::size_t k = 0; k < moments.size() && k < 3; ++k) when += (k ? ", " : "") + format_time(moments[k]);
         if (moments.size() > 3) when += " and " + std::to_string(moments.size() - 3) + " more";
@@ -234,7 +229,7 @@ private:
         i.detail = std::to_string(count) + " clipped run" + (count == 1 ? "" : "s") + " (" + std::to_string(samples) +
                    " samples at full scale); sample peak " + num(a_.peak.sample_peak_dbfs) + " dBFS, true peak " +
                    signed_num(a_.peak.true_peak_dbtp) + " dBTP; target: no clipping" +
-                   (overshoot ? "; in a lossy (" + a_.format.encoding + ") file up to " + num(d("clipping.lossy_overshoot_max_samples"), 0) +
+                   (overshoot ? "; in a lossy (" + a_.format.encoding + ") file up to " + num(r_.clipping.lossy_overshoot_max_samples, 0) +
                                     " samples are the decoder's overshoot, not clipping in the master"
                               : "");
         i.fix = gain_down_fix(std::max({a_.peak.true_peak_dbtp, a_.peak.sample_peak_dbfs, 0.0}));
@@ -248,12 +243,12 @@ private:
 
     // ---- true peak ---------------------------------------------------------------------------
     void true_peak() {
-        if (!on("true_peak")) return;
+        if (!r_.true_peak.enabled) return;
         const double tp = a_.peak.true_peak_dbtp;
         if (tp <= p_.ceiling_dbtp) return;
-        const Severity sev = tp >= d("true_peak.critical_dbtp")                       ? Severity::critical
-                             : tp - p_.ceiling_dbtp <= d("true_peak.near_ceiling_db") ? severity("true_peak", "near_severity")
-                                                                                        : severity("true_peak");
+        const Severity sev = tp >= r_.true_peak.critical_dbtp                       ? Severity::critical
+                             : tp - p_.ceiling_dbtp <= r_.true_peak.near_ceiling_db ? r_.true_peak.near_severity
+                                                                                        : r_.true_peak.severity;
         Issue& i = add("true_peak", "peak", sev);
         i.target_source = profile_source();
         i.title = "True peak " + signed_num(tp) + " dBTP, over the " + num(p_.ceiling_dbtp) + " dBTP ceiling";
@@ -271,12 +266,12 @@ private:
 
     // ---- headroom (pre-masters) ----------------------------------------------------------------
     void headroom(bool silent) {
-        if (!on("headroom") || silent) return;
+        if (!r_.headroom.enabled || silent) return;
         const double peak = a_.peak.sample_peak_dbfs;
-        const double hi = d("headroom.peak_max_dbfs"), lo = d("headroom.peak_min_dbfs"), target = d("headroom.peak_target_dbfs");
+        const double hi = r_.headroom.peak_max_dbfs, lo = r_.headroom.peak_min_dbfs, target = r_.headroom.peak_target_dbfs;
         if (normalized()) return;
         if (peak > hi) {
-            Issue& i = add("headroom", "loudness", severity("headroom"));
+            Issue& i = add("headroom", "loudness", r_.headroom.severity);
             i.title = "Not enough headroom for mastering: peaks at " + num(peak) + " dBFS";
             i.detail = "sample peak " + num(peak) + " dBFS; a mix for mastering peaks at or below " + num(hi) + " dBFS (about " +
                        num(target) + ")";
@@ -301,21 +296,21 @@ private:
     /// Live's Export "Normalize": the sample peak pinned at 0.00 dBFS without clipped runs, on a mix
     /// no limiter pinned. A gain cut would be undone by Normalize, so it names the switch instead.
     bool normalized() {
-        if (!on("format.normalize")) return false;
+        if (!r_.format.normalize.enabled) return false;
         const double peak = a_.peak.sample_peak_dbfs;
         const bool clipped_run = std::any_of(a_.clipping.events.begin(), a_.clipping.events.end(),
                                              [](const analysis::ClipEvent& e) { return e.kind == "full_scale"; });
-        if (peak < -d("format.normalize.pinned_db") || peak > 0.0005 || clipped_run ||
-            a_.dynamics.plr_db < d("format.normalize.min_plr_db"))
+        if (peak < -r_.format.normalize.pinned_db || peak > 0.0005 || clipped_run ||
+            a_.dynamics.plr_db < r_.format.normalize.min_plr_db)
             return false;
-        Issue& i = add("format.normalize", "format", severity("format.normalize"));
+        Issue& i = add("format.normalize", "format", r_.format.normalize.severity);
         i.title = "Exported with Normalize on: peak pinned at " + num(peak, 2) + " dBFS";
         i.detail = "sample peak " + num(peak, 2) + " dBFS exactly, with no clipped run and PLR " + num(a_.dynamics.plr_db) +
                    " dB (no limiter did it): Live's Normalize raised the file to full scale, so the headroom a mastering "
-                   "engineer needs (peaks near " + num(d("headroom.peak_target_dbfs")) + " dBFS) is gone";
+                   "engineer needs (peaks near " + num(r_.headroom.peak_target_dbfs) + " dBFS) is gone";
         i.fix = "Export Audio/Video: switch Normalize off and export again (a Utility gain cut would be undone by Normalize)";
         i.value = peak;
-        i.target = d("headroom.peak_max_dbfs");
+        i.target = r_.headroom.peak_max_dbfs;
         i.target_source = rule_source("headroom.peak_max_dbfs");
         i.unit = "dBFS";
         i.score = 2.0;
@@ -324,12 +319,12 @@ private:
 
     // ---- loudness --------------------------------------------------------------------------------
     void loudness() {
-        if (!on("loudness")) return;
+        if (!r_.loudness.enabled) return;
         const double lufs = a_.loudness.integrated_lufs;
         const double over = lufs - (p_.target_lufs + p_.louder_tolerance_lu);
         const double under = (p_.target_lufs - p_.quieter_tolerance_lu) - lufs;
         if (over > 0) {
-            Issue& i = add("loudness", "loudness", p_.premaster ? severity("loudness") : severity("loudness", "louder_severity"));
+            Issue& i = add("loudness", "loudness", p_.premaster ? r_.loudness.severity : r_.loudness.louder_severity);
             i.target_source = profile_source();
             const double down = lufs - p_.target_lufs;
             if (p_.premaster) {
@@ -355,8 +350,8 @@ private:
             // A gain change alone reaches the target when the true peak has the room; otherwise it
             // takes limiting, which a dynamic (unlimited by design) master pays for in transients.
             const double gain_room = p_.ceiling_dbtp - a_.peak.true_peak_dbtp;
-            const bool dynamic = a_.dynamics.plr_db >= d("loudness.dynamic_plr_db") && up > gain_room;
-            Issue& i = add("loudness", "loudness", dynamic ? severity("loudness", "quiet_dynamic_severity") : severity("loudness"));
+            const bool dynamic = a_.dynamics.plr_db >= r_.loudness.dynamic_plr_db && up > gain_room;
+            Issue& i = add("loudness", "loudness", dynamic ? r_.loudness.quiet_dynamic_severity : r_.loudness.severity);
             i.target_source = profile_source();
             i.title = "Quieter than " + p_.name + "'s target: " + num(lufs) + " LUFS (target " + num(p_.target_lufs) + ")";
             i.detail = "integrated " + num(lufs) + " LUFS, target " + num(p_.target_lufs) + " LUFS (-" + num(p_.quieter_tolerance_lu) +
@@ -381,12 +376,12 @@ private:
 
     // ---- dynamics --------------------------------------------------------------------------------
     void dynamics() {
-        if (!on("dynamics")) return;
+        if (!r_.dynamics.enabled) return;
         const double plr = a_.dynamics.plr_db, psr = a_.dynamics.psr_db;
-        const double plr_min = d("dynamics.plr_min_db"), psr_min = d("dynamics.psr_min_db");
+        const double plr_min = r_.dynamics.plr_min_db, psr_min = r_.dynamics.psr_min_db;
         const double deficit = std::max(plr_min - plr, psr_min - psr);
         if (deficit <= 0) return;
-        Issue& i = add("dynamics", "dynamics", severity("dynamics"));
+        Issue& i = add("dynamics", "dynamics", r_.dynamics.severity);
         i.target_source = rule_source(plr_min - plr >= psr_min - psr ? "dynamics.plr_min_db" : "dynamics.psr_min_db");
         i.title = "Over-compressed: PLR " + num(plr) + " dB, PSR " + num(psr) + " dB";
         i.detail = "peak-to-loudness ratio " + num(plr) + " dB (at least " + num(plr_min) + "), peak-to-short-term ratio " + num(psr) +
@@ -411,16 +406,17 @@ private:
         const char* title;
         double fix_hz, fix_q;    // nominal EQ move (refined by the third-octave peak)
         const char* fix_where;
+        config::Rules::TonalRegion config::Rules::Tonal::*config;  // rules.tonal.<id>
     };
 
     static std::span<const Region> regions() {
         static const Region table[] = {
-            {"boomy", 44.0, 180.0, +1, "Boomy low end", 90.0, 0.7, "on the master (or the bass/kick group)"},
-            {"thin", 88.0, 360.0, -1, "Thin: not enough body", 180.0, 0.7, "on the master (or bring up the bass and low-mid parts)"},
-            {"muddy", 177.0, 710.0, +1, "Muddy low-mids", 320.0, 1.0, "on the master (or on pads, guitars and keys)"},
-            {"harsh", 1400.0, 5700.0, +1, "Harsh upper mids", 3200.0, 1.0, "on the master (or on the brightest synth or vocal)"},
-            {"dark", 5600.0, 23000.0, -1, "Dull, dark top end", 8000.0, 0.0, "on the master"},
-            {"bright", 5600.0, 23000.0, +1, "Too bright, hissy top end", 8000.0, 0.0, "on the master"},
+            {"boomy", 44.0, 180.0, +1, "Boomy low end", 90.0, 0.7, "on the master (or the bass/kick group)", &config::Rules::Tonal::boomy},
+            {"thin", 88.0, 360.0, -1, "Thin: not enough body", 180.0, 0.7, "on the master (or bring up the bass and low-mid parts)", &config::Rules::Tonal::thin},
+            {"muddy", 177.0, 710.0, +1, "Muddy low-mids", 320.0, 1.0, "on the master (or on pads, guitars and keys)", &config::Rules::Tonal::muddy},
+            {"harsh", 1400.0, 5700.0, +1, "Harsh upper mids", 3200.0, 1.0, "on the master (or on the brightest synth or vocal)", &config::Rules::Tonal::harsh},
+            {"dark", 5600.0, 23000.0, -1, "Dull, dark top end", 8000.0, 0.0, "on the master", &config::Rules::Tonal::dark},
+            {"bright", 5600.0, 23000.0, +1, "Too bright, hissy top end", 8000.0, 0.0, "on the master", &config::Rules::Tonal::bright},
         };
         return table;
     }
@@ -453,8 +449,8 @@ public:
     /// The target curve as tonal() places it on this mix (see TonalTarget in rules.hpp).
     TonalTarget tonal_target() const {
         TonalTarget t;
-        t.curve = cfg_.get<std::string>("tonal.curve");
-        const Curve target = target_curve(cfg_);
+        t.curve = tonal_.curve;
+        const Curve target = target_curve(tonal_);
         // deviations() = band - (target + offset): the offset is what the band minus its deviation leaves.
         double offset = 0.0;
         const auto dev = deviations(a_.spectrum.bands, target, 0.0);
@@ -470,9 +466,9 @@ public:
             t.db.push_back(target.at(c) + offset);
             double tol = 0.0;  // the tightest enabled region over this band; 0 = no rule judges it
             for (const Region& r : regions()) {
-                const std::string rule = std::string("tonal.") + r.id;
-                if (c < r.lo_hz || c > r.hi_hz || !on(rule)) continue;
-                const double th = d(rule + ".threshold_db");
+                const config::Rules::TonalRegion& rule = r_.tonal.*r.config;
+                if (c < r.lo_hz || c > r.hi_hz || !rule.enabled) continue;
+                const double th = rule.threshold_db;
                 tol = tol == 0.0 ? th : std::min(tol, th);
             }
             t.tolerance_db.push_back(tol);
@@ -483,21 +479,22 @@ public:
 private:
     void tonal() {
         if (a_.spectrum.bands.empty()) return;
-        const bool automatic = cfg_.get<std::string>("tonal.choose") == "auto";
-        const std::string curve_name = automatic ? material_.curve : cfg_.get<std::string>("tonal.curve");
-        const Curve target = target_curve(cfg_, curve_name);
+        const bool automatic = tonal_.choose == config::CurveChoice::automatic;
+        const std::string curve_name = automatic ? material_.curve : tonal_.curve;
+        const Curve target = target_curve(tonal_, curve_name);
         const std::string source = automatic ? "curve " + curve_name + ", picked by the material classifier: " + material_.family +
                                                    " (" + std::to_string(material_.votes) + " of " + std::to_string(material_.voters) +
                                                    " votes: " + material_.why + ")"
                                              : "curve " + curve_name + " (tonal.curve)";
-        const double eq_limit = d("tonal.eq_limit_db");
+        const double eq_limit = r_.tonal.eq_limit_db;
         const auto oct = deviations(a_.spectrum.bands, target, 0.0);
         // A third-octave band holds a third of an octave band's power: -4.77 dB.
         const auto third = deviations(a_.spectrum.third_octave, target, -10.0 * std::log10(3.0));
 
         for (const Region& r : regions()) {
             const std::string rule = std::string("tonal.") + r.id;
-            if (!on(rule)) continue;
+            const config::Rules::TonalRegion& cfg = r_.tonal.*r.config;
+            if (!cfg.enabled) continue;
             double sum = 0;
             int n = 0;
             for (const auto& [c, v] : oct)
@@ -509,11 +506,9 @@ private:
             const double dev = sum / n;
             const double excess = r.sign * dev;
             // A family's own spread, where the config gives one (dark: acoustic recordings vary more).
-            const double threshold = acoustic() && cfg_.has("rules." + rule + ".acoustic_threshold_db")
-                                         ? d(rule + ".acoustic_threshold_db")
-                                         : d(rule + ".threshold_db");
+            const double threshold = acoustic() && cfg.acoustic_threshold_db ? *cfg.acoustic_threshold_db : cfg.threshold_db;
             if (excess <= threshold) continue;
-            Severity sev = excess >= d(rule + ".major_db") ? severity(rule, "major_severity") : severity(rule);
+            Severity sev = excess >= cfg.major_db ? cfg.major_severity : cfg.severity;
             // Centre the EQ move on the third-octave band that deviates most in the region.
             double f = r.fix_hz, worst = -1e9;
             for (const auto& [c, v] : third)
@@ -562,11 +557,11 @@ private:
     void stereo() {
         const auto& s = a_.stereo;
         const double side_db = power_to_db(s.width);
-        if (on("stereo.narrow") && side_db < d("stereo.narrow.min_side_db")) {
-            const double lim = d("stereo.narrow.min_side_db");
+        if (r_.stereo.narrow.enabled && side_db < r_.stereo.narrow.min_side_db) {
+            const double lim = r_.stereo.narrow.min_side_db;
             // No side content at all: Utility Width has nothing to widen.
-            const bool identical = side_db <= d("stereo.narrow.identical_side_db");
-            Issue& i = add("stereo.narrow", "stereo", severity("stereo.narrow"));
+            const bool identical = side_db <= r_.stereo.narrow.identical_side_db;
+            Issue& i = add("stereo.narrow", "stereo", r_.stereo.narrow.severity);
             i.title = identical ? "Left and right are identical: a mono mix in a stereo file" : "Stereo image very narrow";
             i.detail = "side signal " + (identical ? std::string("absent") : num(side_db) + " dB under the mid") + " (correlation " +
                        num(s.correlation, 2) + "); a stereo mix has more than " + num(lim) + " dB";
@@ -584,25 +579,25 @@ private:
             i.score = 1.0 + (lim - side_db) / 3.0;
         }
         const double low_side_db = power_to_db(s.low_width);
-        const double low_lim = acoustic() ? d("stereo.low_end.acoustic_max_low_side_db") : d("stereo.low_end.max_low_side_db");
-        if (on("stereo.low_end") && low_side_db > low_lim) {
+        const double low_lim = acoustic() ? r_.stereo.low_end.acoustic_max_low_side_db : r_.stereo.low_end.max_low_side_db;
+        if (r_.stereo.low_end.enabled && low_side_db > low_lim) {
             const double lim = low_lim;
-            Issue& i = add("stereo.low_end", "stereo", acoustic() ? severity("stereo.low_end", "acoustic_severity") : severity("stereo.low_end"));
+            Issue& i = add("stereo.low_end", "stereo", acoustic() ? r_.stereo.low_end.acoustic_severity : r_.stereo.low_end.severity);
             i.target_source = acoustic() ? "rules.stereo.low_end.acoustic_max_low_side_db (material: acoustic)"
                                          : "rules.stereo.low_end.max_low_side_db (material: " + material_.family + ")";
             i.title = "Low end not mono below 120 Hz";
             i.detail = "side " + num(low_side_db) + " dB relative to mid below 120 Hz (at most " + num(lim) + " dB); correlation there " +
                        num(s.low_correlation, 2);
-            i.fix = "Utility on the master: Bass Mono on, " + num(d("stereo.low_end.bass_mono_hz"), 0) +
+            i.fix = "Utility on the master: Bass Mono on, " + num(r_.stereo.low_end.bass_mono_hz, 0) +
                     " Hz (or Utility Width 0 % on the bass and sub tracks)";
             i.value = low_side_db;
             i.target = lim;
             i.unit = "dB";
             i.score = 1.0 + (low_side_db - lim) / 3.0;
         }
-        if (on("stereo.mono_loss") && s.mono_loss_db > d("stereo.mono_loss.max_loss_db")) {
-            const double lim = d("stereo.mono_loss.max_loss_db");
-            Issue& i = add("stereo.mono_loss", "phase", severity("stereo.mono_loss"));
+        if (r_.stereo.mono_loss.enabled && s.mono_loss_db > r_.stereo.mono_loss.max_loss_db) {
+            const double lim = r_.stereo.mono_loss.max_loss_db;
+            Issue& i = add("stereo.mono_loss", "phase", r_.stereo.mono_loss.severity);
             i.title = "Loses " + num(s.mono_loss_db) + " dB in mono";
             i.detail = "the mono fold-down is " + num(s.mono_loss_db) + " LU quieter than the stereo mix (at most " + num(lim) + ")";
             i.fix = "Listen with Utility on the master set to Mono; on the widest tracks lower Utility Width (100 % to 70 %) or "
@@ -612,11 +607,11 @@ private:
             i.unit = "dB";
             i.score = 1.0 + (s.mono_loss_db - lim);
         }
-        if (on("stereo.balance") && std::abs(s.balance_db) > d("stereo.balance.max_imbalance_db")) {
-            const double lim = d("stereo.balance.max_imbalance_db");
+        if (r_.stereo.balance.enabled && std::abs(s.balance_db) > r_.stereo.balance.max_imbalance_db) {
+            const double lim = r_.stereo.balance.max_imbalance_db;
             const bool left = s.balance_db > 0;
-            const bool major = std::abs(s.balance_db) >= d("stereo.balance.major_db");
-            Issue& i = add("stereo.balance", "stereo", major ? severity("stereo.balance", "major_severity") : severity("stereo.balance"));
+            const bool major = std::abs(s.balance_db) >= r_.stereo.balance.major_db;
+            Issue& i = add("stereo.balance", "stereo", major ? r_.stereo.balance.major_severity : r_.stereo.balance.severity);
             i.title = std::string(left ? "Left" : "Right") + " channel " + num(std::abs(s.balance_db)) + " dB louder";
             i.detail = "L/R energy differ by " + num(std::abs(s.balance_db)) + " dB (at most " + num(lim) + ")";
             i.fix = std::string("Find the track panned or recorded to the ") + (left ? "left" : "right") +
@@ -627,16 +622,18 @@ private:
             i.unit = "dB";
             i.score = 1.0 + (std::abs(s.balance_db) - lim);
         }
-        if (on("phase")) {
-            const double min_c = d("phase.min_correlation"), min_low = d("phase.min_low_correlation");
+        if (r_.phase.enabled) {
+            const double min_c = r_.phase.min_correlation, min_low = r_.phase.min_low_correlation;
             const double def_all = min_c - s.correlation, def_low = min_low - s.low_correlation;
             if (def_all > 0 || def_low > 0) {
                 const double judged = def_all >= def_low ? s.correlation : s.low_correlation;
                 const bool whole_file = def_all >= def_low;
-                const Severity sev = judged <= d("phase.major_correlation") ? severity("phase", "major_severity")
-                                     : acoustic() && whole_file             ? severity("phase", "acoustic_severity")
-                                                                            : severity("phase");
-                Issue& i = add("phase", "phase", sev);
+                const Severity sev = judged <= r_.phase.major_correlation ? r_.phase.major_severity
+                                     : acoustic() && whole_file             ? r_.phase.acoustic_severity
+                                                                            : r_.phase.severity;
+                // Two rules configured by rules.phase: "phase" (whole file) and "phase.low" (bass).
+                Issue& i = add(whole_file ? "phase" : "phase.low", "phase", sev);
+                i.target_source = rule_source("phase");
                 if (def_all >= def_low) {
                     i.title = "Phase problem: L/R correlation " + num(s.correlation, 2);
                     i.detail = "left and right are " + std::string(s.correlation < -0.5 ? "largely" : "partly") +
@@ -650,7 +647,7 @@ private:
                     i.title = "Bass out of phase between L and R (correlation " + num(s.low_correlation, 2) + " below 120 Hz)";
                     i.detail = "correlation below 120 Hz " + num(s.low_correlation, 2) + " (at least " + num(min_low, 2) +
                                "): the bass cancels in mono";
-                    i.fix = "Utility on the master: Bass Mono on, " + num(d("stereo.low_end.bass_mono_hz"), 0) +
+                    i.fix = "Utility on the master: Bass Mono on, " + num(r_.stereo.low_end.bass_mono_hz, 0) +
                             " Hz; then find the bass track with a phase-inverted channel (Utility Phz-L/Phz-R)";
                     i.value = s.low_correlation;
                     i.target = min_low;
@@ -663,9 +660,9 @@ private:
 
     // ---- DC, silence, format -------------------------------------------------------------------
     void dc_offset() {
-        if (!on("dc_offset") || a_.dc_offset_dbfs <= d("dc_offset.max_dbfs")) return;
-        const double lim = d("dc_offset.max_dbfs");
-        Issue& i = add("dc_offset", "format", severity("dc_offset"));
+        if (!r_.dc_offset.enabled || a_.dc_offset_dbfs <= r_.dc_offset.max_dbfs) return;
+        const double lim = r_.dc_offset.max_dbfs;
+        Issue& i = add("dc_offset", "format", r_.dc_offset.severity);
         i.title = "DC offset (" + num(a_.dc_offset_dbfs) + " dBFS)";
         i.detail = "largest channel mean " + num(a_.dc_offset_dbfs) + " dBFS (at most " + num(lim) + " dBFS)";
         i.fix = "EQ Eight on the master (or on the track that has it): band 1 Low Cut at 20 Hz";
@@ -677,9 +674,9 @@ private:
 
     void silence() {
         const double head = a_.silence.leading_s, tail = a_.silence.trailing_s;
-        if (on("silence.head") && head > d("silence.head.max_s")) {
-            const double lim = d("silence.head.max_s");
-            Issue& i = add("silence.head", "format", severity("silence.head"));
+        if (r_.silence.head.enabled && head > r_.silence.head.max_s) {
+            const double lim = r_.silence.head.max_s;
+            Issue& i = add("silence.head", "format", r_.silence.head.severity);
             i.title = "Silence at the start: " + num(head) + " s";
             i.detail = num(head) + " s before the first sound (at most " + num(lim) + " s)";
             i.fix = "Start the export selection at the first sound (move the arrangement selection start " + num(head) + " s later)";
@@ -689,9 +686,9 @@ private:
             i.unit = "s";
             i.score = 1.0 + (head - lim) / 2.0;
         }
-        if (on("silence.tail") && tail > d("silence.tail.max_s")) {
-            const double lim = d("silence.tail.max_s");
-            Issue& i = add("silence.tail", "format", severity("silence.tail"));
+        if (r_.silence.tail.enabled && tail > r_.silence.tail.max_s) {
+            const double lim = r_.silence.tail.max_s;
+            Issue& i = add("silence.tail", "format", r_.silence.tail.severity);
             i.title = "Silence at the end: " + num(tail) + " s";
             i.detail = num(tail) + " s after the last sound (at most " + num(lim) + " s, reverb tails included)";
             i.fix = "End the export selection " + num(std::max(0.0, tail - 2.0)) + " s earlier (keep about 2 s for the tail)";
@@ -711,9 +708,9 @@ private:
 
     void format() {
         const auto& f = a_.format;
-        if (on("format.sample_rate") && f.sample_rate > 0 && f.sample_rate < d("format.sample_rate.min_hz")) {
-            const double lim = d("format.sample_rate.min_hz");
-            Issue& i = add("format.sample_rate", "format", severity("format.sample_rate"));
+        if (r_.format.sample_rate.enabled && f.sample_rate > 0 && f.sample_rate < r_.format.sample_rate.min_hz) {
+            const double lim = r_.format.sample_rate.min_hz;
+            Issue& i = add("format.sample_rate", "format", r_.format.sample_rate.severity);
             i.title = "Low sample rate: " + std::to_string(f.sample_rate) + " Hz";
             i.detail = std::to_string(f.sample_rate) + " Hz cuts everything above " + hz(f.sample_rate / 2.0) + " (at least " +
                        num(lim, 0) + " Hz)";
@@ -724,8 +721,8 @@ private:
             i.score = 1.0 + 10.0 * (lim - f.sample_rate) / lim;
         }
         if (!p_.premaster) return;
-        if (on("format.mono") && f.channels == 1) {
-            Issue& i = add("format.mono", "format", severity("format.mono"));
+        if (r_.format.mono.enabled && f.channels == 1) {
+            Issue& i = add("format.mono", "format", r_.format.mono.severity);
             i.title = "Mono export";
             i.detail = "one channel; a stereo mix exported with Convert to Mono loses its stereo image and folds any wide or "
                        "out-of-phase parts";
@@ -735,8 +732,8 @@ private:
             i.unit = "channels";
             i.score = 2.0;
         }
-        if (on("format.lossy") && is_lossy(f)) {
-            Issue& i = add("format.lossy", "format", severity("format.lossy"));
+        if (r_.format.lossy.enabled && is_lossy(f)) {
+            Issue& i = add("format.lossy", "format", r_.format.lossy.severity);
             i.title = "Lossy file (" + (f.encoding.empty() ? f.container : f.encoding) + ") for mastering";
             i.detail = "encoding " + f.encoding + " in " + f.container + "; mastering needs a lossless file";
             i.fix = "Export Audio/Video: File Type WAV (or AIFF), Bit Depth 24";
@@ -744,9 +741,9 @@ private:
             i.target = 0;
             i.unit = "";
             i.score = 2.0;
-        } else if (on("format.bit_depth") && f.bit_depth > 0 && f.bit_depth < d("format.bit_depth.min_bits")) {
-            const double lim = d("format.bit_depth.min_bits");
-            Issue& i = add("format.bit_depth", "format", severity("format.bit_depth"));
+        } else if (r_.format.bit_depth.enabled && f.bit_depth > 0 && f.bit_depth < r_.format.bit_depth.min_bits) {
+            const double lim = r_.format.bit_depth.min_bits;
+            Issue& i = add("format.bit_depth", "format", r_.format.bit_depth.severity);
             i.title = std::to_string(f.bit_depth) + "-bit export before mastering";
             i.detail = std::to_string(f.bit_depth) + "-bit PCM; a file for mastering has at least " + num(lim, 0) +
                        " bits (or float): every gain change in mastering re-quantises it, and 16-bit without dither leaves "
@@ -762,19 +759,16 @@ private:
 };
 
 Profile read_profile(const config::Config& cfg, std::string_view name) {
-    const std::string base = "profiles." + std::string(name);
-    if (name.empty() || name.find('.') != std::string_view::npos || !cfg.has(base)) {
-        std::string list;
-        for (const auto& p : profile_names(cfg)) list += (list.empty() ? "" : ", ") + p;
-        throw InputError("unknown profile '" + std::string(name) + "' (one of: " + list + ")");
-    }
+    const auto& profiles = cfg.settings().profiles;
+    const config::Profile* c = profiles.find(name);
+    if (!c) throw InputError("unknown profile '" + std::string(name) + "' (one of: " + profiles.joined_names() + ")");
     Profile p;
     p.name = std::string(name);
-    p.premaster = cfg.get<std::string>(base + ".kind") == "premaster";
-    p.target_lufs = cfg.get<double>(base + ".target_lufs");
-    p.louder_tolerance_lu = cfg.get<double>(base + ".louder_tolerance_lu");
-    p.quieter_tolerance_lu = cfg.get<double>(base + ".quieter_tolerance_lu");
-    p.ceiling_dbtp = cfg.get<double>(base + ".ceiling_dbtp");
+    p.premaster = c->kind == config::ProfileKind::premaster;
+    p.target_lufs = c->target_lufs;
+    p.louder_tolerance_lu = c->louder_tolerance_lu;
+    p.quieter_tolerance_lu = c->quieter_tolerance_lu;
+    p.ceiling_dbtp = c->ceiling_dbtp;
     return p;
 }
 
@@ -784,7 +778,7 @@ std::vector<Issue> evaluate(const analysis::Analysis& a, const config::Config& c
     return Evaluator(a, cfg, read_profile(cfg, profile)).run();
 }
 
-std::vector<std::string> profile_names(const config::Config& cfg) { return cfg.keys("profiles"); }
+std::vector<std::string> profile_names(const config::Config& cfg) { return cfg.settings().profiles.names(); }
 
 TonalTarget tonal_target(const analysis::Analysis& a, const config::Config& cfg) {
     return Evaluator(a, cfg, Profile{}).tonal_target();
@@ -799,16 +793,17 @@ ProfileTargets profile_targets(const config::Config& cfg, std::string_view profi
     t.louder_tolerance_lu = p.louder_tolerance_lu;
     t.quieter_tolerance_lu = p.quieter_tolerance_lu;
     t.ceiling_dbtp = p.ceiling_dbtp;
-    t.plr_min_db = cfg.get<double>("rules.dynamics.plr_min_db");
-    t.psr_min_db = cfg.get<double>("rules.dynamics.psr_min_db");
+    t.plr_min_db = cfg.settings().rules.dynamics.plr_min_db;
+    t.psr_min_db = cfg.settings().rules.dynamics.psr_min_db;
     return t;
 }
 
 Material material_of(const analysis::Analysis& a, const config::Config& cfg) {
-    if (cfg.get<std::string>("tonal.choose") == "auto") return classify(a, cfg);
+    const config::Tonal& tonal = cfg.settings().tonal;
+    if (tonal.choose == config::CurveChoice::automatic) return classify(a, cfg);
     Material m;
-    m.curve = cfg.get<std::string>("tonal.curve");
-    m.family = m.curve == cfg.get<std::string>("tonal.classifier.acoustic_curve") ? "acoustic" : "modern";
+    m.curve = tonal.curve;
+    m.family = m.curve == tonal.classifier.acoustic_curve ? "acoustic" : "modern";
     m.why = "tonal.choose: fixed, tonal.curve: " + m.curve;
     return m;
 }
@@ -835,7 +830,7 @@ std::string explain_line(const Issue& issue) {
 
 void check_profile(const config::Config& cfg, std::string_view profile) {
     (void)read_profile(cfg, profile);
-    (void)target_curve(cfg);
+    (void)target_curve(cfg.settings().tonal);
 }
 
 std::vector<Issue> top(const std::vector<Issue>& ranked, std::size_t n) {

@@ -16,7 +16,8 @@
 //   stereo.low_end      stereo     low end not mono below ~120 Hz
 //   stereo.mono_loss    phase      loudness lost in the mono fold-down
 //   stereo.balance      stereo     L/R level imbalance
-//   phase               phase      L/R correlation below 0
+//   phase               phase      L/R correlation below 0 (whole file)
+//   phase.low           phase      L/R correlation below 0 below 120 Hz (configured by rules.phase too)
 //   dc_offset           format     DC offset
 //   silence.head|tail   format     silence at the start / end
 //   format.bit_depth|sample_rate|lossy   format   (premaster profiles) export settings
