@@ -21,6 +21,9 @@ concept HasFields = requires(T& t) { t.fields([](const char*, auto&) {}); };
 template <class T>
 void read(const YAML::Node& n, const std::string& path, T& out);
 
+/// Paths read by the current build_settings() call (thread-local: builds may run in parallel).
+thread_local std::vector<std::string>* t_read_paths = nullptr;
+
 template <class T>
 T scalar(const YAML::Node& n, const std::string& path) {
     if (!n.IsScalar()) mismatch(path, "not a scalar");
@@ -59,6 +62,7 @@ void read_struct(const YAML::Node& n, const std::string& path, T& out) {
         using F = std::remove_cvref_t<decltype(field)>;
         if constexpr (std::is_same_v<F, std::optional<double>>) {
             // Absent (acoustic_threshold_db of most tonal regions) or null (master.target_lufs).
+            if (t_read_paths && c.IsDefined()) t_read_paths->push_back(child);
             if (c.IsDefined() && !c.IsNull()) field = scalar<double>(c, child);
             else field.reset();
         } else {
@@ -67,9 +71,6 @@ void read_struct(const YAML::Node& n, const std::string& path, T& out) {
         }
     });
 }
-
-/// Paths read by the current build_settings() call (thread-local: builds may run in parallel).
-thread_local std::vector<std::string>* t_read_paths = nullptr;
 
 template <class T>
 void read(const YAML::Node& n, const std::string& path, T& out) {

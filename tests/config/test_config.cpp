@@ -6,6 +6,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "config/config_json.hpp"
 #include "support/signals.hpp"
 #include "support/text.hpp"
 
@@ -37,28 +38,66 @@ TEST(ConfigDefaults, ShippedFileIsValidAgainstItself) {
 TEST(ConfigDefaults, PublishedPlatformFiguresAreTheDefaults) {
     const Config c = Config::defaults();
     // Spotify for Artists: -14 LUFS, -1 dBTP. EBU R128: -23 LUFS, -1 dBTP. Apple Sound Check: -16 LUFS.
-    EXPECT_DOUBLE_EQ(c.get<double>("profiles.streaming.target_lufs"), -14.0);
-    EXPECT_DOUBLE_EQ(c.get<double>("profiles.streaming.ceiling_dbtp"), -1.0);
-    EXPECT_DOUBLE_EQ(c.get<double>("profiles.broadcast.target_lufs"), -23.0);
-    EXPECT_DOUBLE_EQ(c.get<double>("profiles.broadcast.ceiling_dbtp"), -1.0);
-    EXPECT_DOUBLE_EQ(c.get<double>("profiles.apple.target_lufs"), -16.0);
-    EXPECT_TRUE(c.get<bool>("rules.clipping.enabled"));
-    EXPECT_EQ(c.get<std::string>("rules.clipping.severity"), "critical");
+    EXPECT_DOUBLE_EQ(c.settings().profiles.find("streaming")->target_lufs, -14.0);
+    EXPECT_DOUBLE_EQ(c.settings().profiles.find("streaming")->ceiling_dbtp, -1.0);
+    EXPECT_DOUBLE_EQ(c.settings().profiles.find("broadcast")->target_lufs, -23.0);
+    EXPECT_DOUBLE_EQ(c.settings().profiles.find("broadcast")->ceiling_dbtp, -1.0);
+    EXPECT_DOUBLE_EQ(c.settings().profiles.find("apple")->target_lufs, -16.0);
+    EXPECT_TRUE(c.settings().rules.clipping.enabled);
+    EXPECT_EQ(c.settings().rules.clipping.severity, mixscout::Severity::critical);
     EXPECT_EQ(c.source(), std::filesystem::path());
 }
 
 TEST(ConfigDefaults, ProfilesInFileOrder) {
-    const auto keys = Config::defaults().keys("profiles");
+    const auto keys = Config::defaults().settings().profiles.names();
     const std::vector<std::string> expected{"mix", "streaming", "apple", "club", "broadcast"};
     EXPECT_EQ(keys, expected);
 }
 
-TEST(ConfigDefaults, UnknownPathIsAProgrammingError) {
-    const Config c = Config::defaults();
-    EXPECT_THROW((void)c.get<double>("rules.nope.threshold"), std::logic_error);
-    EXPECT_FALSE(c.has("rules.nope"));
-    EXPECT_TRUE(c.has("rules.clipping"));
-    EXPECT_EQ(c.get_or<double>("rules.nope.x", 4.5), 4.5);
+TEST(ConfigDefaults, TypedValuesAreTheShippedOnes) {
+    // Values read from the shipped file's text by hand, per type the builder converts.
+    const auto& s = Config::defaults().settings();
+    EXPECT_EQ(s.rules.clipping.severity, mixscout::Severity::critical);
+    EXPECT_EQ(s.rules.tonal.bright.major_severity, mixscout::Severity::important);
+    EXPECT_EQ(s.rules.clipping.lossy_overshoot_max_samples, 200);
+    EXPECT_DOUBLE_EQ(*s.rules.tonal.dark.acoustic_threshold_db, 12.0);
+    EXPECT_FALSE(s.rules.tonal.muddy.acoustic_threshold_db.has_value());  // only dark has one
+    EXPECT_DOUBLE_EQ(s.rules.silence.whole.max_lufs, -50.0);
+    EXPECT_EQ(s.profiles.find("mix")->kind, mixscout::config::ProfileKind::premaster);
+    EXPECT_EQ(s.profiles.find("club")->kind, mixscout::config::ProfileKind::master);
+    EXPECT_EQ(s.profiles.find("vinyl"), nullptr);
+    EXPECT_EQ(s.tonal.choose, mixscout::config::CurveChoice::automatic);
+    EXPECT_EQ(s.tonal.curves.names(), (std::vector<std::string>{"modern", "orchestral"}));
+    EXPECT_EQ(s.tonal.curves.find("modern")->size(), s.tonal.centres_hz.size());
+    EXPECT_FALSE(s.master.target_lufs.has_value());  // ~ in the file
+    EXPECT_EQ(s.monitor.channels, (std::vector<int>{1, 2}));
+    EXPECT_EQ(s.stems.keywords.names().front(), "kick");  // file order: tried in this order
+    EXPECT_EQ(*s.stems.keywords.find("sub"), (std::vector<std::string>{"sub", "808"}));
+    EXPECT_TRUE(s.stems.roles.empty());
+    EXPECT_TRUE(s.songs.rename.empty());
+    EXPECT_EQ(s.focus, "all");
+}
+
+TEST(ConfigOverlay, TypedMapsAndNullsFollowTheFile) {
+    const Config c = Config::parse(
+                        "master:\n  target_lufs: -10\n"
+                        "songs:\n  rename:\n    \"^b\": Two\n    \"^a\": One\n"
+                        "stems:\n  roles: {\"My Track\": bass}\n"
+                        "tonal:\n  choose: fixed\n");
+    const auto& s = c.settings();
+    EXPECT_DOUBLE_EQ(*s.master.target_lufs, -10.0);
+    ASSERT_EQ(s.songs.rename.entries.size(), 2u);
+    EXPECT_EQ(s.songs.rename.entries[0], (std::pair<std::string, std::string>{"^b", "Two"}));  // file order
+    EXPECT_EQ(*s.stems.roles.find("My Track"), "bass");
+    EXPECT_EQ(s.tonal.choose, mixscout::config::CurveChoice::fixed);
+}
+
+TEST(ConfigValidation, EverySeverityKeyIsChecked) {
+    // `*_severity` keys are severities too (they used to fall back to "important" silently).
+    const auto p = problems_of("rules:\n  tonal:\n    muddy:\n      major_severity: importnt\n");
+    ASSERT_EQ(p.size(), 1u);
+    EXPECT_EQ(p[0].line, 4);
+    EXPECT_EQ(p[0].message, "rules.tonal.muddy.major_severity: 'importnt' is not a severity (critical, important, polish) (did you mean 'important'?)");
 }
 
 TEST(ConfigOverlay, UserFileChangesOnlyWhatItSets) {
@@ -73,30 +112,30 @@ TEST(ConfigOverlay, UserFileChangesOnlyWhatItSets) {
         "profiles:\n"
         "  streaming:\n"
         "    target_lufs: -13.5\n");
-    EXPECT_FALSE(c.get<bool>("rules.clipping.enabled"));
-    EXPECT_EQ(c.get<std::string>("rules.clipping.severity"), d.get<std::string>("rules.clipping.severity"));
-    EXPECT_DOUBLE_EQ(c.get<double>("rules.tonal.muddy.threshold_db"), 5.0);
-    EXPECT_DOUBLE_EQ(c.get<double>("rules.tonal.muddy.major_db"), d.get<double>("rules.tonal.muddy.major_db"));
-    EXPECT_DOUBLE_EQ(c.get<double>("profiles.streaming.target_lufs"), -13.5);
-    EXPECT_DOUBLE_EQ(c.get<double>("profiles.streaming.ceiling_dbtp"), -1.0);
+    EXPECT_FALSE(c.settings().rules.clipping.enabled);
+    EXPECT_EQ(c.settings().rules.clipping.severity, d.settings().rules.clipping.severity);
+    EXPECT_DOUBLE_EQ(c.settings().rules.tonal.muddy.threshold_db, 5.0);
+    EXPECT_DOUBLE_EQ(c.settings().rules.tonal.muddy.major_db, d.settings().rules.tonal.muddy.major_db);
+    EXPECT_DOUBLE_EQ(c.settings().profiles.find("streaming")->target_lufs, -13.5);
+    EXPECT_DOUBLE_EQ(c.settings().profiles.find("streaming")->ceiling_dbtp, -1.0);
     // Untouched sections compare equal to the defaults, key for key.
-    EXPECT_EQ(c.to_json()["rules"]["dynamics"], d.to_json()["rules"]["dynamics"]);
-    EXPECT_EQ(c.to_json()["tonal"], d.to_json()["tonal"]);
+    EXPECT_EQ(to_json(c)["rules"]["dynamics"], to_json(d)["rules"]["dynamics"]);
+    EXPECT_EQ(to_json(c)["tonal"], to_json(d)["tonal"]);
     // The defaults themselves were not modified by the overlay.
-    EXPECT_TRUE(Config::defaults().get<bool>("rules.clipping.enabled"));
+    EXPECT_TRUE(Config::defaults().settings().rules.clipping.enabled);
 }
 
 TEST(ConfigOverlay, ListsAreReplacedWhole) {
     const Config c = Config::parse("tonal:\n  centres_hz: [100, 1000]\n  curves:\n    mine: [-5, -10]\n");
-    EXPECT_EQ(c.get<std::vector<double>>("tonal.centres_hz"), (std::vector<double>{100, 1000}));
+    EXPECT_EQ(c.settings().tonal.centres_hz, (std::vector<double>{100, 1000}));
 }
 
 TEST(ConfigOverlay, OpenMapTakesNewEntriesShapedLikeTheFirst) {
     const Config c = Config::parse("profiles:\n  vinyl:\n    kind: master\n    target_lufs: -12\n");
-    EXPECT_DOUBLE_EQ(c.get<double>("profiles.vinyl.target_lufs"), -12.0);
-    EXPECT_EQ(c.get<std::string>("profiles.vinyl.kind"), "master");
+    EXPECT_DOUBLE_EQ(c.settings().profiles.find("vinyl")->target_lufs, -12.0);
+    EXPECT_EQ(c.settings().profiles.find("vinyl")->kind, mixscout::config::ProfileKind::master);
     // Keys it did not give come from the first entry (mix).
-    EXPECT_DOUBLE_EQ(c.get<double>("profiles.vinyl.ceiling_dbtp"), Config::defaults().get<double>("profiles.mix.ceiling_dbtp"));
+    EXPECT_DOUBLE_EQ(c.settings().profiles.find("vinyl")->ceiling_dbtp, Config::defaults().settings().profiles.find("mix")->ceiling_dbtp);
     // And the new entry is validated like the others.
     const auto p = problems_of("profiles:\n  vinyl:\n    kind: mastered\n");
     ASSERT_EQ(p.size(), 1u);
@@ -106,8 +145,8 @@ TEST(ConfigOverlay, OpenMapTakesNewEntriesShapedLikeTheFirst) {
 }
 
 TEST(ConfigOverlay, EmptyFileAndEmptySectionsMeanDefaults) {
-    EXPECT_EQ(Config::parse("").to_json(), Config::defaults().to_json());
-    EXPECT_EQ(Config::parse("# only a comment\nrules:\n").to_json(), Config::defaults().to_json());
+    EXPECT_EQ(to_json(Config::parse("")), to_json(Config::defaults()));
+    EXPECT_EQ(to_json(Config::parse("# only a comment\nrules:\n")), to_json(Config::defaults()));
 }
 
 TEST(ConfigErrors, UnknownKeyWithSuggestionAndPosition) {
@@ -214,7 +253,7 @@ TEST(ConfigErrors, KeyOfAnotherMap) {
     EXPECT_EQ(p[0].column, 10);
     EXPECT_NE(p[0].message.find("did you mean 'orchestral'"), std::string::npos) << p[0].message;
     const Config c = Config::parse("tonal:\n  curve: mine\n  curves:\n    mine: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0]\n");
-    EXPECT_EQ(c.get<std::string>("tonal.curve"), "mine");
+    EXPECT_EQ(c.settings().tonal.curve, "mine");
 }
 
 TEST(ConfigErrors, YamlSyntaxError) {
@@ -264,7 +303,7 @@ TEST(ConfigFiles, LoadMissingAndDirectory) {
     write_text(dir / "ok.yaml", "rules:\n  dc_offset:\n    max_dbfs: -50\n");
     const Config c = Config::load(dir / "ok.yaml");
     EXPECT_EQ(c.source(), dir / "ok.yaml");
-    EXPECT_DOUBLE_EQ(c.get<double>("rules.dc_offset.max_dbfs"), -50.0);
+    EXPECT_DOUBLE_EQ(c.settings().rules.dc_offset.max_dbfs, -50.0);
     EXPECT_TRUE(Config::check(dir / "ok.yaml").empty());
     write_text(dir / "bad.yaml", "rules:\n  dc_offset:\n    max_dbfs: 3\n");
     const auto p = Config::check(dir / "bad.yaml");
@@ -278,53 +317,49 @@ TEST(ConfigLive, ReloadKeepsTheLastGoodConfig) {
     write_text(path, "rules:\n  dc_offset:\n    max_dbfs: -50\n");
     mixscout::config::Live live(path);
     const auto first = live.current();
-    EXPECT_DOUBLE_EQ(first->get<double>("rules.dc_offset.max_dbfs"), -50.0);
+    EXPECT_DOUBLE_EQ(first->settings().rules.dc_offset.max_dbfs, -50.0);
 
     write_text(path, "rules:\n  dc_offset:\n    max_dbfs: -40\n");
     EXPECT_TRUE(live.reload().empty());
-    EXPECT_DOUBLE_EQ(live.current()->get<double>("rules.dc_offset.max_dbfs"), -40.0);
+    EXPECT_DOUBLE_EQ(live.current()->settings().rules.dc_offset.max_dbfs, -40.0);
     // A reader holding the old snapshot still sees it.
-    EXPECT_DOUBLE_EQ(first->get<double>("rules.dc_offset.max_dbfs"), -50.0);
+    EXPECT_DOUBLE_EQ(first->settings().rules.dc_offset.max_dbfs, -50.0);
 
     write_text(path, "rules:\n  dc_offset:\n    max_dbfs: [oops\n");
     const auto problems = live.reload();
     ASSERT_EQ(problems.size(), 1u);
     EXPECT_EQ(problems[0].file, path.string());
-    EXPECT_DOUBLE_EQ(live.current()->get<double>("rules.dc_offset.max_dbfs"), -40.0);
+    EXPECT_DOUBLE_EQ(live.current()->settings().rules.dc_offset.max_dbfs, -40.0);
 
     // A broken file at start-up is refused.
     EXPECT_THROW(mixscout::config::Live{path}, ConfigError);
     // No file: the defaults.
     mixscout::config::Live defaults{std::filesystem::path()};
-    EXPECT_EQ(defaults.current()->to_json(), Config::defaults().to_json());
+    EXPECT_EQ(to_json(*defaults.current()), to_json(Config::defaults()));
 }
 
 TEST(ConfigValue, CopiesAreIndependent) {
     Config a = Config::parse("rules:\n  dc_offset:\n    max_dbfs: -50\n");
     Config b = a;
     b = Config::parse("rules:\n  dc_offset:\n    max_dbfs: -30\n");
-    EXPECT_DOUBLE_EQ(a.get<double>("rules.dc_offset.max_dbfs"), -50.0);
+    EXPECT_DOUBLE_EQ(a.settings().rules.dc_offset.max_dbfs, -50.0);
     Config c = std::move(b);
     Config e = Config::defaults();
     e = std::move(c);
-    EXPECT_DOUBLE_EQ(e.get<double>("rules.dc_offset.max_dbfs"), -30.0);
-    EXPECT_DOUBLE_EQ(a.get<double>("rules.dc_offset.max_dbfs"), -50.0);
-    // node() hands out a copy: writing to it does not touch the config.
-    YAML::Node n = a.node("rules.dc_offset");
-    n["max_dbfs"] = 1.0;
-    EXPECT_DOUBLE_EQ(a.get<double>("rules.dc_offset.max_dbfs"), -50.0);
+    EXPECT_DOUBLE_EQ(e.settings().rules.dc_offset.max_dbfs, -30.0);
+    EXPECT_DOUBLE_EQ(a.settings().rules.dc_offset.max_dbfs, -50.0);
 }
 
 TEST(ConfigShow, JsonIsTypedAndYamlRoundTrips) {
     const Config c = Config::parse("profiles:\n  club:\n    target_lufs: -8\n");
-    const auto j = c.to_json();
+    const auto j = to_json(c);
     EXPECT_TRUE(j["rules"]["clipping"]["enabled"].is_boolean());
     EXPECT_TRUE(j["rules"]["clipping"]["max_events"].is_number_integer());
     EXPECT_TRUE(j["profiles"]["club"]["target_lufs"].is_number_float());
     EXPECT_DOUBLE_EQ(j["profiles"]["club"]["target_lufs"].get<double>(), -8.0);
     EXPECT_TRUE(j["profiles"]["mix"]["description"].is_string());
     // The printed YAML, read back as a user file, gives the same effective config.
-    EXPECT_EQ(Config::parse(c.to_yaml()).to_json(), j);
+    EXPECT_EQ(to_json(Config::parse(c.to_yaml())), j);
 }
 
 TEST(ConfigUtil, EditDistance) {

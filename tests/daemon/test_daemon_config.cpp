@@ -10,10 +10,10 @@ using namespace mixscout;
 TEST(DaemonConfig, ShippedOscDefaultsAreTheProtocolDefaults) {
     const auto cfg = config::Config::defaults();
     const auto& p = osc::protocol();
-    EXPECT_EQ(cfg.get<int>("osc.listen_port"), p.daemon_listen_port);
-    EXPECT_EQ(cfg.get<std::string>("osc.listen_host"), p.host);
-    EXPECT_DOUBLE_EQ(cfg.get<double>("osc.heartbeat_s"), p.heartbeat_s);
-    EXPECT_TRUE(cfg.has("profiles." + cfg.get<std::string>("watch.profile")));
+    EXPECT_EQ(cfg.settings().osc.listen_port, p.daemon_listen_port);
+    EXPECT_EQ(cfg.settings().osc.listen_host, p.host);
+    EXPECT_DOUBLE_EQ(cfg.settings().osc.heartbeat_s, p.heartbeat_s);
+    EXPECT_TRUE(cfg.settings().profiles.find(cfg.settings().watch.profile) != nullptr);
 }
 
 TEST(DaemonNaming, LiveIndividualTrackNamesAreStems) {

@@ -71,8 +71,8 @@ std::vector<double> synth(std::size_t n, const std::function<double(double)>& ma
 /// Stereo noise whose octave-band spectrum follows cfg's tonal target times shape.gain_db,
 /// scaled to rms_dbfs (per channel, mean).
 Signal shaped(const Config& cfg, double rms_dbfs, const Shape& shape = {}) {
-    const auto centres = cfg.get<std::vector<double>>("tonal.centres_hz");
-    const auto target = cfg.get<std::vector<double>>("tonal.curves." + cfg.get<std::string>("tonal.curve"));
+    const auto centres = cfg.settings().tonal.centres_hz;
+    const auto target = *cfg.settings().tonal.curves.find(cfg.settings().tonal.curve);
     auto target_at = [&](double f) {  // dB, linear in log f, flat outside
         if (f <= centres.front()) return target.front();
         if (f >= centres.back()) return target.back();
@@ -138,7 +138,7 @@ protected:
     Signal control(std::string_view profile = "mix", const Shape& shape = {}) {
         Signal s = shaped(cfg, -20.0, shape);
         if (profile != "mix") {
-            const double target = cfg.get<double>("profiles." + std::string(profile) + ".target_lufs");
+            const double target = cfg.settings().profiles.find(profile)->target_lufs;
             mixscout::test::apply_gain_db(s, target - analyse(s).loudness.integrated_lufs);
         }
         return s;
@@ -426,7 +426,7 @@ TEST_F(Rules, SlightlyNegativeCorrelationIsImportantNotCritical) {
     sh.side_db = 0.8;  // (1 - 1.2) / (1 + 1.2): correlation about -0.1, very wide, not polarity-flipped
     sh.mono_low = false;
     const auto v = issues(control("mix", sh));
-    const Issue* i = find(v, "phase");
+    const Issue* i = find(v, "phase.low");  // the bass is the more negative: the low-end phase rule
     ASSERT_NE(i, nullptr) << rules_of(v);
     EXPECT_GT(i->value, -0.3);
     EXPECT_EQ(i->severity, Severity::important);
@@ -489,9 +489,12 @@ TEST_F(Rules, BassOutOfPhase) {
     Shape sh;
     sh.low_side_only = true;
     const auto v = issues(control("mix", sh));
-    const Issue* i = find(v, "phase");
+    // Its own rule id (configured by rules.phase), not the whole-file "phase".
+    EXPECT_EQ(find(v, "phase"), nullptr) << rules_of(v);
+    const Issue* i = find(v, "phase.low");
     ASSERT_NE(i, nullptr) << rules_of(v);
     EXPECT_LT(i->value, -0.9);
+    EXPECT_EQ(i->target_source, "rules.phase");
     EXPECT_NE(i->title.find("Bass out of phase"), std::string::npos) << i->title;
 }
 
@@ -582,8 +585,8 @@ TEST_F(Rules, RankingSeverityThenScore) {
 namespace {
 /// A curve of cfg (tonal.curves[name]) at f, linear in log f between the centres (as the rules read it).
 double curve_at(const Config& cfg, const std::string& name, double f) {
-    const auto c = cfg.get<std::vector<double>>("tonal.centres_hz");
-    const auto v = cfg.get<std::vector<double>>("tonal.curves." + name);
+    const auto c = cfg.settings().tonal.centres_hz;
+    const auto v = *cfg.settings().tonal.curves.find(name);
     if (f <= c.front()) return v.front();
     if (f >= c.back()) return v.back();
     for (std::size_t k = 1; k < c.size(); ++k)
