@@ -23,6 +23,7 @@
 #include "app/console_stop.hpp"
 #include "app/daemon_pipeline.hpp"
 #include "app/work_queue.hpp"
+#include "audio/decoder.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -685,7 +686,8 @@ struct Daemon::Impl {
             }
         } catch (const InputError& e) {
             mastering = false;
-            if (!retry(job, e.what())) {
+            const auto* decode = dynamic_cast<const audio::DecodeError*>(&e);
+            if (!retry(job, e.what(), decode && decode->kind() == audio::DecodeError::Kind::truncated)) {
                 report_error(e.what());
                 sender.send(status_message("error", e.what()));
             }
@@ -699,11 +701,11 @@ struct Daemon::Impl {
     /// A file that changed since it was queued, or that the decoder found truncated, goes back
     /// to the stability gate, with a growing delay, a bounded number of times while it stays the
     /// same; then the device is told. Worker thread; the bookkeeping runs on the I/O thread.
-    bool retry(const Job& job, const std::string& why) {
+    bool retry(const Job& job, const std::string& why, bool truncated) {
         if (job.kind != Job::Kind::export_file || stopping) return false;
         watch::FileState now;
         const bool changed = watch::stat_file(job.file.path, now) && !(now == job.file);
-        if (!changed && why.find("truncated") == std::string::npos) return false;
+        if (!changed && !truncated) return false;
         asio::post(io, [this, job, why, changed] {
             if (stopping || !watcher) return;
             auto& fail = failures[job.file.path];

@@ -240,28 +240,31 @@ struct Decoder::FileReader {
     }
 };
 
-void Decoder::fail(const std::string& what) const { throw InputError(path_.string() + ": " + what); }
+void Decoder::fail(DecodeError::Kind kind, const std::string& what) const { throw DecodeError(kind, path_.string() + ": " + what); }
 
 Decoder::Decoder(const std::filesystem::path& path, std::size_t block_frames)
     : path_(path), block_frames_(std::max<std::size_t>(1, block_frames)) {
     std::error_code ec;
     const auto st = std::filesystem::status(path_, ec);
-    if (ec || !std::filesystem::exists(st)) fail("no such file");
-    if (std::filesystem::is_directory(st)) fail("is a directory, not an audio file");
-    if (!std::filesystem::is_regular_file(st)) fail("not a regular file");
+    if (ec || !std::filesystem::exists(st)) fail(DecodeError::Kind::unreadable, "no such file");
+    if (std::filesystem::is_directory(st)) fail(DecodeError::Kind::unreadable, "is a directory, not an audio file");
+    if (!std::filesystem::is_regular_file(st)) fail(DecodeError::Kind::unreadable, "not a regular file");
     const auto size = static_cast<std::int64_t>(std::filesystem::file_size(path_, ec));
-    if (ec) fail("cannot read: " + ec.message());
-    if (size == 0) fail("empty file (0 bytes)");
+    if (ec) fail(DecodeError::Kind::unreadable, "cannot read: " + ec.message());
+    if (size == 0) fail(DecodeError::Kind::unreadable, "empty file (0 bytes)");
     reader_ = std::make_unique<FileReader>();
     reader_->fd = open_read_only(path_);
-    if (reader_->fd < 0) fail(std::string("cannot read: ") + std::strerror(errno));
+    if (reader_->fd < 0) fail(DecodeError::Kind::unreadable, std::string("cannot read: ") + std::strerror(errno));
     reader_->size = size;
     reader_->buffer.resize(FileReader::buffer_bytes);
 
     SF_VIRTUAL_IO io{&FileReader::get_filelen, &FileReader::seek, &FileReader::read, &FileReader::write, &FileReader::tell};
     SF_INFO sfinfo{};
     file_ = sf_open_virtual(&io, SFM_READ, &sfinfo, reader_.get());
-    if (!file_) fail(open_error(path_, size));
+    if (!file_) {
+        std::string why = open_error(path_, size);
+        fail(why.rfind("truncated", 0) == 0 ? DecodeError::Kind::truncated : DecodeError::Kind::unsupported, why);
+    }
 
     const int major = sfinfo.format & SF_FORMAT_TYPEMASK;
     const int sub = sfinfo.format & SF_FORMAT_SUBMASK;
@@ -273,30 +276,30 @@ Decoder::Decoder(const std::filesystem::path& path, std::size_t block_frames)
     // can run past the decoded samples, e.g. wesnoth's northerners.ogg by 5806 frames).
     exact_frames_ = major != SF_FORMAT_MPEG && major != SF_FORMAT_OGG;
 
-    auto close_and_fail = [this](const std::string& what) {
+    auto close_and_fail = [this](DecodeError::Kind kind, const std::string& what) {
         sf_close(file_);
         file_ = nullptr;
-        fail(what);
+        fail(kind, what);
     };
     if (sfinfo.channels < 1 || sfinfo.channels > 2)
-        close_and_fail(std::to_string(sfinfo.channels) + " channels; only mono and stereo are supported");
+        close_and_fail(DecodeError::Kind::unsupported, std::to_string(sfinfo.channels) + " channels; only mono and stereo are supported");
     if (sfinfo.samplerate < 8000 || sfinfo.samplerate > 384000)
-        close_and_fail("sample rate " + std::to_string(sfinfo.samplerate) + " Hz is outside 8000..384000 Hz");
+        close_and_fail(DecodeError::Kind::unsupported, "sample rate " + std::to_string(sfinfo.samplerate) + " Hz is outside 8000..384000 Hz");
     if (sfinfo.frames == SF_COUNT_MAX)
-        close_and_fail("truncated: the stream has no end (length unknown), is it still being written?");
+        close_and_fail(DecodeError::Kind::truncated, "truncated: the stream has no end (length unknown), is it still being written?");
 
     if (major == SF_FORMAT_WAV || major == SF_FORMAT_WAVEX || major == SF_FORMAT_AIFF) {
         std::ifstream in(path_, std::ios::binary);
         const DeclaredSize d = major == SF_FORMAT_AIFF ? aiff_declared_size(in, size, sfinfo.frames)
                                                        : wav_declared_size(in, size);
         if (d.known && d.frames > d.available)
-            close_and_fail("truncated: header says " + std::to_string(d.frames) + " frames, file has " +
+            close_and_fail(DecodeError::Kind::truncated, "truncated: header says " + std::to_string(d.frames) + " frames, file has " +
                            std::to_string(d.available));
         if (d.known && d.frames == 0 && d.available > 0)
-            close_and_fail("incomplete: header says 0 frames, file has " + std::to_string(d.available) +
+            close_and_fail(DecodeError::Kind::incomplete, "incomplete: header says 0 frames, file has " + std::to_string(d.available) +
                            " (header not finalised; is it still being written?)");
     }
-    if (sfinfo.frames <= 0) close_and_fail("no audio (0 frames)");
+    if (sfinfo.frames <= 0) close_and_fail(DecodeError::Kind::unsupported, "no audio (0 frames)");
 
     info_.frames = sfinfo.frames;
     info_.duration_s = static_cast<double>(info_.frames) / info_.sample_rate;
@@ -342,18 +345,18 @@ Block Decoder::read_into(std::span<float> dst) {
     if (!file_) return {};
     const auto frames = static_cast<sf_count_t>(dst.size() / static_cast<std::size_t>(info_.channels));
     const sf_count_t got = frames > 0 ? sf_readf_float(file_, dst.data(), frames) : 0;
-    if (got < 0) fail("decode error: " + one_line(sf_strerror(file_)));
+    if (got < 0) fail(DecodeError::Kind::corrupt, "decode error: " + one_line(sf_strerror(file_)));
     if (got == 0) {
         const int err = sf_error(file_);
         if (err != SF_ERR_NO_ERROR && position_ < info_.frames)
-            fail("truncated or corrupt: decoding stopped after " + std::to_string(position_) + " of " +
+            fail(DecodeError::Kind::truncated, "truncated or corrupt: decoding stopped after " + std::to_string(position_) + " of " +
                  std::to_string(info_.frames) + " frames (" + one_line(sf_strerror(file_)) + ")");
         // A stream that ends short of its declared length is half a file. Inexact lengths (MP3,
         // Ogg: see the constructor) get 1 % slack, at least two MPEG frames. A half-written Ogg
         // has no end page and is refused in the constructor.
         const std::int64_t slack = exact_frames_ ? 0 : std::max<std::int64_t>(info_.frames / 100, 2304);
         if (position_ + slack < info_.frames)
-            fail("truncated: header says " + std::to_string(info_.frames) + " frames, file has " +
+            fail(DecodeError::Kind::truncated, "truncated: header says " + std::to_string(info_.frames) + " frames, file has " +
                  std::to_string(position_));
         return {};
     }
@@ -363,7 +366,7 @@ Block Decoder::read_into(std::span<float> dst) {
 
 void Decoder::rewind() {
     if (!file_) return;
-    if (sf_seek(file_, 0, SEEK_SET) < 0) fail("cannot seek back to the start");
+    if (sf_seek(file_, 0, SEEK_SET) < 0) fail(DecodeError::Kind::unreadable, "cannot seek back to the start");
     position_ = 0;
 }
 

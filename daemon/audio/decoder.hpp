@@ -4,7 +4,7 @@
 // interleaved 32-bit float, full scale = 1.0. Memory is bounded by block_frames: a one-hour
 // file costs what a four-minute one does.
 //
-// Every problem with the file is an InputError whose message is one line
+// Every problem with the file is a DecodeError (an InputError) whose message is one line
 // "<path>: <what is wrong>":
 //   - missing path, a directory, an empty file, a file that is not audio (random bytes, an
 //     unknown format), more than 2 channels, a sample rate outside 8 kHz..384 kHz;
@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "audio/block.hpp"
+#include "core/error.hpp"
 
 typedef struct sf_private_tag SNDFILE;  // libsndfile's opaque handle (same typedef as <sndfile.h>)
 
@@ -38,6 +39,24 @@ struct StreamInfo {
     std::string container;    ///< "wav", "aiff", "flac", "ogg", "mp3", "rf64", "w64", "caf", ...
     std::string encoding;     ///< "pcm_16", "pcm_24", "float", "double", "vorbis", "opus", "mp3", ...
     double duration_s = 0.0;  ///< frames / sample_rate
+};
+
+/// Every problem with a file to decode: what() is the one-line message (above), kind() what
+/// callers branch on (the daemon retries a truncated export once it settles; never the text).
+class DecodeError : public InputError {
+public:
+    enum class Kind {
+        unreadable,   ///< missing, a directory, no permission, empty, I/O error
+        unsupported,  ///< not an audio file, or a format/channel count/rate we do not take
+        truncated,    ///< shorter than its header says, or cut off before its header: maybe still being written
+        incomplete,   ///< header says 0 frames but data follows (the writer has not finalised it)
+        corrupt,      ///< a decode error inside the data
+    };
+    DecodeError(Kind kind, const std::string& what) : InputError(what), kind_(kind) {}
+    Kind kind() const { return kind_; }
+
+private:
+    Kind kind_;
 };
 
 class Decoder {
@@ -68,7 +87,7 @@ public:
     void rewind();
 
 private:
-    [[noreturn]] void fail(const std::string& what) const;
+    [[noreturn]] void fail(DecodeError::Kind kind, const std::string& what) const;
     struct FileReader;  // libsndfile's virtual I/O over a read-ahead buffer (decoder.cpp)
     std::filesystem::path path_;
     std::unique_ptr<FileReader> reader_;  // outlives file_ (closed after it)

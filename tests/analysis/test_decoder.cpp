@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <optional>
 
 #include "audio/decoder.hpp"
 #include "core/error.hpp"
@@ -130,6 +131,40 @@ TEST(DecoderErrors, TruncatedAiffFlacAndOgg) {
         truncate_to(p, std::filesystem::file_size(p) / 2);
         EXPECT_NE(error_of(p).find("truncated"), std::string::npos) << name << ": " << error_of(p);
     }
+}
+
+/// The kind of the DecodeError reading p throws (the daemon branches on it, not on the text).
+std::optional<audio::DecodeError::Kind> kind_of(const std::filesystem::path& p) {
+    try {
+        audio::Decoder d(p, 4096);
+        while (d.read().frames() > 0) {
+        }
+    } catch (const audio::DecodeError& e) {
+        return e.kind();
+    }
+    return std::nullopt;
+}
+
+TEST(DecoderErrors, KindsMatchWhatHappenedToTheFile) {
+    using Kind = audio::DecodeError::Kind;
+    test::TempDir dir;
+    // Cut short (the file a writer has not finished): truncated, for every container.
+    const test::Signal s = test::white_noise(-12, 2.0, 44100, 2);
+    test::write_audio(dir / "a.wav", s, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
+    test::write_audio(dir / "a.aiff", s, SF_FORMAT_AIFF | SF_FORMAT_PCM_24);
+    test::write_audio(dir / "a.flac", s, SF_FORMAT_FLAC | SF_FORMAT_PCM_16);
+    test::write_audio(dir / "a.ogg", s, SF_FORMAT_OGG | SF_FORMAT_VORBIS);
+    EXPECT_EQ(kind_of(dir / "a.wav"), std::nullopt);  // whole: no error
+    for (const char* name : {"a.wav", "a.aiff", "a.flac", "a.ogg"}) {
+        truncate_to(dir / name, std::filesystem::file_size(dir / name) / 2);
+        EXPECT_EQ(kind_of(dir / name), Kind::truncated) << name << ": " << error_of(dir / name);
+    }
+    std::ofstream(dir / "notes.txt") << "just some text, not audio\n";
+    EXPECT_EQ(kind_of(dir / "notes.txt"), Kind::unsupported);
+    test::write_audio(dir / "quad.wav", test::sine(440, -12, 0.5, 48000, 4));
+    EXPECT_EQ(kind_of(dir / "quad.wav"), Kind::unsupported);
+    EXPECT_EQ(kind_of(dir / "missing.wav"), Kind::unreadable);
+    EXPECT_EQ(kind_of(dir.path()), Kind::unreadable);
 }
 
 TEST(DecoderErrors, WavWhoseHeaderWasNeverFinalised) {
