@@ -2,6 +2,7 @@
 // defaults (maps merge key by key, scalars and lists replace). Every problem is collected, each
 // with the file's line and column, so `config check` can print them all.
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -80,6 +81,11 @@ std::optional<YAML::Node> check_scalar(const Schema& s, const YAML::Node& u, con
                 return std::nullopt;
             }
             const double v = std::stod(text);
+            // Integers are read as C++ int (settings.hpp): a wider one is refused here, by position.
+            if (s.type == Type::integer && (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())) {
+                ctx.add(u.Mark(), where + text + " is too large for an integer");
+                return std::nullopt;
+            }
             if ((s.min && v < *s.min) || (s.max && v > *s.max)) {
                 std::string range;
                 if (s.min && s.max) range = "out of range " + format_number(*s.min) + ".." + format_number(*s.max);

@@ -92,6 +92,16 @@ TEST(ConfigOverlay, TypedMapsAndNullsFollowTheFile) {
     EXPECT_EQ(s.tonal.choose, mixscout::config::CurveChoice::fixed);
 }
 
+TEST(ConfigValidation, IntegerWiderThanIntIsRefusedAtItsPosition) {
+    // Settings hold integers as int: 2^31 cannot be one (it used to fail only when a rule read it).
+    const auto p = problems_of("rules:\n  clipping:\n    max_events: 2147483648\n");
+    ASSERT_EQ(p.size(), 1u);
+    EXPECT_EQ(p[0].line, 3);
+    EXPECT_EQ(p[0].column, 17);
+    EXPECT_EQ(p[0].message, "rules.clipping.max_events: 2147483648 is too large for an integer");
+    EXPECT_TRUE(problems_of("rules:\n  clipping:\n    max_events: 2147483647\n").empty());
+}
+
 TEST(ConfigValidation, EverySeverityKeyIsChecked) {
     // `*_severity` keys are severities too (they used to fall back to "important" silently).
     const auto p = problems_of("rules:\n  tonal:\n    muddy:\n      major_severity: importnt\n");
