@@ -376,14 +376,20 @@ TEST_F(MasterTest, QuietDynamicMixAgainstLoudReferenceKeepsEveryGuard) {
     const Signal out = read_audio(dir / "dyn-out.wav");
     const Ebur128Figures got = ebur128_measure(out);
 
-    // Stopped short of the reference, said so in plain words with the numbers.
+    // Stopped short of the reference at the guard this mix is built to hit (8 dB sections: its
+    // loudness range), and close to that guard, not anywhere below it: libebur128 measures the
+    // range lost. How close depends on the noise sample — the gain is solved against a model that
+    // estimates the range from unweighted chunk energies, with a safety margin — so the bounds
+    // sit far outside the spread over 16 noise seeds (range lost 1.37..1.75 LU, louder by
+    // 2.7..4.1 LU), not at one sample's figure.
     EXPECT_LT(got.integrated_lufs, ref.integrated_lufs - 1.0);
-    EXPECT_GT(got.integrated_lufs, in.integrated_lufs + 3.0);  // but still mastered louder
+    EXPECT_EQ(rep.loudness_limited_by, "lra_loss");
+    EXPECT_GE(in.lra_lu - got.lra_lu, o.guards.max_lra_loss_lu - 1.0) << in.lra_lu << " -> " << got.lra_lu;
+    EXPECT_GT(got.integrated_lufs, in.integrated_lufs + 1.5);  // so it was still mastered louder
     ASSERT_FALSE(rep.notes.empty());
     EXPECT_NE(rep.notes.front().find("reference is"), std::string::npos) << rep.notes.front();
     EXPECT_NE(rep.notes.front().find("use --target-lufs to force it"), std::string::npos) << rep.notes.front();
     EXPECT_NE(rep.notes.front().find(fmt("mastered to %.1f LUFS", rep.output_lufs)), std::string::npos) << rep.notes.front();
-    EXPECT_FALSE(rep.loudness_limited_by.empty());
     EXPECT_NEAR(rep.output_lufs, got.integrated_lufs, 0.2);
 
     // Loudness range, by libebur128: at most the guard lost (+0.3 LU for meter differences).

@@ -1,5 +1,7 @@
 #include "support/signals.hpp"
 
+#include "support/random.hpp"
+
 #include <sndfile.h>
 
 #include <cmath>
@@ -41,9 +43,8 @@ Signal white_noise(double rms_dbfs, double seconds, int sample_rate, int channel
     Signal s{sample_rate, channels, {}};
     const auto n = static_cast<std::size_t>(std::llround(seconds * sample_rate));
     s.samples.resize(n * channels);
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-    for (float& x : s.samples) x = dist(rng);
+    Random rng(seed);
+    for (float& x : s.samples) x = static_cast<float>(rng.uniform_pm1());
     scale_to_rms(s, rms_dbfs);
     return s;
 }
@@ -52,15 +53,12 @@ Signal pink_noise(double rms_dbfs, double seconds, int sample_rate, int channels
     Signal s{sample_rate, channels, {}};
     const auto n = static_cast<std::size_t>(std::llround(seconds * sample_rate));
     s.samples.resize(n * channels);
-    // std::normal_distribution still (not test::Random): MasterTest.QuietDynamicMix... depends on
-    // this realisation and fails with test::Random's; see issue 17's report.
-    std::mt19937 rng(seed);
-    std::normal_distribution<double> dist(0.0, 1.0);
+    Random rng(seed);
     for (int c = 0; c < channels; ++c) {
         // Paul Kellet's refined pink filter: within 0.05 dB of -3 dB/octave above ~10 Hz at 44.1k.
         double b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0;
         for (std::size_t i = 0; i < n; ++i) {
-            const double w = dist(rng);
+            const double w = rng.normal();
             b0 = 0.99886 * b0 + w * 0.0555179;
             b1 = 0.99332 * b1 + w * 0.0750759;
             b2 = 0.96900 * b2 + w * 0.1538520;
