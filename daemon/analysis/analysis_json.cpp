@@ -1,6 +1,7 @@
 #include "analysis/analysis_json.hpp"
 
 #include <charconv>
+#include <cstdlib>
 #include <string>
 
 #include "core/error.hpp"
@@ -14,15 +15,15 @@ namespace {
 // A float series by each value's shortest decimal form: converted to double, a float prints as
 // its 17-digit expansion ("-14.300000190734863"), which tripled the analysis JSON, the history
 // rows and the report; the shortest form reads back as the very same float (round trip kept).
+// Read back with strtod: libc++ 14 (and Apple's libc++) has no floating-point std::from_chars;
+// mixscout never calls setlocale, so '.' is the decimal point.
 json float_series(const std::vector<float>& values) {
     json out = json::array();
     out.get_ref<json::array_t&>().reserve(values.size());
     char buf[32];
     for (const float v : values) {
-        const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
-        double d = v;
-        std::from_chars(buf, end, d);
-        out.push_back(d);
+        *std::to_chars(buf, buf + sizeof buf - 1, v).ptr = '\0';
+        out.push_back(std::strtod(buf, nullptr));
     }
     return out;
 }
