@@ -1,0 +1,137 @@
+#include "review/tonal_change.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "config/config.hpp"
+#include "rules/rules.hpp"
+
+namespace mixscout::review {
+namespace {
+
+struct Region {
+    const char* id;
+    const char* name;
+    double lo_hz, hi_hz;       // octave bands whose centre lies in [lo, hi]
+    const char* up_rule;       // the tonal rule whose tolerance a rise is judged by ("" = none)
+    const char* down_rule;     // ... and a fall
+    const char* eq;            // the EQ Eight move that undoes it, "%s%.1f" = sign and gain
+};
+
+constexpr Region regions[] = {
+    {"low_end", "Low end", 44.0, 180.0, "boomy", "thin", "low shelf at 120 Hz, %s%.1f dB"},
+    {"low_mids", "Low mids", 177.0, 710.0, "muddy", "thin", "bell at 350 Hz, Q 0.7, %s%.1f dB"},
+    {"upper_mids", "Upper mids", 1400.0, 5700.0, "harsh", "", "bell at 3 kHz, Q 0.7, %s%.1f dB"},
+    {"top", "Top end", 5600.0, 23000.0, "bright", "dark", "high shelf at 8 kHz, %s%.1f dB"},
+};
+
+double median(std::vector<double> v) {
+    if (v.empty()) return 0.0;
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+std::string num(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", v);
+    return buf;
+}
+
+/// Mean over the region's octave bands of v (indexed like the analysis' octave bands).
+double region_mean(const std::vector<analysis::Band>& bands, const std::vector<double>& v, const Region& r) {
+    double sum = 0.0;
+    int n = 0;
+    for (std::size_t i = 0; i < bands.size() && i < v.size(); ++i) {
+        const double c = std::sqrt(bands[i].lo_hz * bands[i].hi_hz);
+        if (c >= r.lo_hz && c <= r.hi_hz) sum += v[i], ++n;
+    }
+    return n ? sum / n : 0.0;
+}
+
+/// Usable octave bands: 63 Hz and up (the 31.5 Hz band is infrasonic junk), below the file's
+/// Nyquist, not silent.
+bool usable(const analysis::Band& b, int sample_rate) {
+    const double c = std::sqrt(b.lo_hz * b.hi_hz);
+    return c >= 45.0 && b.hi_hz <= 0.505 * sample_rate && b.db > -119.0;
+}
+
+}  // namespace
+
+std::vector<rules::Issue> tonal_changes(const analysis::Analysis& before, const analysis::Analysis& now, const config::Config& cfg) {
+    std::vector<rules::Issue> out;
+    const std::string k = "rules.tonal.change.";
+    if (!cfg.get<bool>(k + "enabled")) return out;
+    const auto& b0 = before.spectrum.bands;
+    const auto& b1 = now.spectrum.bands;
+    if (b0.size() != b1.size() || b1.empty()) return out;
+    const double threshold = cfg.get<double>(k + "threshold_db");
+
+    // The change per band, minus the median change: a gain change moves nothing.
+    std::vector<double> change(b1.size(), 0.0), raw;
+    std::vector<bool> ok(b1.size(), false);
+    for (std::size_t i = 0; i < b1.size(); ++i) {
+        ok[i] = usable(b0[i], before.format.sample_rate) && usable(b1[i], now.format.sample_rate);
+        if (ok[i]) raw.push_back(change[i] = b1[i].db - b0[i].db);
+    }
+    const double offset = median(raw);
+    for (std::size_t i = 0; i < change.size(); ++i) change[i] = ok[i] ? change[i] - offset : 0.0;
+
+    // Where the region sits against the target now: the curve the tonal rules use for this mix.
+    const rules::Material material = rules::material_of(now, cfg);
+    const auto curve = cfg.get<std::vector<double>>("tonal.curves." + material.curve);
+    const auto centres = cfg.get<std::vector<double>>("tonal.centres_hz");
+    auto deviation = [&](const std::vector<analysis::Band>& bands) {
+        std::vector<double> dev(bands.size(), 0.0), all;
+        for (std::size_t i = 0; i < bands.size() && i < curve.size() && i < centres.size(); ++i)
+            if (ok[i]) all.push_back(dev[i] = bands[i].db - curve[i]);
+        const double off = median(all);
+        for (std::size_t i = 0; i < dev.size(); ++i) dev[i] = ok[i] ? dev[i] - off : 0.0;
+        return dev;
+    };
+    const std::vector<double> dev0 = deviation(b0), dev1 = deviation(b1);
+
+    for (const Region& r : regions) {
+        bool any = false;
+        for (std::size_t i = 0; i < b1.size(); ++i) {
+            const double c = std::sqrt(b1[i].lo_hz * b1[i].hi_hz);
+            any = any || (ok[i] && c >= r.lo_hz && c <= r.hi_hz);
+        }
+        if (!any) continue;
+        const double moved = region_mean(b1, change, r);
+        if (std::abs(moved) < threshold) continue;
+        const double was = region_mean(b0, dev0, r), is = region_mean(b1, dev1, r);
+        const char* side_rule = moved > 0 ? r.up_rule : r.down_rule;
+        const std::string tol_key = std::string("rules.tonal.") + side_rule + ".threshold_db";
+        const double tolerance = *side_rule && cfg.has(tol_key) ? cfg.get<double>(tol_key) : 3.0;
+        // Toward the target and now inside its tolerance: the change was the fix.
+        const bool fixed = std::abs(is) < std::abs(was) && std::abs(is) <= tolerance;
+        rules::Issue& i = out.emplace_back();
+        i.rule = std::string("tonal.change.") + r.id;
+        i.category = "tonal";
+        i.severity = fixed ? rules::Severity::polish : rules::Severity::important;
+        const std::string sign = moved > 0 ? "+" : "";
+        i.title = std::string(r.name) + " " + sign + num(moved) + " dB since the last export";
+        i.detail = std::string(r.name) + " moved " + sign + num(moved) + " dB against the rest of the spectrum since the previous export "
+                   "(more than " + num(threshold) + " dB); against the target curve it went from " + (was > 0 ? "+" : "") + num(was) +
+                   " to " + (is > 0 ? "+" : "") + num(is) + " dB (tolerance " + num(tolerance) + " dB)";
+        char eq[96];
+        std::snprintf(eq, sizeof eq, r.eq, moved > 0 ? "-" : "+", std::round(std::abs(moved)) / 2.0);
+        if (fixed)
+            i.fix = "Keep it if it was the fix you meant; a move this large in one export is worth checking by ear against a "
+                    "reference. To go halfway back: EQ Eight on the master, " + std::string(eq);
+        else
+            i.fix = "Undo or halve what changed the " + std::string(r.name) + " (a shelf or boost on the master or a group, a louder part): "
+                    "as a stopgap, EQ Eight on the master, " + std::string(eq) + "; moves between exports are meant to be 1-3 dB";
+        i.value = moved;
+        i.target = moved > 0 ? threshold : -threshold;
+        i.unit = "dB";
+        i.target_source = "the previous export (rules.tonal.change.threshold_db)";
+        i.score = 1.0 + (std::abs(moved) - threshold);
+    }
+    return out;
+}
+
+}  // namespace mixscout::review
