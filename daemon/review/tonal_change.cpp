@@ -11,20 +11,23 @@
 namespace mixscout::review {
 namespace {
 
+using Region_rule = config::Rules::TonalRegion config::Rules::Tonal::*;
+
 struct Region {
     const char* id;
     const char* name;
     double lo_hz, hi_hz;       // octave bands whose centre lies in [lo, hi]
-    const char* up_rule;       // the tonal rule whose tolerance a rise is judged by ("" = none)
-    const char* down_rule;     // ... and a fall
+    Region_rule up_rule;       // the tonal rule whose tolerance a rise is judged by (nullptr = none)
+    Region_rule down_rule;     // ... and a fall
     const char* eq;            // the EQ Eight move that undoes it, "%s%.1f" = sign and gain
 };
 
-constexpr Region regions[] = {
-    {"low_end", "Low end", 44.0, 180.0, "boomy", "thin", "low shelf at 120 Hz, %s%.1f dB"},
-    {"low_mids", "Low mids", 177.0, 710.0, "muddy", "thin", "bell at 350 Hz, Q 0.7, %s%.1f dB"},
-    {"upper_mids", "Upper mids", 1400.0, 5700.0, "harsh", "", "bell at 3 kHz, Q 0.7, %s%.1f dB"},
-    {"top", "Top end", 5600.0, 23000.0, "bright", "dark", "high shelf at 8 kHz, %s%.1f dB"},
+using T = config::Rules::Tonal;
+const Region regions[] = {
+    {"low_end", "Low end", 44.0, 180.0, &T::boomy, &T::thin, "low shelf at 120 Hz, %s%.1f dB"},
+    {"low_mids", "Low mids", 177.0, 710.0, &T::muddy, &T::thin, "bell at 350 Hz, Q 0.7, %s%.1f dB"},
+    {"upper_mids", "Upper mids", 1400.0, 5700.0, &T::harsh, nullptr, "bell at 3 kHz, Q 0.7, %s%.1f dB"},
+    {"top", "Top end", 5600.0, 23000.0, &T::bright, &T::dark, "high shelf at 8 kHz, %s%.1f dB"},
 };
 
 double median(std::vector<double> v) {
@@ -62,12 +65,12 @@ bool usable(const analysis::Band& b, int sample_rate) {
 
 std::vector<rules::Issue> tonal_changes(const analysis::Analysis& before, const analysis::Analysis& now, const config::Config& cfg) {
     std::vector<rules::Issue> out;
-    const std::string k = "rules.tonal.change.";
-    if (!cfg.get<bool>(k + "enabled")) return out;
+    const config::Rules::Tonal& tonal_rules = cfg.settings().rules.tonal;
+    if (!tonal_rules.change.enabled) return out;
     const auto& b0 = before.spectrum.bands;
     const auto& b1 = now.spectrum.bands;
     if (b0.size() != b1.size() || b1.empty()) return out;
-    const double threshold = cfg.get<double>(k + "threshold_db");
+    const double threshold = tonal_rules.change.threshold_db;
 
     // The change per band, minus the median change: a gain change moves nothing.
     std::vector<double> change(b1.size(), 0.0), raw;
@@ -81,8 +84,10 @@ std::vector<rules::Issue> tonal_changes(const analysis::Analysis& before, const 
 
     // Where the region sits against the target now: the curve the tonal rules use for this mix.
     const rules::Material material = rules::material_of(now, cfg);
-    const auto curve = cfg.get<std::vector<double>>("tonal.curves." + material.curve);
-    const auto centres = cfg.get<std::vector<double>>("tonal.centres_hz");
+    const std::vector<double>* found = cfg.settings().tonal.curves.find(material.curve);
+    if (!found) return out;
+    const std::vector<double>& curve = *found;
+    const std::vector<double>& centres = cfg.settings().tonal.centres_hz;
     auto deviation = [&](const std::vector<analysis::Band>& bands) {
         std::vector<double> dev(bands.size(), 0.0), all;
         for (std::size_t i = 0; i < bands.size() && i < curve.size() && i < centres.size(); ++i)
@@ -103,9 +108,8 @@ std::vector<rules::Issue> tonal_changes(const analysis::Analysis& before, const 
         const double moved = region_mean(b1, change, r);
         if (std::abs(moved) < threshold) continue;
         const double was = region_mean(b0, dev0, r), is = region_mean(b1, dev1, r);
-        const char* side_rule = moved > 0 ? r.up_rule : r.down_rule;
-        const std::string tol_key = std::string("rules.tonal.") + side_rule + ".threshold_db";
-        const double tolerance = *side_rule && cfg.has(tol_key) ? cfg.get<double>(tol_key) : 3.0;
+        const Region_rule side_rule = moved > 0 ? r.up_rule : r.down_rule;
+        const double tolerance = side_rule ? (tonal_rules.*side_rule).threshold_db : 3.0;
         // Toward the target and now inside its tolerance: the change was the fix.
         const bool fixed = std::abs(is) < std::abs(was) && std::abs(is) <= tolerance;
         rules::Issue& i = out.emplace_back();
