@@ -9,10 +9,11 @@
 // Regions (the tonal rules' own): low end 45-180 Hz (63, 125 Hz octaves), low mids 177-710 Hz
 // (250, 500), upper mids 1.4-5.7 kHz (2k, 4k), top 5.6-22 kHz (8k, 16k). A region that moved by
 // rules.tonal.change.threshold_db or more (config/mixscout.yaml says why) is an issue, rule
-// "tonal.change.<region>", category tonal, value = the change (dB), target = +/- threshold:
-//   important  it moved away from the target curve, or past it (a boost that overshoots);
-//   polish     it moved toward the target and now sits inside the tonal rules' tolerance (the
-//              change was the fix; the note asks to confirm it by ear).
+// "tonal.change.<region>", category tonal, value = the change (dB), target = +/- threshold,
+// important: a move that large in one export is clearly audible and worth this iteration, even
+// when it brought the region inside the target curve's tolerance (the curve is a generic target,
+// not the song's intent: a +10 dB shelf on a balanced master also lands there on bass-light
+// material); the fix says whether it moved toward the target or away from it.
 // The fix names the move: undo or halve the change (EQ Eight on the master, a shelf or a bell
 // of half the change in the other direction), since one export's moves are meant to be small.
 #pragma once

@@ -194,8 +194,9 @@ TEST(TonalChange, ABassShelfSinceTheLastExportIsImportantAGainChangeIsNothing) {
     review::Measurements prev{before, "streaming", std::nullopt, {}}, now{shelf, "streaming", std::nullopt, {}};
     const review::Review r = review::review(now, review::Context{cfg, {}, {}, {}, 2, &prev, std::nullopt});
     EXPECT_TRUE(std::any_of(r.issues.begin(), r.issues.end(), [](const rules::Issue& i) { return i.rule == "tonal.change.low_end"; }));
-    // A change that brings a region back inside its tolerance was the fix: polish.
+    // Undoing it is as large a move: reported too, with the fix saying which way it went.
     const auto back = review::tonal_changes(shelf, before, cfg);
     ASSERT_EQ(back.size(), 1u);
     EXPECT_NEAR(back[0].value, -7.0, 1e-9);
+    EXPECT_EQ(back[0].severity, Severity::important);
 }
