@@ -122,9 +122,10 @@ struct Rules {  // rules
     };
     struct Dynamics : Rule {
         double plr_min_db{}, psr_min_db{};
+        Severity psr_only_severity{};
         template <class F> void fields(F&& f) {
             Rule::fields(f);
-            f("plr_min_db", plr_min_db), f("psr_min_db", psr_min_db);
+            f("plr_min_db", plr_min_db), f("psr_min_db", psr_min_db), f("psr_only_severity", psr_only_severity);
         }
     };
     /// One tonal region rule (rules.tonal.<region>).
@@ -318,11 +319,13 @@ struct Tonal {  // tonal
     struct Classifier {
         double steep_tilt_db_per_octave{}, dynamic_plr_db{}, wide_low_side_db{}, light_low_share_db{};
         int min_votes{};
+        double decisive_tilt_db_per_octave{};
         std::string acoustic_curve, modern_curve;
         template <class F> void fields(F&& f) {
             f("steep_tilt_db_per_octave", steep_tilt_db_per_octave), f("dynamic_plr_db", dynamic_plr_db),
                 f("wide_low_side_db", wide_low_side_db), f("light_low_share_db", light_low_share_db),
-                f("min_votes", min_votes), f("acoustic_curve", acoustic_curve), f("modern_curve", modern_curve);
+                f("min_votes", min_votes), f("decisive_tilt_db_per_octave", decisive_tilt_db_per_octave),
+                f("acoustic_curve", acoustic_curve), f("modern_curve", modern_curve);
         }
     };
     CurveChoice choose{};
