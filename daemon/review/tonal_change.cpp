@@ -110,12 +110,14 @@ std::vector<rules::Issue> tonal_changes(const analysis::Analysis& before, const 
         const double was = region_mean(b0, dev0, r), is = region_mean(b1, dev1, r);
         const Region_rule side_rule = moved > 0 ? r.up_rule : r.down_rule;
         const double tolerance = side_rule ? (tonal_rules.*side_rule).threshold_db : 3.0;
-        // Toward the target and now inside its tolerance: the change was the fix.
+        // Toward the target and now inside its tolerance: perhaps the fix for a thin or dull mix,
+        // but the curve is a generic target, not the song's intent: a move this large in one
+        // export is worth this iteration either way (important); the fix text says which way.
         const bool fixed = std::abs(is) < std::abs(was) && std::abs(is) <= tolerance;
         rules::Issue& i = out.emplace_back();
         i.rule = std::string("tonal.change.") + r.id;
         i.category = "tonal";
-        i.severity = fixed ? rules::Severity::polish : rules::Severity::important;
+        i.severity = rules::Severity::important;
         const std::string sign = moved > 0 ? "+" : "";
         i.title = std::string(r.name) + " " + sign + num(moved) + " dB since the last export";
         i.detail = std::string(r.name) + " moved " + sign + num(moved) + " dB against the rest of the spectrum since the previous export "
@@ -124,8 +126,9 @@ std::vector<rules::Issue> tonal_changes(const analysis::Analysis& before, const 
         char eq[96];
         std::snprintf(eq, sizeof eq, r.eq, moved > 0 ? "-" : "+", std::round(std::abs(moved)) / 2.0);
         if (fixed)
-            i.fix = "Keep it if it was the fix you meant; a move this large in one export is worth checking by ear against a "
-                    "reference. To go halfway back: EQ Eight on the master, " + std::string(eq);
+            i.fix = "If it was the fix for a thin or dull mix, check it by ear against a reference before keeping it (it now "
+                    "sits inside the target's tolerance, but one export's moves are meant to be 1-3 dB); to go halfway back: EQ "
+                    "Eight on the master, " + std::string(eq);
         else
             i.fix = "Undo or halve what changed the " + std::string(r.name) + " (a shelf or boost on the master or a group, a louder part): "
                     "as a stopgap, EQ Eight on the master, " + std::string(eq) + "; moves between exports are meant to be 1-3 dB";
