@@ -95,7 +95,7 @@ void Evaluator::dither() {
                            "24-bit or float source";
     i.value = cv.undithered_s;
     i.target = rule.min_undithered_s;
-    i.unit = "s";
+    i.unit = std::string("s");  // not = "s": GCC 12 -Wrestrict false positive (PR 105651) on a 1-char assign
     i.score = 1.0 + std::log2(1.0 + cv.undithered_s);
 }
 
