@@ -19,7 +19,23 @@ EXPECT = {
     "polarity": {"phase"},
     "saturate": {"dynamics"},
     "silent": {"format"},
+    "dither": {"format"},
+    "resample": {"format"},
 }
+# Kinds whose finding is judged at any severity (a finding by consequence may be polish): the
+# rule must name it. resample: an upsampled export is not damage (rules.format.resampled).
+ANY_SEVERITY = {"resample": "format.resampled"}
+RULE = {"dither": "format.dither", "resample": "format.resampled"}
+KINDS = ["clip", "lowpass", "bass", "mono", "polarity", "saturate", "silent", "dither", "resample"]
+
+
+def detected(kind, j):
+    """The issues that count as catching `kind` in analysis j."""
+    if kind in ANY_SEVERITY:
+        return [i for i in j["issues"] if i["rule"] == ANY_SEVERITY[kind]]
+    return [i for i in j["issues"] if i["category"] in EXPECT[kind] and i["severity"] in SERIOUS
+            and (kind not in RULE or i["rule"] == RULE[kind])
+            and (kind != "silent" or i["severity"] == "critical")]
 
 
 def load(path):
@@ -79,12 +95,11 @@ def main():
 
     print("== Inserted defects (profile streaming): flagged important/critical in the right category ==")
     total_ok = total_n = 0
-    for kind in ["clip", "lowpass", "bass", "mono", "polarity", "saturate", "silent"]:
+    for kind in KINDS:
         tracks = defects.get(kind, {})
         ok, missed = 0, []
         for track, j in sorted(tracks.items()):
-            hit = [i for i in j["issues"] if i["category"] in EXPECT[kind] and i["severity"] in SERIOUS
-                   and (kind != "silent" or i["severity"] == "critical")]
+            hit = detected(kind, j)
             if hit:
                 ok += 1
             else:
@@ -93,6 +108,33 @@ def main():
         total_n += len(tracks)
         print(f"  {kind:9s} {ok}/{len(tracks)}" + ("   missed: " + "; ".join(missed) if missed else ""))
     print(f"  ALL: {total_ok}/{total_n} detected")
+    # False alarms of the new export checks: dithered 16-bit copies and everything else.
+    dith = defects.get("dithered", {})
+    fa = [t for t, j in sorted(dith.items()) if any(i["rule"] == "format.dither" for i in j["issues"])]
+    print(f"  dithered (TPDF) 16-bit copies flagged as undithered: {len(fa)}/{len(dith)}" + (": " + ", ".join(fa) if fa else ""))
+    others = [(k, t) for k, ts in defects.items() if k not in ("resample",) for t, j in ts.items()
+              if any(i["rule"] == "format.resampled" for i in j["issues"])]
+    others += [("clean", n) for n, j in clean.items() if any(i["rule"] == "format.resampled" for i in j["issues"])]
+    print(f"  format.resampled on files that were never resampled: {len(others)}" + (": " + ", ".join(f"{t}.{k}" for k, t in others[:8]) if others else ""))
+
+    idir = os.path.join(out, "json-iter")
+    if os.path.isdir(idir):
+        print("== The same defects as the second export of their song (the untouched excerpt was the first) ==")
+        it = collections.defaultdict(dict)
+        for fn in sorted(os.listdir(idir)):
+            if fn.endswith(".json"):
+                track, kind = fn[: -len(".json")].rsplit(".", 1)
+                it[kind][track] = load(os.path.join(idir, fn))
+        iok = itot = 0
+        for kind in [k for k in KINDS if k in it]:
+            tracks = it[kind]
+            hit = {t for t, j in tracks.items() if detected(kind, j)}
+            iok += len(hit)
+            itot += len(tracks)
+            missed = sorted(set(tracks) - hit)
+            print(f"  {kind:9s} {len(hit)}/{len(tracks)}" + ("   missed: " + ", ".join(missed) if missed else ""))
+        print(f"  ALL: {iok}/{itot} detected")
+
     # The excerpts before the defects: what was already flagged (context, not a failure).
     base = defects.get("base", {})
     if base:

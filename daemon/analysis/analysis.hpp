@@ -5,7 +5,7 @@
 // Silence is reported as silence_floor_db (-120), never -inf, so the JSON form stays valid.
 //
 // JSON keys are the field names below, grouped as in the struct (`format`, `peak`, `clipping`,
-// `loudness`, `dynamics`, `spectrum`, `stereo`, `dc_offset`, `silence`); see analysis_json.hpp.
+// `loudness`, `dynamics`, `spectrum`, `stereo`, `dc_offset`, `silence`, `conversion`); see analysis_json.hpp.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -120,6 +120,20 @@ struct SilenceInfo {
     bool operator==(const SilenceInfo&) const = default;
 };
 
+/// Conversions the export went through (dsp/band_limit.hpp, dsp/quantisation.hpp).
+struct ConversionInfo {
+    int source_rate_hz = 0;          ///< the project rate an upsampled export came from; 0 = none seen (or lossy)
+    double band_edge_hz = 0.0;       ///< where its content stops (that rate's Nyquist)
+    double band_drop_db = 0.0;       ///< level just below the edge minus just above
+    bool imaging = false;            ///< images above the edge instead of a clean gap
+    /// Integer PCM of <= 16 bits only (else 0): sounding time measured, and the part of it whose
+    /// noise floor is below any dither's (truncation distortion).
+    double dither_checked_s = 0.0;
+    double undithered_s = 0.0;
+    double lowest_noise_lsb2 = -1.0; ///< lowest second-difference power of a sounding frame; -1 = not measured
+    bool operator==(const ConversionInfo&) const = default;
+};
+
 struct Analysis {
     std::string path;
     FormatInfo format;
@@ -132,6 +146,7 @@ struct Analysis {
     std::vector<double> dc_offset;  ///< per channel, mean sample value (linear, -1..1)
     double dc_offset_dbfs = -120.0;  ///< largest |dc| over channels, dBFS
     SilenceInfo silence;
+    ConversionInfo conversion;
 
     bool operator==(const Analysis&) const = default;
 };

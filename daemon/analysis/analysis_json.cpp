@@ -135,6 +135,14 @@ json to_json(const Analysis& a) {
         {"dc_offset", a.dc_offset},
         {"dc_offset_dbfs", a.dc_offset_dbfs},
         {"silence", {{"leading_s", a.silence.leading_s}, {"trailing_s", a.silence.trailing_s}}},
+        {"conversion",
+         {{"source_rate_hz", a.conversion.source_rate_hz},
+          {"band_edge_hz", a.conversion.band_edge_hz},
+          {"band_drop_db", a.conversion.band_drop_db},
+          {"imaging", a.conversion.imaging},
+          {"dither_checked_s", a.conversion.dither_checked_s},
+          {"undithered_s", a.conversion.undithered_s},
+          {"lowest_noise_lsb2", a.conversion.lowest_noise_lsb2}}},
     };
 }
 
@@ -219,6 +227,17 @@ Analysis analysis_from_json(const json& j) {
     const Reader si = r.sub("silence");
     si.get("leading_s", a.silence.leading_s);
     si.get("trailing_s", a.silence.trailing_s);
+    // Added after records were first stored: absent in older ones.
+    if (r.j.is_object() && r.j.contains("conversion")) {
+        const Reader cv = r.sub("conversion");
+        cv.get("source_rate_hz", a.conversion.source_rate_hz);
+        cv.get("band_edge_hz", a.conversion.band_edge_hz);
+        cv.get("band_drop_db", a.conversion.band_drop_db);
+        cv.get("imaging", a.conversion.imaging);
+        cv.get("dither_checked_s", a.conversion.dither_checked_s);
+        cv.get("undithered_s", a.conversion.undithered_s);
+        cv.get("lowest_noise_lsb2", a.conversion.lowest_noise_lsb2);
+    }
     return a;
 }
 

@@ -6,7 +6,9 @@
 // kind, peak_dbtp}]}, "loudness": {..., "short_term_series": [...]}, "dynamics", "spectrum":
 // {"bands": [{lo_hz, hi_hz, db}], "third_octave": [...], "tilt_db_per_octave"}, "stereo": {...,
 // "band_correlation": [{lo_hz, hi_hz, correlation}]}, "dc_offset": [per channel],
-// "dc_offset_dbfs", "silence": {"leading_s", "trailing_s"}}.
+// "dc_offset_dbfs", "silence": {"leading_s", "trailing_s"}, "conversion": {source_rate_hz,
+// band_edge_hz, band_drop_db, imaging, dither_checked_s, undithered_s, lowest_noise_lsb2}}
+// ("conversion" may be absent in records stored before it existed).
 //
 // Round trip is lossless: analysis_from_json(to_json(a)) == a (defaulted operator==) (doubles are
 // written with full precision by nlohmann::json). Every value is finite (silence is -120 dB).

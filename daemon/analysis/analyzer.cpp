@@ -7,14 +7,17 @@
 #include <condition_variable>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 
 #include "core/error.hpp"
 #include "core/units.hpp"
+#include "dsp/band_limit.hpp"
 #include "dsp/clipping.hpp"
 #include "dsp/level_stats.hpp"
 #include "dsp/loudness.hpp"
+#include "dsp/quantisation.hpp"
 #include "dsp/short_term_image.hpp"
 #include "dsp/spectrum.hpp"
 #include "dsp/stereo.hpp"
@@ -53,6 +56,8 @@ struct Analyzer::Impl {
     Impl(int sr, int ch, AnalyzeOptions opt)
         : sample_rate(sr), channels(ch), options(opt), loudness(sr, ch, dsp::LoudnessOptions{.mono_fold = ch == 2}),
           clip(sr, ch), levels(sr, ch), stereo(ch), image(sr, ch), true_peak(sr, ch), spectrum(sr, ch) {
+        // Dither is a question for 16-bit (and shorter) PCM only: 24-bit truncation is inaudible.
+        if (opt.pcm_bits >= 8 && opt.pcm_bits <= 16) quantisation.emplace(sr, ch, opt.pcm_bits);
         if (options.keep_series) {  // 5 minutes; grows amortised beyond
             for (auto* v : {&series, &momentary, &peaks, &correlation, &width, &crest}) v->reserve(3000);
         }
@@ -89,6 +94,7 @@ struct Analyzer::Impl {
                 clip.push(b);
                 levels.push(b);
                 stereo.push(b);
+                if (quantisation) quantisation->push(b);
                 if (options.keep_series)
                     image.push(b, [this](std::int64_t, const dsp::ShortTermReading& r) {
                         correlation.push_back(series_ratio(r.correlation));
@@ -249,6 +255,7 @@ struct Analyzer::Impl {
     dsp::ShortTermImage image;
     dsp::TruePeakMeter true_peak;
     dsp::WelchSpectrum spectrum;
+    std::optional<dsp::QuantisationMeter> quantisation;  // 16-bit (and shorter) PCM only
     std::vector<float> series;  // short-term loudness
     std::vector<float> momentary, peaks, correlation, width, crest;  // the other 10 Hz series
     std::size_t peak_hop_fill = 0;  // frames of the current hop the true-peak lane has seen
@@ -460,6 +467,27 @@ Analysis Analyzer::finish(const audio::StreamInfo& info) const {
     a.dc_offset_dbfs = amplitude_to_db(dc_max);
     a.silence.leading_s = m.levels.leading_silence_s();
     a.silence.trailing_s = m.levels.trailing_silence_s();
+
+    // Conversions: an upsampled export's band gap (lossless files: a lossy encoder low-passes
+    // wherever its bitrate tells it to), and dither in a 16-bit one.
+    const bool lossy = info.bit_depth == 0 && info.encoding != "float" && info.encoding != "double" && !info.encoding.empty();
+    if (!lossy && has_signal) {
+        std::vector<double> p = m.spectrum.power_spectrum(0);
+        if (ch == 2) {
+            const std::vector<double> r = m.spectrum.power_spectrum(1);
+            for (std::size_t k = 0; k < p.size() && k < r.size(); ++k) p[k] = 0.5 * (p[k] + r[k]);
+        }
+        const dsp::BandLimit bl = dsp::find_band_limit(p, m.spectrum.bin_hz(), m.sample_rate);
+        a.conversion.source_rate_hz = bl.source_rate_hz;
+        a.conversion.band_edge_hz = bl.edge_hz;
+        a.conversion.band_drop_db = bl.source_rate_hz ? std::min(bl.drop_db, 200.0) : 0.0;  // finite in JSON
+        a.conversion.imaging = bl.imaging;
+    }
+    if (m.quantisation) {
+        a.conversion.dither_checked_s = m.quantisation->sounding_s();
+        a.conversion.undithered_s = m.quantisation->undithered_s();
+        a.conversion.lowest_noise_lsb2 = m.quantisation->lowest_noise_lsb2();
+    }
     return a;
 }
 
@@ -467,6 +495,7 @@ Analysis analyze_file(const std::filesystem::path& path, const AnalyzeOptions& o
     audio::Decoder decoder(path, options.block_frames);
     AnalyzeOptions opt = options;
     if (opt.threads <= 0) opt.threads = default_threads();
+    if (opt.pcm_bits == 0) opt.pcm_bits = decoder.info().bit_depth;
     Analyzer analyzer(decoder.info().sample_rate, decoder.info().channels, opt);
     analyzer.consume(decoder);
     Analysis a = analyzer.finish(decoder.info());

@@ -36,6 +36,9 @@ struct AnalyzeOptions {
     int threads = 0;                  ///< threads working on the stream, the caller's included; 0 = analyze_file
                                       ///< picks default_threads(), an Analyzer built directly uses 1
     std::size_t block_frames = 32768; ///< decode block size for analyze_file
+    /// The stream's integer PCM word length when it has one (analyze_file takes it from the
+    /// file): at 16 bits and below the analysis also measures whether it was dithered.
+    int pcm_bits = 0;
 };
 
 class Analyzer {

@@ -65,6 +65,16 @@ void read_struct(const YAML::Node& n, const std::string& path, T& out) {
             if (t_read_paths && c.IsDefined()) t_read_paths->push_back(child);
             if (c.IsDefined() && !c.IsNull()) field = scalar<double>(c, child);
             else field.reset();
+        } else if constexpr (std::is_same_v<F, std::optional<Severity>>) {
+            // Absent in most tonal regions (acoustic_severity: dark only).
+            if (t_read_paths && c.IsDefined()) t_read_paths->push_back(child);
+            if (c.IsDefined() && !c.IsNull()) {
+                Severity sev{};
+                read_severity(c, child, sev);
+                field = sev;
+            } else {
+                field.reset();
+            }
         } else {
             if (!c.IsDefined()) mismatch(child, "missing");
             read(c, child, field);

@@ -122,9 +122,10 @@ struct Rules {  // rules
     };
     struct Dynamics : Rule {
         double plr_min_db{}, psr_min_db{};
+        Severity psr_only_severity{};
         template <class F> void fields(F&& f) {
             Rule::fields(f);
-            f("plr_min_db", plr_min_db), f("psr_min_db", psr_min_db);
+            f("plr_min_db", plr_min_db), f("psr_min_db", psr_min_db), f("psr_only_severity", psr_only_severity);
         }
     };
     /// One tonal region rule (rules.tonal.<region>).
@@ -133,35 +134,51 @@ struct Rules {  // rules
         std::optional<double> acoustic_threshold_db;  ///< only where the YAML gives one (dark)
         double major_db{};
         Severity major_severity{};
+        std::optional<double> missing_knee_db;        ///< only where the YAML gives one (dark)
+        std::optional<Severity> acoustic_severity;    ///< only where the YAML gives one (dark)
         template <class F> void fields(F&& f) {
             Rule::fields(f);
             f("threshold_db", threshold_db), f("acoustic_threshold_db", acoustic_threshold_db), f("major_db", major_db),
-                f("major_severity", major_severity);
+                f("major_severity", major_severity), f("missing_knee_db", missing_knee_db),
+                f("acoustic_severity", acoustic_severity);
         }
+    };
+    /// rules.tonal.change (review/tonal_change.hpp): needs the previous export.
+    struct TonalChange {
+        bool enabled{};
+        double threshold_db{};
+        template <class F> void fields(F&& f) { f("enabled", enabled), f("threshold_db", threshold_db); }
     };
     struct Tonal {
         double eq_limit_db{};
         TonalRegion dark, bright, muddy, boomy, harsh, thin;
+        TonalChange change;
         template <class F> void fields(F&& f) {
             f("eq_limit_db", eq_limit_db), f("dark", dark), f("bright", bright), f("muddy", muddy), f("boomy", boomy),
-                f("harsh", harsh), f("thin", thin);
+                f("harsh", harsh), f("thin", thin), f("change", change);
         }
     };
     struct Narrow : Rule {
-        double min_side_db{}, identical_side_db{};
+        double min_side_db{}, major_side_db{};
+        Severity major_severity{};
+        double identical_side_db{};
         template <class F> void fields(F&& f) {
             Rule::fields(f);
-            f("min_side_db", min_side_db), f("identical_side_db", identical_side_db);
+            f("min_side_db", min_side_db), f("major_side_db", major_side_db), f("major_severity", major_severity),
+                f("identical_side_db", identical_side_db);
         }
     };
     struct LowEnd : Rule {
+        double major_low_side_db{};
+        Severity major_severity{};
         double acoustic_max_low_side_db{};
         Severity acoustic_severity{};
         double bass_mono_hz{};
         double max_low_side_db{};
         template <class F> void fields(F&& f) {
             Rule::fields(f);
-            f("acoustic_max_low_side_db", acoustic_max_low_side_db), f("acoustic_severity", acoustic_severity),
+            f("major_low_side_db", major_low_side_db), f("major_severity", major_severity),
+                f("acoustic_max_low_side_db", acoustic_max_low_side_db), f("acoustic_severity", acoustic_severity),
                 f("bass_mono_hz", bass_mono_hz), f("max_low_side_db", max_low_side_db);
         }
     };
@@ -247,6 +264,20 @@ struct Rules {  // rules
             f("pinned_db", pinned_db), f("min_plr_db", min_plr_db);
         }
     };
+    struct Dither : Rule {
+        double min_undithered_s{};
+        template <class F> void fields(F&& f) {
+            Rule::fields(f);
+            f("min_undithered_s", min_undithered_s);
+        }
+    };
+    struct Resampled : Rule {
+        Severity imaging_severity{};
+        template <class F> void fields(F&& f) {
+            Rule::fields(f);
+            f("imaging_severity", imaging_severity);
+        }
+    };
     struct Format {
         BitDepth bit_depth;
         SampleRate sample_rate;
@@ -254,9 +285,11 @@ struct Rules {  // rules
         Normalize normalize;
         Rule float_overs;
         Rule mono;
+        Dither dither;
+        Resampled resampled;
         template <class F> void fields(F&& f) {
             f("bit_depth", bit_depth), f("sample_rate", sample_rate), f("lossy", lossy), f("normalize", normalize),
-                f("float_overs", float_overs), f("mono", mono);
+                f("float_overs", float_overs), f("mono", mono), f("dither", dither), f("resampled", resampled);
         }
     };
 
@@ -286,11 +319,13 @@ struct Tonal {  // tonal
     struct Classifier {
         double steep_tilt_db_per_octave{}, dynamic_plr_db{}, wide_low_side_db{}, light_low_share_db{};
         int min_votes{};
+        double decisive_tilt_db_per_octave{};
         std::string acoustic_curve, modern_curve;
         template <class F> void fields(F&& f) {
             f("steep_tilt_db_per_octave", steep_tilt_db_per_octave), f("dynamic_plr_db", dynamic_plr_db),
                 f("wide_low_side_db", wide_low_side_db), f("light_low_share_db", light_low_share_db),
-                f("min_votes", min_votes), f("acoustic_curve", acoustic_curve), f("modern_curve", modern_curve);
+                f("min_votes", min_votes), f("decisive_tilt_db_per_octave", decisive_tilt_db_per_octave),
+                f("acoustic_curve", acoustic_curve), f("modern_curve", modern_curve);
         }
     };
     CurveChoice choose{};

@@ -178,6 +178,7 @@ struct Path {
     std::size_t bin_lo = 0;         // power[] holds bins [bin_lo, bin_lo + power.size())
     std::vector<float> power;       // |Z_k|^2 + |Z_{n-k}|^2 = 2 (|L_k|^2 + |R_k|^2)
     std::vector<float> mirror;      // scratch of power_pairs
+    std::vector<float> diff;        // per bin, 2 (|L_k|^2 - |R_k|^2) (stereo balance only)
     // Per band, the contiguous bins it overlaps and their weights (overlap share x Parseval scale),
     // so a band is one dot product accumulated in registers.
     struct Span { std::size_t first_bin, count, weight_at; };
@@ -220,11 +221,13 @@ struct Path {
         bin_lo = lo < hi ? lo : 0;
         power.assign(lo < hi ? hi - lo : 0, 0.0f);
         mirror.assign(power.size(), 0.0f);
+        diff.assign(power.size(), 0.0f);
         fft = std::make_unique<StereoFft>(n);
     }
 
-    /// The band powers of the n pairs at x, into out[0 .. spans.size()). No allocation.
-    void measure(const Pair* x, float* out) {
+    /// The band powers of the n pairs at x, into out[0 .. spans.size()); with balance, also each
+    /// band's (pL - pR) / 2 on the same scale. No allocation.
+    void measure(const Pair* x, float* out, float* balance = nullptr) {
         multiply(reinterpret_cast<float*>(fft->input().data()), reinterpret_cast<const float*>(x), window2.data(), 2 * n);
         fft->forward();
         // |L_k|^2 + |R_k|^2 = (|Z_k|^2 + |Z_{n-k}|^2) / 2: the channel sum needs no separation.
@@ -233,6 +236,17 @@ struct Path {
         for (std::size_t b = 0; b < spans.size(); ++b) {
             const Span& sp = spans[b];
             out[b] = sp.count ? dot(weights.data() + sp.weight_at, power.data() + (sp.first_bin - bin_lo), sp.count) : 0.0f;
+        }
+        if (!balance) return;
+        // |L_k|^2 - |R_k|^2 = Re(Z_k Z_{n-k}) (Z = L + iR; Z_n is Z_0): the same weights give the
+        // band's difference on the scale of its sum.
+        for (std::size_t i = 0; i < diff.size(); ++i) {
+            const std::size_t k = bin_lo + i, m = k == 0 ? 0 : n - k;
+            diff[i] = 2.0f * (z[k].real() * z[m].real() - z[k].imag() * z[m].imag());
+        }
+        for (std::size_t b = 0; b < spans.size(); ++b) {
+            const Span& sp = spans[b];
+            balance[b] = sp.count ? dot(weights.data() + sp.weight_at, diff.data() + (sp.first_bin - bin_lo), sp.count) : 0.0f;
         }
     }
 };
@@ -268,6 +282,7 @@ struct BandEnergy::Impl {
     // slot s % slots until no frame needs them.
     static constexpr std::int64_t slots = 8;  // a frame uses at most 7
     std::vector<float> sub_power;
+    std::vector<float> sub_balance;     // the same slots' (pL - pR) / 2, when measured
     std::int64_t next_sub = 0;
     // --- filter bank
     std::vector<BiquadCoeffs> coeffs;   // [band]: both sections use the same coefficients
@@ -317,6 +332,10 @@ BandEnergy::BandEnergy(int sample_rate, int channels, BandEnergyOptions options)
         bands_.push_back({b.lo_hz, std::min(b.hi_hz, nyquist)});
     }
     latest_.assign(bands_.size(), 0.0f);
+    if (options.stereo_balance && channels == 2) {
+        if (options.method != BandMethod::fft) throw std::invalid_argument("BandEnergy: stereo_balance needs the fft method");
+        latest_balance_.assign(bands_.size(), 0.0f);
+    }
     Impl& m = *impl_;
     m.method = options.method;
     if (m.method == BandMethod::fft) {
@@ -352,6 +371,7 @@ BandEnergy::BandEnergy(int sample_rate, int channels, BandEnergyOptions options)
             m.high.build(n_high, w, sample_rate, channels, std::span<const FrequencyBand>(bands_).subspan(m.low_bands));
             m.sub_hop = static_cast<std::int64_t>(n_high / 2);
             m.sub_power.assign(static_cast<std::size_t>(Impl::slots) * (bands_.size() - m.low_bands), 0.0f);
+            if (!latest_balance_.empty()) m.sub_balance.assign(m.sub_power.size(), 0.0f);
             m.long_w2.resize(n);
             for (std::size_t i = 0; i < n; ++i) {
                 const double h = 0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * static_cast<double>(i) / static_cast<double>(n));
@@ -389,6 +409,7 @@ void BandEnergy::reset() {
     frames_in_ = 0;
     frames_out_ = 0;
     std::fill(latest_.begin(), latest_.end(), 0.0f);
+    std::fill(latest_balance_.begin(), latest_balance_.end(), 0.0f);
     if (m.method == BandMethod::fft) {
         // Zeros from the first position the decimator reads up to the stream's start.
         m.raw_at = -m.delay;
@@ -505,8 +526,13 @@ bool BandEnergy::frame_ready() {
                          reinterpret_cast<float*>(m.dec.data() + m.dec_len), count);
             m.dec_len += count;
         }
-        if (j0 * m.decim - m.delay >= m.sound_end) std::fill_n(latest_.begin(), m.low_bands, 0.0f);
-        else m.low.measure(m.dec.data() + (j0 - m.dec_at), latest_.data());
+        float* balance = latest_balance_.empty() ? nullptr : latest_balance_.data();
+        if (j0 * m.decim - m.delay >= m.sound_end) {
+            std::fill_n(latest_.begin(), m.low_bands, 0.0f);
+            if (balance) std::fill_n(balance, m.low_bands, 0.0f);
+        } else {
+            m.low.measure(m.dec.data() + (j0 - m.dec_at), latest_.data(), balance);
+        }
         // High path: the sub-frames inside the long window, weighted by its square: a Welch
         // average shaped like the long window, so both paths describe the same stretch of time.
         if (m.sub_hop > 0) {
@@ -514,23 +540,36 @@ bool BandEnergy::frame_ready() {
             const std::int64_t first = (i * hop_ + m.sub_hop - 1) / m.sub_hop;
             const std::int64_t last = (i * hop_ + m.n - static_cast<std::int64_t>(m.high.n)) / m.sub_hop;
             for (std::int64_t s = std::max(m.next_sub, first); s <= last; ++s) {
-                float* slot = m.sub_power.data() + static_cast<std::size_t>(s % Impl::slots) * nb;
-                if (s * m.sub_hop >= m.sound_end) std::fill_n(slot, nb, 0.0f);
-                else m.high.measure(m.raw.data() + (s * m.sub_hop - m.raw_at), slot);
+                const std::size_t at = static_cast<std::size_t>(s % Impl::slots) * nb;
+                float* slot = m.sub_power.data() + at;
+                float* slot_balance = balance ? m.sub_balance.data() + at : nullptr;
+                if (s * m.sub_hop >= m.sound_end) {
+                    std::fill_n(slot, nb, 0.0f);
+                    if (slot_balance) std::fill_n(slot_balance, nb, 0.0f);
+                } else {
+                    m.high.measure(m.raw.data() + (s * m.sub_hop - m.raw_at), slot, slot_balance);
+                }
             }
             m.next_sub = std::max(m.next_sub, last + 1);
             float* out = latest_.data() + m.low_bands;
+            float* out_balance = balance ? balance + m.low_bands : nullptr;
             std::fill(out, out + nb, 0.0f);
+            if (out_balance) std::fill(out_balance, out_balance + nb, 0.0f);
             double sum_a = 0.0;
             for (std::int64_t s = first; s <= last; ++s) {
                 const std::int64_t centre = s * m.sub_hop + static_cast<std::int64_t>(m.high.n / 2) - i * hop_;
                 const auto a = static_cast<float>(m.long_w2[static_cast<std::size_t>(centre)]);
-                const float* p = m.sub_power.data() + static_cast<std::size_t>(s % Impl::slots) * nb;
+                const std::size_t at = static_cast<std::size_t>(s % Impl::slots) * nb;
+                const float* p = m.sub_power.data() + at;
                 for (std::size_t b = 0; b < nb; ++b) out[b] += a * p[b];
+                if (out_balance)
+                    for (std::size_t b = 0; b < nb; ++b) out_balance[b] += a * m.sub_balance[at + b];
                 sum_a += a;
             }
             const auto scale = static_cast<float>(1.0 / sum_a);
             for (std::size_t b = 0; b < nb; ++b) out[b] *= scale;
+            if (out_balance)
+                for (std::size_t b = 0; b < nb; ++b) out_balance[b] *= scale;
         }
         ++frames_out_;
         return true;

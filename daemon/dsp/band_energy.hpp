@@ -64,6 +64,10 @@ struct BandEnergyOptions {
     double window_s = 0.17;  ///< FFT analysis window, seconds (rounded up to a power of two, >= the hop)
     BandScale scale = BandScale::third_octave;
     BandMethod method = BandMethod::fft;
+    /// Also measure each band's left/right balance (stereo, fft method only): latest_balance().
+    /// The same transform carries it (|L_k|^2 - |R_k|^2 = Re(Z_k Z_{n-k})): one more dot product
+    /// per band, no second transform.
+    bool stereo_balance = false;
 };
 
 /// The 24 critical bands (Zwicker 1961: edges 0, 100, 200, ... 12000, 15500 Hz).
@@ -110,6 +114,10 @@ public:
     }
     /// The band powers of the last delivered frame (zeros before the first).
     std::span<const float> latest() const { return latest_; }
+    /// With options.stereo_balance on a stereo stream: each band's (pL - pR) / 2 for the last
+    /// delivered frame, on the scale of latest() (which is (pL + pR) / 2), so the band's left
+    /// share is (latest + balance) / (2 latest). Empty otherwise. Read it inside on_frame.
+    std::span<const float> latest_balance() const { return latest_balance_; }
     /// Back to the state after construction.
     void reset();
 
@@ -127,6 +135,7 @@ private:
     std::int64_t frames_out_ = 0;
     std::vector<FrequencyBand> bands_;
     std::vector<float> latest_;
+    std::vector<float> latest_balance_;  // empty unless options.stereo_balance on stereo
     std::unique_ptr<Impl> impl_;
 };
 

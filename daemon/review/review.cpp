@@ -7,6 +7,7 @@
 
 #include "config/config.hpp"
 #include "core/error.hpp"
+#include "review/tonal_change.hpp"
 #include "rules/rules.hpp"
 #include "stems/naming.hpp"
 
@@ -135,6 +136,12 @@ std::vector<Issue> judge(const Measurements& m, const Context& ctx) {
 Review review(const Measurements& now, const Context& ctx) {
     Review r;
     r.issues = judge(now, ctx);
+    // What only the previous export can show: a region that moved far in one step (a bass shelf
+    // on a mix that started bass-light stays inside the target curve's tolerance).
+    if (ctx.previous) {
+        auto moved = tonal_changes(ctx.previous->analysis, now.analysis, ctx.config);
+        r.issues.insert(r.issues.end(), moved.begin(), moved.end());
+    }
     rules::rank(r.issues);
     Comparison& c = r.comparison;
     std::vector<double> recent;

@@ -157,6 +157,8 @@ private:
     static bool is_lossy(const analysis::FormatInfo& f);
 
     void format();
+    void resampled();  // format.resampled: converted from another project rate
+    void dither();     // format.dither: 16-bit without dither
 };
 
 }  // namespace mixscout::rules::detail

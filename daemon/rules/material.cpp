@@ -43,7 +43,12 @@ Material classify(const analysis::Analysis& a, const config::Config& cfg) {
     vote(m.low_share_db <= light, "power below 90 Hz", m.low_share_db, "<=", light, "dB");
 
     const int need = k.min_votes;
-    m.family = m.votes >= std::min(need, m.voters) ? "acoustic" : "modern";
+    const bool tilt_decides = m.tilt_db_per_octave <= k.decisive_tilt_db_per_octave;
+    if (tilt_decides) {
+        std::snprintf(buf, sizeof buf, "; tilt <= %.1f dB/oct decides: acoustic", k.decisive_tilt_db_per_octave);
+        m.why += buf;
+    }
+    m.family = tilt_decides || m.votes >= std::min(need, m.voters) ? "acoustic" : "modern";
     m.curve = m.family == "acoustic" ? k.acoustic_curve : k.modern_curve;
     return m;
 }

@@ -41,10 +41,16 @@ std::vector<Issue> Evaluator::run() {
         silence();
     }
     format();
-    // A whole-file phase problem is the cause of the mono loss: report it once.
-    const bool phase_whole = std::any_of(out_.begin(), out_.end(), [](const Issue& i) { return i.rule == "phase"; });
-    if (phase_whole)
-        out_.erase(std::remove_if(out_.begin(), out_.end(), [](const Issue& i) { return i.rule == "stereo.mono_loss"; }), out_.end());
+    // A phase problem (whole file or bass) is the cause of the mono loss: report it once, in the
+    // phase finding, at the higher of the two severities.
+    const auto phase = std::find_if(out_.begin(), out_.end(), [](const Issue& i) { return i.rule == "phase" || i.rule == "phase.low"; });
+    const auto loss = std::find_if(out_.begin(), out_.end(), [](const Issue& i) { return i.rule == "stereo.mono_loss"; });
+    if (phase != out_.end() && loss != out_.end()) {
+        phase->severity = std::min(phase->severity, loss->severity);  // enum order: critical first
+        phase->detail += "; the mono fold-down loses " + num(a_.stereo.mono_loss_db) + " dB (at most " +
+                         num(r_.stereo.mono_loss.max_loss_db) + ")";
+        out_.erase(loss);
+    }
     rank(out_);
     return std::move(out_);
 }

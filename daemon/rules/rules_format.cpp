@@ -56,6 +56,49 @@ bool Evaluator::is_lossy(const analysis::FormatInfo& f) {
     return f.container == "mp3" || f.container == "m4a" || f.container == "aac";
 }
 
+/// Exported at another rate than the project's: the old Nyquist shows as a band gap or images.
+void Evaluator::resampled() {
+    const auto& cv = a_.conversion;
+    const auto& rule = r_.format.resampled;
+    if (!rule.enabled || cv.source_rate_hz <= 0) return;
+    const auto& f = a_.format;
+    Issue& i = add("format.resampled", "format", cv.imaging ? rule.imaging_severity : rule.severity);
+    const std::string from = num(cv.source_rate_hz / 1000.0, cv.source_rate_hz % 1000 ? 1 : 0) + " kHz";
+    i.title = "Converted from a " + from + " project to " + num(f.sample_rate / 1000.0, f.sample_rate % 1000 ? 1 : 0) +
+              " kHz in the export" + (cv.imaging ? " (with images)" : "");
+    i.detail = cv.imaging ? "above " + hz(cv.band_edge_hz) + " the spectrum mirrors the one below it (images of a " + from +
+                                " signal, " + num(cv.band_drop_db) + " dB down): a poor sample-rate conversion"
+                          : "nothing above " + hz(cv.band_edge_hz) + " (the level falls " + num(cv.band_drop_db) +
+                                " dB at that edge, a brick wall no music has): the file was converted up from " + from;
+    i.fix = "Export Audio/Video: Sample Rate " + std::to_string(cv.source_rate_hz) +
+            ", the project's rate (Preferences, Audio: Sample Rate); leave the conversion to the mastering engineer" +
+            std::string(cv.imaging ? "; the images fold back into the audible band at the next conversion" : "");
+    i.value = cv.band_edge_hz;
+    i.target = f.sample_rate / 2.0;
+    i.unit = "Hz";
+    i.score = 1.0 + std::min(cv.band_drop_db, 120.0) / 20.0;
+}
+
+/// A 16-bit (or shorter) file quantised without dither: truncation distortion in quiet passages.
+void Evaluator::dither() {
+    const auto& cv = a_.conversion;
+    const auto& rule = r_.format.dither;
+    if (!rule.enabled || cv.undithered_s < rule.min_undithered_s) return;
+    const auto& f = a_.format;
+    Issue& i = add("format.dither", "format", rule.severity);
+    i.title = std::to_string(f.bit_depth) + "-bit export without dither: truncation distortion in quiet passages";
+    i.detail = num(cv.undithered_s) + " s of " + num(cv.dither_checked_s) + " s with signal have a noise floor below any "
+               "dither's (lowest " + num(cv.lowest_noise_lsb2, 2) + " LSB^2 of high-frequency noise; dithered files read at "
+               "least 1): fades, tails and quiet parts distort instead of hiss";
+    i.fix = p_.premaster ? "Export Audio/Video: Bit Depth 24 (or 32 float) with Dither Options: No Dither, for mastering"
+                         : "Export Audio/Video: Dither Options Triangular (or POW-r 1) for a 16-bit master; export from a "
+                           "24-bit or float source";
+    i.value = cv.undithered_s;
+    i.target = rule.min_undithered_s;
+    i.unit = std::string("s");  // not = "s": GCC 12 -Wrestrict false positive (PR 105651) on a 1-char assign
+    i.score = 1.0 + std::log2(1.0 + cv.undithered_s);
+}
+
 void Evaluator::format() {
     const auto& f = a_.format;
     if (r_.format.sample_rate.enabled && f.sample_rate > 0 && f.sample_rate < r_.format.sample_rate.min_hz) {
@@ -70,6 +113,8 @@ void Evaluator::format() {
         i.unit = "Hz";
         i.score = 1.0 + 10.0 * (lim - f.sample_rate) / lim;
     }
+    resampled();
+    dither();
     if (!p_.premaster) return;
     if (r_.format.mono.enabled && f.channels == 1) {
         Issue& i = add("format.mono", "format", r_.format.mono.severity);

@@ -238,7 +238,8 @@ void Evaluator::dynamics() {
     const double plr_min = r_.dynamics.plr_min_db, psr_min = r_.dynamics.psr_min_db;
     const double deficit = std::max(plr_min - plr, psr_min - psr);
     if (deficit <= 0) return;
-    Issue& i = add("dynamics", "dynamics", r_.dynamics.severity);
+    // One dense passage in a track that keeps its dynamics (PLR fine, PSR low): a choice.
+    Issue& i = add("dynamics", "dynamics", plr >= plr_min ? r_.dynamics.psr_only_severity : r_.dynamics.severity);
     i.target_source = rule_source(plr_min - plr >= psr_min - psr ? "dynamics.plr_min_db" : "dynamics.psr_min_db");
     i.title = "Over-compressed: PLR " + num(plr) + " dB, PSR " + num(psr) + " dB";
     i.detail = "peak-to-loudness ratio " + num(plr) + " dB (at least " + num(plr_min) + "), peak-to-short-term ratio " + num(psr) +

@@ -16,7 +16,8 @@ void Evaluator::stereo() {
         const double lim = r_.stereo.narrow.min_side_db;
         // No side content at all: Utility Width has nothing to widen.
         const bool identical = side_db <= r_.stereo.narrow.identical_side_db;
-        Issue& i = add("stereo.narrow", "stereo", r_.stereo.narrow.severity);
+        const bool major = identical || side_db <= r_.stereo.narrow.major_side_db;
+        Issue& i = add("stereo.narrow", "stereo", major ? r_.stereo.narrow.major_severity : r_.stereo.narrow.severity);
         i.title = identical ? "Left and right are identical: a mono mix in a stereo file" : "Stereo image very narrow";
         i.detail = "side signal " + (identical ? std::string("absent") : num(side_db) + " dB under the mid") + " (correlation " +
                    num(s.correlation, 2) + "); a stereo mix has more than " + num(lim) + " dB";
@@ -37,7 +38,10 @@ void Evaluator::stereo() {
     const double low_lim = acoustic() ? r_.stereo.low_end.acoustic_max_low_side_db : r_.stereo.low_end.max_low_side_db;
     if (r_.stereo.low_end.enabled && low_side_db > low_lim) {
         const double lim = low_lim;
-        Issue& i = add("stereo.low_end", "stereo", acoustic() ? r_.stereo.low_end.acoustic_severity : r_.stereo.low_end.severity);
+        const Severity sev = acoustic()                                          ? r_.stereo.low_end.acoustic_severity
+                             : low_side_db >= r_.stereo.low_end.major_low_side_db ? r_.stereo.low_end.major_severity
+                                                                                  : r_.stereo.low_end.severity;
+        Issue& i = add("stereo.low_end", "stereo", sev);
         i.target_source = acoustic() ? "rules.stereo.low_end.acoustic_max_low_side_db (material: acoustic)"
                                      : "rules.stereo.low_end.max_low_side_db (material: " + material_.family + ")";
         i.title = "Low end not mono below 120 Hz";
@@ -83,9 +87,12 @@ void Evaluator::stereo() {
         if (def_all > 0 || def_low > 0) {
             const double judged = def_all >= def_low ? s.correlation : s.low_correlation;
             const bool whole_file = def_all >= def_low;
-            const Severity sev = judged <= r_.phase.major_correlation ? r_.phase.major_severity
-                                 : acoustic() && whole_file             ? r_.phase.acoustic_severity
-                                                                        : r_.phase.severity;
+            // The spaced pair's ambience excuses a slightly negative correlation only while the
+            // fold-down loses no more than uncorrelated channels do (mono_loss's limit).
+            const bool loses = s.mono_loss_db > r_.stereo.mono_loss.max_loss_db;
+            const Severity sev = judged <= r_.phase.major_correlation   ? r_.phase.major_severity
+                                 : acoustic() && whole_file && !loses ? r_.phase.acoustic_severity
+                                                                      : r_.phase.severity;
             // Two rules configured by rules.phase: "phase" (whole file) and "phase.low" (bass).
             Issue& i = add(whole_file ? "phase" : "phase.low", "phase", sev);
             i.target_source = rule_source("phase");

@@ -98,9 +98,11 @@ void Evaluator::tonal() {
     const bool automatic = tonal_.choose == config::CurveChoice::automatic;
     const std::string curve_name = automatic ? material_.curve : tonal_.curve;
     const Curve target = target_curve(tonal_, curve_name);
+    // The classifier's reasons are printed once (analyze's Material line, the JSON's `material`);
+    // the issue names the pick and its vote.
     const std::string source = automatic ? "curve " + curve_name + ", picked by the material classifier: " + material_.family +
-                                               " (" + std::to_string(material_.votes) + " of " + std::to_string(material_.voters) +
-                                               " votes: " + material_.why + ")"
+                                               ", " + std::to_string(material_.votes) + " of " + std::to_string(material_.voters) +
+                                               " acoustic votes"
                                          : "curve " + curve_name + " (tonal.curve)";
     const double eq_limit = r_.tonal.eq_limit_db;
     const auto oct = deviations(a_.spectrum.bands, target, 0.0);
@@ -125,6 +127,17 @@ void Evaluator::tonal() {
         const double threshold = acoustic() && cfg.acoustic_threshold_db ? *cfg.acoustic_threshold_db : cfg.threshold_db;
         if (excess <= threshold) continue;
         Severity sev = excess >= cfg.major_db ? cfg.major_severity : cfg.severity;
+        // A dark top on acoustic material is the instrumentation and the room, unless it is
+        // missing: a low-pass leaves a knee, the deviation falling missing_knee_db or more over
+        // one octave (three third-octave bands) ending between 3.5 and 13 kHz (above that a
+        // codec's own cut, which is not the mix's).
+        const bool top_dark = r.sign < 0 && r.lo_hz >= 5000.0;
+        double knee = 0.0;
+        if (top_dark)
+            for (std::size_t k = 3; k < third.size(); ++k)
+                if (third[k].first >= 3500.0 && third[k].first <= 13000.0) knee = std::max(knee, third[k - 3].second - third[k].second);
+        const bool missing = top_dark && cfg.missing_knee_db && knee >= *cfg.missing_knee_db;
+        if (acoustic() && top_dark && !missing && cfg.acoustic_severity) sev = *cfg.acoustic_severity;
         // Centre the EQ move on the third-octave band that deviates most in the region.
         double f = r.fix_hz, worst = -1e9;
         for (const auto& [c, v] : third)
@@ -152,7 +165,10 @@ void Evaluator::tonal() {
             i.fix = "EQ Eight " + std::string(r.fix_where) + ": high shelf at " + hz(f) + ", " + sign + num(gain) + " dB";
         if (beyond_eq) {
             const std::string cause =
-                r.sign < 0 ? (r.lo_hz >= 5000.0 ? "the top end is missing, not quiet: look for a low-pass (Auto Filter, EQ Eight "
+                top_dark && acoustic() && !missing
+                    ? "the recording's top end is this dark (no low-pass knee: the instruments, the microphones' "
+                      "distance, the room); a shelf this large lifts hiss with it: brighten it at the sources, or keep it"
+                : r.sign < 0 ? (r.lo_hz >= 5000.0 ? "the top end is missing, not quiet: look for a low-pass (Auto Filter, EQ Eight "
                                                   "band 8, a lo-fi or amp device) on the master or a group, or a dull source or "
                                                   "lossy file, and fix it there"
                                                 : "the range is missing, not quiet: look for a high-pass or cut on the master or a "
@@ -163,7 +179,7 @@ void Evaluator::tonal() {
         }
         i.value = dev;
         i.target = r.sign * threshold;
-        i.detail += "; target: " + source;
+        i.detail += "; target: " + source + (automatic ? " (" + material_.why + ")" : "");
         i.unit = "dB";
         i.score = 1.0 + (excess - threshold);
     }

@@ -43,6 +43,13 @@ std::string format_q(double q) {
     return buf;
 }
 
+/// How much two stems share the same place in band k at frame t: sqrt(lA lB) + sqrt(rA rB) of
+/// their L/R power shares (1 = the same place, 0 = hard left against hard right).
+double stereo_overlap(const StemSeries& a, const StemSeries& b, std::size_t t, std::size_t k) {
+    const double la = a.band_left_share(t, k), lb = b.band_left_share(t, k);
+    return std::sqrt(la * lb) + std::sqrt((1.0 - la) * (1.0 - lb));
+}
+
 /// Power of a stem in bands [k0, k1] at frame t, linear.
 double range_power(const StemSeries& s, std::size_t t, std::size_t k0, std::size_t k1) {
     if (t >= s.frames) return 0.0;
@@ -124,11 +131,10 @@ std::vector<Clash> find_clashes(const StemSeries& a, const StemSeries& b, const 
     const std::size_t T = std::max(a.frames, b.frames);
     if (nb == 0 || T == 0) return out;
     if (a.percussive && b.percussive && !o.percussive_pairs) return out;  // a backbeat, not a clash
-    const double stereo_overlap = std::sqrt(a.left_share * b.left_share) + std::sqrt((1.0 - a.left_share) * (1.0 - b.left_share));
-    if (stereo_overlap < o.min_stereo_overlap) return out;  // panned apart: the ear separates them
     const auto floor = static_cast<float>(o.floor_dbfs);
     const auto sig = static_cast<float>(o.significance_db);
     const auto within = static_cast<float>(o.within_db);
+    const double min_overlap = o.min_stereo_overlap;
 
     // "Both play": each stem sounded within hold_s of the frame (a snare between its hits or a
     // vocal between phrases still plays), so fractions are of the passage, not of the hits.
@@ -172,6 +178,9 @@ std::vector<Clash> find_clashes(const StemSeries& a, const StemSeries& b, const 
             const float gb = std::max(floor, b.peak_db[t] - sig);
             for (std::size_t k = 0; k < nb; ++k)  // branch-free: the compiler vectorises it
                 row[k] = static_cast<std::uint8_t>((la[k] >= ga) & (lb[k] >= gb) & (std::fabs(la[k] - lb[k]) <= within));
+            // Panned apart in this band at this moment: the ear separates them.
+            for (std::size_t k = 0; k < nb; ++k)
+                if (row[k] && stereo_overlap(a, b, t, k) < min_overlap) row[k] = 0;
         }
         for (std::size_t k = 0; k < nb; ++k) {
             if (row[k]) ++run[k];
@@ -251,7 +260,13 @@ std::vector<Clash> find_clashes(const StemSeries& a, const StemSeries& b, const 
         else if (c.overlap_fraction >= o.important_fraction && c.energy_share >= o.important_share) c.severity = rules::Severity::important;
         else c.severity = rules::Severity::polish;
         c.severity = std::max(c.severity, o.max_severity);  // enum order: critical < important < polish
-        c.stereo_overlap = stereo_overlap;
+        // The stereo overlap where they fight (mean over the fighting frames and bands).
+        double overlap_sum = 0.0;
+        std::size_t cells = 0;
+        for (std::size_t t : frames)
+            for (std::size_t k = k0; k <= k1; ++k)
+                if (fight[t * nb + k]) overlap_sum += stereo_overlap(a, b, t, k), ++cells;
+        c.stereo_overlap = cells ? overlap_sum / static_cast<double>(cells) : 1.0;
 
         const auto gap = static_cast<std::size_t>(std::max(1.0, std::round(o.merge_gap_s / frame_s)));
         for (std::size_t i = 0; i < frames.size(); ++i)

@@ -21,9 +21,13 @@
 // (energy_share is unweighted power, so it favours the low end, where fights cost most headroom.)
 // score = overlap_fraction * energy_share * 100 (ranks clashes within a severity); the severity is
 // then capped at max_severity (a clash is an arrangement decision, not damage).
-// Not a clash at all: two stems in different places of the stereo field (stereo overlap
-// sqrt(lA lB) + sqrt(rA rB) of their L/R power shares below min_stereo_overlap), and two percussive
-// stems (kick and snare: the backbeat is the arrangement) unless percussive_pairs.
+// Stereo position is measured per band and frame: fight(t, k) also needs the two stems' L/R
+// power shares in that band at that time to overlap, sqrt(lA lB) + sqrt(rA rB) >=
+// min_stereo_overlap (1: the same place; 30L/30R 0.87; hard L/R 0), so two stems that share a
+// band but sit apart in it at that moment (a guitar panned left while the keys play right, even
+// if both are centred over the song) do not fight. Mono stems count as centred in every band.
+// Not a clash at all: two percussive stems (kick and snare: the backbeat is the arrangement)
+// unless percussive_pairs.
 //
 // Who yields: the stem whose role comes later in the priority list; on a tie, the one with the
 // smaller share of its own power in the range (it loses least). The fix:
@@ -63,6 +67,12 @@ struct StemSeries {
     double envelope_crest_db = 0.0;
     bool percussive = false;
     double left_share = 0.5;  ///< pL / (pL + pR) over the whole stem (0.5: centred, mono or equally wide)
+    /// pL / (pL + pR) per frame and band (frames * bands, like level_db), from the band energies'
+    /// own transform; empty for mono stems (then left_share stands for every band).
+    std::vector<float> left_share_band;
+    float band_left_share(std::size_t t, std::size_t k) const {
+        return left_share_band.empty() || t >= frames ? static_cast<float>(left_share) : left_share_band[t * bands + k];
+    }
 
     float level(std::size_t t, std::size_t k) const { return t < frames ? level_db[t * bands + k] : -120.0f; }
     float total(std::size_t t) const { return t < frames ? total_db[t] : -120.0f; }

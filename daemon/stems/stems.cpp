@@ -128,7 +128,9 @@ struct Measured {
 Measured measure(const std::filesystem::path& path, const StemsOptions& o) {
     audio::Decoder dec(path, 16384);
     const audio::StreamInfo& si = dec.info();
-    dsp::BandEnergy energy(si.sample_rate, si.channels, o.bands);
+    dsp::BandEnergyOptions band_options = o.bands;
+    band_options.stereo_balance = si.channels == 2;  // each band's place in the stereo field, frame by frame
+    dsp::BandEnergy energy(si.sample_rate, si.channels, band_options);
     dsp::LoudnessMeter loudness(si.sample_rate, si.channels);
     dsp::ClipDetector clips(si.sample_rate, si.channels);  // also the sample peak (no LevelStats pass)
     dsp::StereoMeter stereo(si.channels);                  // the stem's place in the stereo field
@@ -140,11 +142,16 @@ Measured measure(const std::filesystem::path& path, const StemsOptions& o) {
     s.bands = m.bands.size();
     s.level_db.reserve(static_cast<std::size_t>(si.frames / energy.hop_frames() + 2) * s.bands);
     s.power.reserve(s.level_db.capacity());
-    auto on_frame = [&s](std::int64_t, std::span<const float> power) {
+    if (si.channels == 2) s.left_share_band.reserve(s.level_db.capacity());
+    auto on_frame = [&s, &energy](std::int64_t, std::span<const float> power) {
         for (float p : power) {
             s.power.push_back(p);
             s.level_db.push_back(static_cast<float>(power_to_db(p)));
         }
+        // pL = p + balance, pR = p - balance (both channel-averaged): the band's left share.
+        const std::span<const float> balance = energy.latest_balance();
+        for (std::size_t k = 0; k < balance.size(); ++k)
+            s.left_share_band.push_back(power[k] > 0.0f ? std::clamp(0.5f + 0.5f * balance[k] / power[k], 0.0f, 1.0f) : 0.5f);
     };
     for (;;) {
         const audio::Block b = dec.read();

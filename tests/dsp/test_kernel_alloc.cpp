@@ -11,6 +11,7 @@
 #include "dsp/clipping.hpp"
 #include "dsp/level_stats.hpp"
 #include "dsp/loudness.hpp"
+#include "dsp/quantisation.hpp"
 #include "dsp/short_term_image.hpp"
 #include "dsp/spectrum.hpp"
 #include "dsp/stereo.hpp"
@@ -77,6 +78,7 @@ TEST(KernelAllocations, EveryKernelAtEveryChannelCount) {
         LoudnessMeter loud(48000, channels);
         TruePeakMeter tp(48000, channels);
         ClipDetector clip(48000, channels);
+        QuantisationMeter quant(48000, channels, 16);
         const bool stereo_kernels = channels <= 2;
         std::optional<StereoMeter> stereo;
         std::optional<WelchSpectrum> spectrum;
@@ -84,7 +86,7 @@ TEST(KernelAllocations, EveryKernelAtEveryChannelCount) {
         if (stereo_kernels) {
             stereo.emplace(channels);
             spectrum.emplace(48000, channels);
-            bands.emplace(48000, channels);
+            bands.emplace(48000, channels, BandEnergyOptions{.stereo_balance = true});
         }
         double sink = 0.0;
         const long before = g_allocations.load();
@@ -92,6 +94,7 @@ TEST(KernelAllocations, EveryKernelAtEveryChannelCount) {
         test::push_in_blocks(loud, s, 500);
         test::push_in_blocks(tp, s, 500);
         test::push_in_blocks(clip, s, 500);
+        test::push_in_blocks(quant, s, 500);
         if (stereo_kernels) {
             test::push_in_blocks(*stereo, s, 500);
             test::push_in_blocks(*spectrum, s, 500);
@@ -99,7 +102,7 @@ TEST(KernelAllocations, EveryKernelAtEveryChannelCount) {
         }
         const long after = g_allocations.load();
         EXPECT_EQ(after - before, 0) << channels << " channels";
-        sink += stats.sample_peak() + loud.integrated_lufs() + tp.true_peak_dbtp();
+        sink += stats.sample_peak() + loud.integrated_lufs() + tp.true_peak_dbtp() + quant.sounding_s();
         EXPECT_TRUE(std::isfinite(sink));
         EXPECT_GT(tp.true_peak_dbtp(), 0.0);  // the 1.2 overs were seen on every layout
     }

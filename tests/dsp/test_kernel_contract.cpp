@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 #include <stdexcept>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "dsp/clipping.hpp"
 #include "dsp/level_stats.hpp"
 #include "dsp/loudness.hpp"
+#include "dsp/quantisation.hpp"
 #include "dsp/short_term_image.hpp"
 #include "dsp/spectrum.hpp"
 #include "dsp/stereo.hpp"
@@ -71,6 +73,30 @@ TEST_P(KernelContract, TruePeakMeasuresEveryChannel) {
     // a few hundredths of a dB of it at 1 kHz).
     for (int c = 0; c < n; ++c)
         EXPECT_NEAR(tp.channel_true_peak_dbtp(c), 20.0 * std::log10(amplitude(c)), 0.05) << "channel " << c;
+}
+
+TEST_P(KernelContract, QuantisationMeterMeasuresEveryChannel) {
+    // Channel c: a 500 Hz sine of 4 (c + 1) LSB of 16 bits, rounded (quantised without dither);
+    // only the last channel gets TPDF dither. Every undithered channel's frames count, the
+    // dithered one's do not: undithered time = (n - 1) / n of the sounding time.
+    const int n = GetParam();
+    test::Signal s{kRate, n, {}};
+    const std::size_t frames = kRate * 2;
+    s.samples.resize(frames * static_cast<std::size_t>(n));
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<double> u(-0.5, 0.5);
+    for (std::size_t i = 0; i < frames; ++i)
+        for (int c = 0; c < n; ++c) {
+            const double x = 4.0 * (c + 1) * std::sin(2.0 * std::numbers::pi * 500.0 * static_cast<double>(i) / kRate);
+            const double d = c == n - 1 ? u(rng) + u(rng) : 0.0;
+            s.samples[i * static_cast<std::size_t>(n) + static_cast<std::size_t>(c)] = static_cast<float>(std::round(x + d) / 32768.0);
+        }
+    QuantisationMeter q(kRate, n, 16);
+    test::push_in_blocks(q, s, 999);
+    EXPECT_NEAR(q.sounding_s(), 2.0, 0.1);
+    EXPECT_NEAR(q.undithered_s(), 2.0 * (n - 1) / n, 0.1);
+    const std::vector<float> other(static_cast<std::size_t>(n + 1) * 10, 0.0f);
+    EXPECT_THROW(q.push(block_with_channels(other, n + 1)), std::invalid_argument);
 }
 
 TEST_P(KernelContract, ClipDetectorReportsTheClippedChannelOnly) {

@@ -3,11 +3,14 @@
 // (#15: iterations 1-2 critical, 3-4 + important, 5+ polish; like for like) applied by hand.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "config/config.hpp"
 #include "history/fixtures.hpp"
 #include "review/export_name.hpp"
 #include "review/focus.hpp"
 #include "review/review.hpp"
+#include "review/tonal_change.hpp"
 #include "support/text.hpp"
 
 using namespace mixscout;
@@ -160,4 +163,40 @@ TEST(ExportNames, CheckpointsGroupWithTheirSong) {
     EXPECT_EQ(review::classify_stem("Song premaster").role, review::Role::mix);
     EXPECT_TRUE(review::looks_like_stem("/x/My Song 3-Bass.wav"));
     EXPECT_FALSE(review::looks_like_stem("/x/My Song 3-Master.wav"));
+}
+
+// A region that moved far in one export (review/tonal_change.hpp): bands built by hand, so the
+// change is known exactly.
+TEST(TonalChange, ABassShelfSinceTheLastExportIsImportantAGainChangeIsNothing) {
+    const config::Config cfg = config::Config::defaults();
+    const analysis::Analysis before = test::make_analysis("song_v1.wav");
+    // +7 dB on the 63 and 125 Hz bands (a low shelf), everything else as it was.
+    analysis::Analysis shelf = before;
+    shelf.spectrum.bands[1].db += 7.0;
+    shelf.spectrum.bands[2].db += 7.0;
+    const auto moved = review::tonal_changes(before, shelf, cfg);
+    ASSERT_EQ(moved.size(), 1u);
+    EXPECT_EQ(moved[0].rule, "tonal.change.low_end");
+    EXPECT_EQ(moved[0].category, "tonal");
+    EXPECT_NEAR(moved[0].value, 7.0, 1e-9);
+    EXPECT_EQ(moved[0].severity, Severity::important);
+    EXPECT_NE(moved[0].fix.find("low shelf at 120 Hz, -3.5 dB"), std::string::npos) << moved[0].fix;
+    // The same +7 dB on every band is a gain change: nothing moved against the rest.
+    analysis::Analysis louder = before;
+    for (auto& b : louder.spectrum.bands) b.db += 7.0;
+    EXPECT_TRUE(review::tonal_changes(before, louder, cfg).empty());
+    // 3 dB is an ordinary EQ move: below threshold_db (4).
+    analysis::Analysis small = before;
+    small.spectrum.bands[8].db -= 3.0;
+    small.spectrum.bands[9].db -= 3.0;
+    EXPECT_TRUE(review::tonal_changes(before, small, cfg).empty());
+    // Through review(): with the previous export in the context, the change is one of the issues.
+    review::Measurements prev{before, "streaming", std::nullopt, {}}, now{shelf, "streaming", std::nullopt, {}};
+    const review::Review r = review::review(now, review::Context{cfg, {}, {}, {}, 2, &prev, std::nullopt});
+    EXPECT_TRUE(std::any_of(r.issues.begin(), r.issues.end(), [](const rules::Issue& i) { return i.rule == "tonal.change.low_end"; }));
+    // Undoing it is as large a move: reported too, with the fix saying which way it went.
+    const auto back = review::tonal_changes(shelf, before, cfg);
+    ASSERT_EQ(back.size(), 1u);
+    EXPECT_NEAR(back[0].value, -7.0, 1e-9);
+    EXPECT_EQ(back[0].severity, Severity::important);
 }

@@ -15,6 +15,7 @@
 #include "config/config.hpp"
 #include "core/units.hpp"
 #include "dsp/fft.hpp"
+#include "history/fixtures.hpp"
 #include "rules/material.hpp"
 #include "rules/rules.hpp"
 #include "support/random.hpp"
@@ -760,6 +761,8 @@ TEST_F(Rules, IdenticalChannelsAreAMonoMixAndNeverGetWidthAdvice) {
 }
 
 TEST_F(Rules, TonalFixSizeFollowsTheDeviationAndSaysWhenEqCannot) {
+    // Judged against the modern curve whatever the classifier makes of a top end 30 dB down.
+    cfg = Config::parse("tonal:\n  choose: fixed\n  curve: modern\n");
     auto dark = [&](double db) {
         Shape sh;
         sh.gain_db = [db](double f) { return f >= 5000.0 ? db : 0.0; };
@@ -861,4 +864,148 @@ TEST_F(Rules, ClassifierVotesOnEachMeasurement) {
     EXPECT_EQ(family(-1.0, 16.0, -5.0, 0.0).family, "acoustic");
     EXPECT_EQ(family(-1.0, 9.0, -5.0, -30.0).votes, 2);
     EXPECT_EQ(family(-3.0, 16.0, -5.0, -30.0).votes, 4);
+}
+
+// ---- severity by consequence (#14, second round): measurements set by hand ---------------------
+
+namespace {
+/// Third-octave bands consistent with the octave bands (each a third of its octave's power,
+/// interpolated in log frequency), for analyses built by hand.
+void fill_third_octaves(Analysis& a) {
+    a.spectrum.third_octave.clear();
+    const auto& oct = a.spectrum.bands;
+    for (int k = -17; k <= 13; ++k) {
+        const double fc = 1000.0 * std::pow(2.0, k / 3.0);
+        double db = oct.front().db;
+        for (std::size_t i = 0; i + 1 < oct.size(); ++i) {
+            const double c0 = std::sqrt(oct[i].lo_hz * oct[i].hi_hz), c1 = std::sqrt(oct[i + 1].lo_hz * oct[i + 1].hi_hz);
+            if (fc >= c0 && fc <= c1) db = oct[i].db + (oct[i + 1].db - oct[i].db) * std::log2(fc / c0) / std::log2(c1 / c0);
+            else if (fc > c1) db = oct[i + 1].db;
+        }
+        a.spectrum.third_octave.push_back({fc * std::pow(2.0, -1.0 / 6.0), fc * std::pow(2.0, 1.0 / 6.0), db - 10.0 * std::log10(3.0)});
+    }
+}
+}  // namespace
+
+TEST_F(Rules, DarkAndBrightArePolishUntilMajorLikeEveryOtherRegion) {
+    Shape sh;
+    sh.gain_db = [](double f) { return f >= 5000.0 ? -8.0 : 0.0; };
+    const auto v = issues(control("mix", sh));
+    ASSERT_NE(find(v, "tonal.dark"), nullptr) << rules_of(v);
+    EXPECT_EQ(find(v, "tonal.dark")->severity, Severity::polish);
+    sh.gain_db = [](double f) { return f >= 5000.0 ? -14.0 : 0.0; };
+    const auto w = issues(control("mix", sh));
+    ASSERT_NE(find(w, "tonal.dark"), nullptr) << rules_of(w);
+    EXPECT_EQ(find(w, "tonal.dark")->severity, Severity::important);
+}
+
+TEST_F(Rules, AcousticDarknessIsTasteUnlessALowPassLeftAKnee) {
+    cfg = Config::parse("tonal:\n  choose: fixed\n  curve: orchestral\n");  // judged as acoustic material
+    const std::vector<double> orchestral = *cfg.settings().tonal.curves.find("orchestral");
+    Analysis a = mixscout::test::make_analysis();
+    for (std::size_t i = 0; i < a.spectrum.bands.size(); ++i) a.spectrum.bands[i].db = orchestral[i];
+    // A gentle extra roll-off: 4, 8, 16 kHz at -5, -15, -25 dB (10 dB per octave, no knee).
+    Analysis gentle = a;
+    gentle.spectrum.bands[7].db -= 5.0, gentle.spectrum.bands[8].db -= 15.0, gentle.spectrum.bands[9].db -= 25.0;
+    fill_third_octaves(gentle);
+    const auto v = mixscout::rules::evaluate(gentle, cfg, "streaming");
+    const Issue* i = find(v, "tonal.dark");
+    ASSERT_NE(i, nullptr) << rules_of(v);
+    EXPECT_EQ(i->severity, Severity::polish);
+    EXPECT_NE(i->fix.find("no low-pass knee"), std::string::npos) << i->fix;
+    // A low-pass: flat to 4 kHz, then -25 and -50 dB (a 24 dB/oct knee): missing, important.
+    Analysis cut = a;
+    cut.spectrum.bands[8].db -= 25.0, cut.spectrum.bands[9].db -= 50.0;
+    fill_third_octaves(cut);
+    const auto w = mixscout::rules::evaluate(cut, cfg, "streaming");
+    const Issue* j = find(w, "tonal.dark");
+    ASSERT_NE(j, nullptr) << rules_of(w);
+    EXPECT_EQ(j->severity, Severity::important);
+    EXPECT_NE(j->fix.find("look for a low-pass"), std::string::npos) << j->fix;
+}
+
+TEST_F(Rules, StereoWidthSeverityFollowsWhatIsLost) {
+    cfg = Config::parse("tonal:\n  choose: fixed\n  curve: modern\n");  // produced music's limits
+    Analysis a = mixscout::test::make_analysis();
+    // Side 8 dB under mid below 120 Hz (correlation ~0.7): a little width, polish.
+    a.stereo.low_width = std::pow(10.0, -8.0 / 10.0);
+    auto v = mixscout::rules::evaluate(a, cfg, "streaming");
+    ASSERT_NE(find(v, "stereo.low_end"), nullptr) << rules_of(v);
+    EXPECT_EQ(find(v, "stereo.low_end")->severity, Severity::polish);
+    // Side 3 dB under mid (correlation ~0.33, past a meter's mono-compatible 0.5): important.
+    a.stereo.low_width = std::pow(10.0, -3.0 / 10.0);
+    v = mixscout::rules::evaluate(a, cfg, "streaming");
+    EXPECT_EQ(find(v, "stereo.low_end")->severity, Severity::important);
+    // A narrow image (side -20 dB) is a style: polish; practically mono (-35 dB): important.
+    Analysis n = mixscout::test::make_analysis();
+    n.stereo.width = std::pow(10.0, -20.0 / 10.0);
+    v = mixscout::rules::evaluate(n, cfg, "streaming");
+    ASSERT_NE(find(v, "stereo.narrow"), nullptr) << rules_of(v);
+    EXPECT_EQ(find(v, "stereo.narrow")->severity, Severity::polish);
+    n.stereo.width = std::pow(10.0, -35.0 / 10.0);
+    v = mixscout::rules::evaluate(n, cfg, "streaming");
+    EXPECT_EQ(find(v, "stereo.narrow")->severity, Severity::important);
+}
+
+TEST_F(Rules, TheMonoLossIsToldInThePhaseFindingItCauses) {
+    Analysis a = mixscout::test::make_analysis();
+    a.stereo.low_correlation = -0.1;  // the bass slightly out of phase
+    a.stereo.mono_loss_db = 3.4;
+    const auto v = mixscout::rules::evaluate(a, cfg, "streaming");
+    const Issue* p = find(v, "phase.low");
+    ASSERT_NE(p, nullptr) << rules_of(v);
+    EXPECT_EQ(find(v, "stereo.mono_loss"), nullptr) << rules_of(v);
+    EXPECT_EQ(p->severity, Severity::important);
+    EXPECT_NE(p->detail.find("loses 3.4 dB"), std::string::npos) << p->detail;
+    // Acoustic material: a slightly negative whole-file correlation is the spaced pair's ambience
+    // (polish) while the fold-down loses no more than 3 dB; past that, parts cancel: important.
+    cfg = Config::parse("tonal:\n  choose: fixed\n  curve: orchestral\n");
+    Analysis wide = mixscout::test::make_analysis();
+    wide.stereo.correlation = -0.15;
+    wide.stereo.mono_loss_db = 2.9;
+    auto w = mixscout::rules::evaluate(wide, cfg, "streaming");
+    ASSERT_NE(find(w, "phase"), nullptr) << rules_of(w);
+    EXPECT_EQ(find(w, "phase")->severity, Severity::polish);
+    wide.stereo.mono_loss_db = 4.2;
+    w = mixscout::rules::evaluate(wide, cfg, "streaming");
+    EXPECT_EQ(find(w, "phase")->severity, Severity::important);
+}
+
+TEST_F(Rules, UnditheredSixteenBitExportIsNamedDitheredIsNot) {
+    // A quiet 440 Hz sine (-70 dBFS, ~10 LSB) written as 16-bit PCM: libsndfile rounds it, which is
+    // quantisation without dither; the same with TPDF dither (two uniform +-0.5 LSB) added first.
+    // After 3 s at -20 dBFS (a song, not a silent export), the quiet passage.
+    const Signal quiet = mixscout::test::concat(mixscout::test::sine(440.0, -20.0, 3.0, 44100, 2),
+                                                mixscout::test::sine(440.0, -70.0, 4.0, 44100, 2));
+    const auto v = issues(quiet, "streaming", SF_FORMAT_WAV | SF_FORMAT_PCM_16);
+    const Issue* i = find(v, "format.dither");
+    ASSERT_NE(i, nullptr) << rules_of(v);
+    EXPECT_EQ(i->severity, Severity::important);
+    EXPECT_NE(i->fix.find("Triangular"), std::string::npos) << i->fix;
+    Signal dithered = quiet;
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<double> u(-0.5, 0.5);
+    for (float& x : dithered.samples) x = static_cast<float>(std::round(x * 32768.0 + u(rng) + u(rng)) / 32768.0);
+    const auto w = issues(dithered, "streaming", SF_FORMAT_WAV | SF_FORMAT_PCM_16);
+    EXPECT_EQ(find(w, "format.dither"), nullptr) << rules_of(w);
+    // 24-bit: not measured at all.
+    EXPECT_EQ(find(issues(quiet, "streaming"), "format.dither"), nullptr);
+}
+
+TEST_F(Rules, ResampledExportNamesTheProjectRate) {
+    Analysis a = mixscout::test::make_analysis();
+    a.conversion.source_rate_hz = 44100;
+    a.conversion.band_edge_hz = 22050.0;
+    a.conversion.band_drop_db = 95.0;
+    auto v = mixscout::rules::evaluate(a, cfg, "mix");
+    const Issue* i = find(v, "format.resampled");
+    ASSERT_NE(i, nullptr) << rules_of(v);
+    EXPECT_EQ(i->severity, Severity::polish);
+    EXPECT_NE(i->title.find("44.1 kHz project to 48 kHz"), std::string::npos) << i->title;
+    EXPECT_NE(i->fix.find("Sample Rate 44100"), std::string::npos) << i->fix;
+    a.conversion.imaging = true;
+    a.conversion.band_drop_db = 3.0;
+    v = mixscout::rules::evaluate(a, cfg, "mix");
+    ASSERT_NE(find(v, "format.resampled"), nullptr);
+    EXPECT_EQ(find(v, "format.resampled")->severity, Severity::important);
 }

@@ -110,6 +110,46 @@ TEST(StemClashes, PanMeasuredPerStemAndStemsPannedApartDoNotClash) {
     EXPECT_TRUE(apart.clashes.empty());
 }
 
+/// A mono stem hard left for the first half and hard right for the second (or the other way):
+/// centred over the whole stem (pan 0), never centred at any moment.
+Signal switching_sides(const Signal& mono, bool left_first) {
+    Signal s{mono.sample_rate, 2, std::vector<float>(2 * mono.samples.size(), 0.0f)};
+    const std::size_t half = mono.samples.size() / 2;
+    for (std::size_t i = 0; i < mono.samples.size(); ++i) {
+        const bool left = (i < half) == left_first;
+        s.samples[2 * i + (left ? 0 : 1)] = mono.samples[i];
+    }
+    return s;
+}
+
+TEST(StemClashes, StereoPositionIsMeasuredPerBandAndFrameNotPerStem) {
+    TempDir dir;
+    // Two sung parts in the same range, at the same moments, at the same level: centred, they clash.
+    test::write_audio(dir / "1-Keys.wav", sig::vocal(kSeconds, 0.3));
+    test::write_audio(dir / "2-Guitar.wav", sig::vocal(kSeconds, 0.28));
+    const StemsReport centred = analyze_stems({dir / "1-Keys.wav", dir / "2-Guitar.wav"}, StemsOptions::defaults());
+    dump(centred);
+    ASSERT_FALSE(clashes_between(centred, "Keys", "Guitar").empty());
+    // The keys left then right, the guitar right then left: each stem is centred over the song
+    // (pan 0, as the whole-stem measure sees it), yet at every moment they are on opposite sides.
+    test::write_audio(dir / "3-Keys.wav", switching_sides(sig::vocal(kSeconds, 0.3), true));
+    test::write_audio(dir / "4-Guitar.wav", switching_sides(sig::vocal(kSeconds, 0.28), false));
+    const StemsReport apart = analyze_stems({dir / "3-Keys.wav", dir / "4-Guitar.wav"}, StemsOptions::defaults());
+    dump(apart);
+    ASSERT_EQ(apart.stems.size(), 2u);
+    EXPECT_NEAR(apart.stems[0].pan, 0.0, 0.05);
+    EXPECT_NEAR(apart.stems[1].pan, 0.0, 0.05);
+    EXPECT_TRUE(apart.clashes.empty());
+    // Both left, then both right: the same place at every moment, a clash with overlap ~1.
+    test::write_audio(dir / "5-Keys.wav", switching_sides(sig::vocal(kSeconds, 0.3), true));
+    test::write_audio(dir / "6-Guitar.wav", switching_sides(sig::vocal(kSeconds, 0.28), true));
+    const StemsReport together = analyze_stems({dir / "5-Keys.wav", dir / "6-Guitar.wav"}, StemsOptions::defaults());
+    dump(together);
+    const auto c = clashes_between(together, "Keys", "Guitar");
+    ASSERT_FALSE(c.empty());
+    EXPECT_GT(c.front()->stereo_overlap, 0.95);
+}
+
 TEST(StemClashes, TwoPercussiveStemsAreTheArrangementNotAClash) {
     TempDir dir;
     // A kick doubled by a low tom on the same hits: the same 55-100 Hz band, the same moments, the
