@@ -14,15 +14,11 @@
 #include <limits>
 #include <numeric>
 
-#include "analysis/analyzer.hpp"
-#include "audio/decoder.hpp"
+#include "analysis/analysis.hpp"
 #include "core/error.hpp"
 #include "core/format.hpp"
 #include "core/units.hpp"
-#include "dsp/loudness.hpp"
-#include "dsp/true_peak.hpp"
 #include "master/compressor.hpp"
-#include "master/convolver.hpp"
 #include "master/eq_match.hpp"
 #include "master/limiter.hpp"
 #include "master/loudness_model.hpp"
