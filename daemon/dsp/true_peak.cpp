@@ -9,9 +9,9 @@
 #include <string>
 
 #include "core/units.hpp"
-#include "dsp/window.hpp"
 #include "dsp/block_scan.hpp"
 #include "dsp/multiversion.hpp"
+#include "dsp/window.hpp"
 
 namespace mixscout::dsp {
 
@@ -98,7 +98,6 @@ MIXSCOUT_MULTIVERSION
 void peaks_x2(const float* __restrict x, const float* __restrict coeffs, std::size_t n, float* __restrict frame_max) {
     peaks_body<1>(x, coeffs, n, frame_max);
 }
-
 
 }  // namespace
 
