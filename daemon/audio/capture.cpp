@@ -114,12 +114,6 @@ int rt_callback(void* /*out*/, void* in, unsigned int frames, double /*time*/, R
 
 }  // namespace
 
-std::vector<std::string> compiled_apis() {
-    std::vector<std::string> out;
-    for (auto a : apis_compiled()) out.emplace_back(our_name(a));
-    return out;
-}
-
 std::vector<ApiDevices> list_devices() {
     std::vector<ApiDevices> out;
     for (auto api : apis_compiled()) {
@@ -318,8 +312,6 @@ std::size_t Capture::read(float* out, std::size_t max_frames) {
     const std::size_t ch = picks_.size();
     return ring_->read(out, max_frames * ch) / ch;
 }
-
-std::size_t Capture::available_frames() const { return ring_->available() / picks_.size(); }
 
 bool Capture::healthy() {
     if (!failure_.empty()) return false;

@@ -78,8 +78,6 @@ struct ApiDevices {
 /// are one or two in 1..256. Throws InputError.
 void validate(const CaptureOptions& options);
 
-/// Our API names compiled into this RtAudio, in RtAudio's order of preference.
-std::vector<std::string> compiled_apis();
 /// Lists input devices per compiled API (probes each; never throws for an API that fails).
 std::vector<ApiDevices> list_devices();
 
@@ -99,16 +97,12 @@ public:
 
     /// Copies up to max_frames captured frames (interleaved) into out; returns frames copied.
     std::size_t read(float* out, std::size_t max_frames);
-    /// Frames waiting in the ring.
-    std::size_t available_frames() const;
 
     /// Periods dropped because the ring was full / frames in them.
     std::uint64_t overflows() const { return overflows_.load(std::memory_order_relaxed); }
     std::uint64_t dropped_frames() const { return dropped_frames_.load(std::memory_order_relaxed); }
     /// Input overflows the driver reported (xruns before our callback).
     std::uint64_t driver_xruns() const { return xruns_.load(std::memory_order_relaxed); }
-    /// Frames delivered to the callback since start.
-    std::uint64_t frames_captured() const { return frames_.load(std::memory_order_relaxed); }
 
     /// False once the stream died (closed by the server, error reported, or silent for stall_s).
     /// Consumer thread only (it reads RtAudio's state and the clock).

@@ -1,3 +1,6 @@
+// mixscout dsp: BandEnergy (see band_energy.hpp). ~540 lines in one file on purpose: both methods
+// live in one Impl, and the vector helpers below must be in the same translation unit as the hot
+// loops they are always_inline'd into (and cloned with for AVX2+FMA, multiversion.hpp).
 #include "dsp/band_energy.hpp"
 
 #include <algorithm>
@@ -8,11 +11,11 @@
 #include <stdexcept>
 
 #include "core/error.hpp"
-#include "dsp/bessel.hpp"
 #include "dsp/biquad.hpp"
 #include "dsp/block_scan.hpp"
 #include "dsp/fft.hpp"
 #include "dsp/multiversion.hpp"
+#include "dsp/window.hpp"
 
 namespace mixscout::dsp {
 
@@ -68,18 +71,8 @@ std::vector<float> decimation_fir(int sample_rate, int factor) {
     if (taps % 2 == 0) ++taps;
     const double centre = 0.5 * (taps - 1);
     const double cutoff = 0.5 / factor;  // cycles per sample
-    std::vector<double> h(static_cast<std::size_t>(taps));
-    double sum = 0.0;
-    for (int k = 0; k < taps; ++k) {
-        const double t = k - centre;
-        const double x = 2.0 * std::numbers::pi * cutoff * t;
-        const double sinc = t == 0.0 ? 1.0 : std::sin(x) / x;
-        const double r = t / centre;
-        h[static_cast<std::size_t>(k)] = sinc * bessel_i0(beta * std::sqrt(std::max(0.0, 1.0 - r * r)));
-        sum += h[static_cast<std::size_t>(k)];
-    }
     std::vector<float> out;
-    for (double v : h) out.push_back(static_cast<float>(v / sum));
+    for (double v : kaiser_lowpass(taps, cutoff, beta, centre, centre)) out.push_back(static_cast<float>(v));
     return out;
 }
 
@@ -359,7 +352,7 @@ BandEnergy::BandEnergy(int sample_rate, int channels, BandEnergyOptions options)
         const std::size_t n_low = n / static_cast<std::size_t>(m.decim);
         std::vector<double> w(n_low);
         for (std::size_t i = 0; i < n_low; ++i)  // periodic Hann: overlapped copies sum to a constant
-            w[i] = 0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * static_cast<double>(i) / static_cast<double>(n_low));
+            w[i] = hann(i, n_low);
         m.low.build(n_low, w, static_cast<double>(sample_rate) / static_cast<double>(m.decim), channels,
                     std::span<const FrequencyBand>(bands_).first(m.low_bands));
         if (m.low_bands < bands_.size()) {
@@ -374,7 +367,7 @@ BandEnergy::BandEnergy(int sample_rate, int channels, BandEnergyOptions options)
             if (!latest_balance_.empty()) m.sub_balance.assign(m.sub_power.size(), 0.0f);
             m.long_w2.resize(n);
             for (std::size_t i = 0; i < n; ++i) {
-                const double h = 0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * static_cast<double>(i) / static_cast<double>(n));
+                const double h = hann(i, n);
                 m.long_w2[i] = h * h;
             }
         }

@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <mutex>
+#include <numbers>
 #include <span>
 #include <string>
 #include <vector>
@@ -27,6 +28,16 @@ namespace mixscout::dsp {
 
 /// The one lock around FFTW's planner.
 std::mutex& fft_planner_mutex();
+
+/// The power of two nearest seconds * sample_rate in octaves (the switch to 2n is at n sqrt(2)),
+/// at least 256. The spectrum's frame and mastering's profile frame and EQ FIR use 0.17 s:
+/// 8192 at 44.1/48 kHz, 16384 at 88.2/96 kHz, 32768 at 176.4/192 kHz.
+inline std::size_t fft_size_near(double seconds, int sample_rate) {
+    const double want = seconds * sample_rate;
+    std::size_t n = 256;
+    while (static_cast<double>(n) * std::numbers::sqrt2 < want) n *= 2;
+    return n;
+}
 
 class RealFft {
 public:

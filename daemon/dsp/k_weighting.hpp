@@ -17,18 +17,4 @@ struct KWeightingCoeffs {
 /// K-weighting coefficients for sample_rate (Hz, > 0). Cheap (a few tan/pow); call once.
 KWeightingCoeffs k_weighting_coeffs(double sample_rate);
 
-/// One channel's K-weighting filter: two cascaded biquads. No allocation; not thread-safe.
-class KWeightingFilter {
-public:
-    KWeightingFilter() = default;
-    explicit KWeightingFilter(const KWeightingCoeffs& c) : c_(c) {}
-    double process(double x) { return s2_.process(c_.highpass, s1_.process(c_.shelf, x)); }
-    void reset() { s1_.reset(); s2_.reset(); }
-    void flush_denormals() { s1_.flush_denormals(); s2_.flush_denormals(); }
-
-private:
-    KWeightingCoeffs c_{};
-    BiquadState s1_, s2_;
-};
-
 }  // namespace mixscout::dsp

@@ -8,6 +8,7 @@
 
 #include "core/units.hpp"
 #include "dsp/multiversion.hpp"
+#include "dsp/window.hpp"
 
 namespace mixscout::dsp {
 
@@ -24,13 +25,7 @@ std::vector<FrequencyBand> make_bands(int k_first, int k_last, double per_octave
     return bands;
 }
 
-std::size_t auto_fft_size(int sample_rate) {
-    // Nearest power of two to 0.17 s: 8192 at 44.1/48 kHz, 16384 at 96 kHz, 32768 at 192 kHz.
-    const double target = 0.17 * sample_rate;
-    std::size_t n = 256;
-    while (static_cast<double>(n) * 1.5 < target) n *= 2;
-    return n;
-}
+std::size_t auto_fft_size(int sample_rate) { return fft_size_near(0.17, sample_rate); }
 }  // namespace
 
 const std::vector<FrequencyBand>& octave_bands() {
@@ -52,7 +47,7 @@ WelchSpectrum::WelchSpectrum(int sample_rate, int channels, std::size_t fft_size
     window_.resize(fft_size_);
     double sum_w2 = 0.0;
     for (std::size_t i = 0; i < fft_size_; ++i) {
-        const double w = 0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * static_cast<double>(i) / static_cast<double>(fft_size_));
+        const double w = hann(i, fft_size_);
         window_[i] = static_cast<float>(w);
         sum_w2 += w * w;
     }
@@ -196,18 +191,6 @@ BandPower WelchSpectrum::band(double lo_hz, double hi_hz) const {
     p.right = channels_ == 2 ? sr * norm : p.left;
     p.cross = channels_ == 2 ? sx * norm : p.left;
     return p;
-}
-
-std::vector<double> WelchSpectrum::power_spectrum(int channel) const {
-    flush_batch();
-    std::vector<double> out;
-    if (segments_ == 0) return out;
-    const std::size_t bins = fft_size_ / 2 + 1;
-    out.resize(bins);
-    const double norm = scale_ / static_cast<double>(segments_);
-    for (std::size_t k = 0; k < bins; ++k)
-        out[k] = acc_power_[channel][k] * norm * ((k == 0 || k == bins - 1) ? 1.0 : 2.0);
-    return out;
 }
 
 double spectral_tilt_db_per_octave(std::span<const FrequencyBand> bands, std::span<const double> db, double from_hz,

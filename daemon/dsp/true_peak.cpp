@@ -9,9 +9,9 @@
 #include <string>
 
 #include "core/units.hpp"
-#include "dsp/bessel.hpp"
 #include "dsp/block_scan.hpp"
 #include "dsp/multiversion.hpp"
+#include "dsp/window.hpp"
 
 namespace mixscout::dsp {
 
@@ -99,12 +99,6 @@ void peaks_x2(const float* __restrict x, const float* __restrict coeffs, std::si
     peaks_body<1>(x, coeffs, n, frame_max);
 }
 
-double sinc(double x) {
-    if (std::fabs(x) < 1e-12) return 1.0;
-    const double px = std::numbers::pi * x;
-    return std::sin(px) / px;
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -150,22 +144,14 @@ Oversampler::Oversampler(int factor) : factor_(factor) {
     // h_p[j] = sinc(tau) * kaiser(tau / D). For p = 0, tau is an integer, so phase 0 is a pure
     // delay of D: the input samples pass through unchanged (a Nyquist filter).
     const double half = kTaps / 2.0;
-    const double i0_beta = bessel_i0(kKaiserBeta);
     for (int p = 0; p < factor; ++p) {
-        double sum = 0.0;
-        std::vector<double> h(kTaps);
-        for (int j = 0; j < kTaps; ++j) {
-            const double tau = j - half + static_cast<double>(p) / factor;
-            const double r = tau / half;
-            const double w = std::fabs(r) < 1.0 ? bessel_i0(kKaiserBeta * std::sqrt(1.0 - r * r)) / i0_beta : 0.0;
-            // Phase 0 hits the sinc's zeros exactly; write them as exact zeros (sin(pi k) in floating
-            // point is ~1e-16, not 0) so the input samples really pass through unchanged.
-            h[static_cast<std::size_t>(j)] = p == 0 ? (j == kTaps / 2 ? 1.0 : 0.0) : sinc(tau) * w;
-            sum += h[static_cast<std::size_t>(j)];
-        }
-        // Unity gain at DC for every phase, so a constant input gives a constant output.
+        // Unity gain at DC for every phase, so a constant input gives a constant output. Phase 0
+        // hits the sinc's zeros exactly; it is written as the exact delay (sin(pi k) in floating
+        // point is ~1e-16, not 0) so the input samples really pass through unchanged.
+        const std::vector<double> h = kaiser_lowpass(kTaps, 0.5, kKaiserBeta, half - static_cast<double>(p) / factor, half);
         for (int j = 0; j < kTaps; ++j)
-            coeffs_[static_cast<std::size_t>(p * kTaps + j)] = static_cast<float>(h[static_cast<std::size_t>(j)] / sum);
+            coeffs_[static_cast<std::size_t>(p * kTaps + j)] =
+                p == 0 ? (j == kTaps / 2 ? 1.0f : 0.0f) : static_cast<float>(h[static_cast<std::size_t>(j)]);
     }
 }
 
@@ -316,9 +302,8 @@ void TruePeakMeter::track_overs(int ch, const float* frame_max, std::size_t n, s
 double TruePeakMeter::true_peak_linear() const {
     return static_cast<double>(*std::max_element(peak_.begin(), peak_.end()));
 }
-double TruePeakMeter::channel_true_peak_linear(int ch) const { return peak_.at(static_cast<std::size_t>(ch)); }
 double TruePeakMeter::true_peak_dbtp() const { return amplitude_to_db(true_peak_linear()); }
-double TruePeakMeter::channel_true_peak_dbtp(int ch) const { return amplitude_to_db(channel_true_peak_linear(ch)); }
+double TruePeakMeter::channel_true_peak_dbtp(int ch) const { return amplitude_to_db(peak_.at(static_cast<std::size_t>(ch))); }
 double TruePeakMeter::take_held_peak_dbtp() {
     const double db = amplitude_to_db(held_);
     held_ = 0.0f;

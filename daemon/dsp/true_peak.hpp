@@ -85,7 +85,6 @@ public:
     double true_peak_dbtp() const;                 ///< max over channels, floored at -120
     double channel_true_peak_dbtp(int ch) const;
     double true_peak_linear() const;               ///< max |oversampled| over channels
-    double channel_true_peak_linear(int ch) const;
     /// Max true peak since the previous call (or construction), dBTP; then resets the hold.
     double take_held_peak_dbtp();
 

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "dsp/fft.hpp"
+#include "dsp/window.hpp"
 
 namespace mixscout::master {
 namespace {
@@ -206,12 +207,7 @@ double apply_stereo_guards(const Profile& mix, EqCurves& curves, const GuardOpti
     return factor;
 }
 
-int fir_taps_for(int sample_rate) {
-    const double want = 0.17 * sample_rate;
-    int n = 256;
-    while (n * std::numbers::sqrt2 < want) n *= 2;
-    return n - 1;
-}
+int fir_taps_for(int sample_rate) { return static_cast<int>(dsp::fft_size_near(0.17, sample_rate)) - 1; }
 
 std::vector<float> design_linear_phase_fir(const std::vector<double>& curve_db, int sample_rate, int taps) {
     if (taps < 3 || taps % 2 == 0) throw std::invalid_argument("design_linear_phase_fir: taps must be odd and >= 3");
@@ -229,7 +225,7 @@ std::vector<float> design_linear_phase_fir(const std::vector<double>& curve_db, 
     std::vector<float> fir(static_cast<std::size_t>(taps));
     const int centre = (taps - 1) / 2;
     for (int i = 0; i < taps; ++i) {
-        const double w = 0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * (i + 1) / (taps + 1));
+        const double w = dsp::hann(static_cast<std::size_t>(i + 1), static_cast<std::size_t>(taps + 1));  // symmetric
         const std::size_t src = static_cast<std::size_t>((i - centre + static_cast<int>(d)) % static_cast<int>(d));
         fir[static_cast<std::size_t>(i)] = static_cast<float>(ir[src] / static_cast<double>(d) * w);
     }

@@ -1,3 +1,8 @@
+// mixscout master: master_file(), the mastering procedure in order (see master.hpp): check the
+// inputs, profile the mix and the references (pass 1), design the EQ, choose the gain and the
+// dynamics stage, render (pass 2, render.hpp) and trim, write the final file, check every guard on
+// what was written, and the A/B file. ~530 lines, kept as one file on purpose: master_file is one
+// procedure whose steps share its plan and report, and reads best top to bottom in one place.
 #include "master/master.hpp"
 
 #include <algorithm>
@@ -9,19 +14,16 @@
 #include <limits>
 #include <numeric>
 
-#include "analysis/analyzer.hpp"
-#include "audio/decoder.hpp"
+#include "analysis/analysis.hpp"
 #include "core/error.hpp"
 #include "core/format.hpp"
 #include "core/units.hpp"
-#include "dsp/loudness.hpp"
-#include "dsp/true_peak.hpp"
 #include "master/compressor.hpp"
-#include "master/convolver.hpp"
 #include "master/eq_match.hpp"
 #include "master/limiter.hpp"
 #include "master/loudness_model.hpp"
 #include "master/profile.hpp"
+#include "master/render.hpp"
 #include "master/writer.hpp"
 
 namespace mixscout::master {
@@ -56,203 +58,6 @@ bool same_file(const fs::path& a, const fs::path& b) {
     return fs::weakly_canonical(a, ec) == fs::weakly_canonical(b, ec);
 }
 
-/// Throttles the callback to whole-percent steps.
-struct Progress {
-    const ProgressCallback& cb;
-    int last = -1;
-    void operator()(double percent, std::string_view stage) {
-        if (!cb) return;
-        const int p = static_cast<int>(std::clamp(percent, 0.0, 100.0));
-        if (p == last) return;
-        last = p;
-        cb(std::clamp(percent, 0.0, 100.0), stage);
-    }
-};
-
-/// Removes the temp files unless released.
-struct TempFiles {
-    std::vector<fs::path> paths;
-    ~TempFiles() {
-        std::error_code ec;
-        for (const auto& p : paths) fs::remove(p, ec);
-    }
-};
-
-struct RenderResult {
-    double lufs = 0.0, lra_lu = 0.0;
-    LimiterStats limiter, compressor;
-};
-
-struct RenderPlan {
-    const fs::path* mix;
-    std::int64_t frames;
-    int sample_rate;
-    std::vector<float> fir_mid, fir_side;  // empty: no EQ
-    double ceiling_dbtp;
-    LimiterOptions limiter;
-    bool compress = false;
-    CompressorOptions compressor;
-    double compressor_threshold_dbfs = 0.0;  // after the EQ, before the gain
-    int compressor_step_frames = 64;
-};
-
-/// Gain-reduction statistics over output frames, and the coarse series for plots.
-struct ReductionMeter {
-    double max_db = 0.0, sum_db = 0.0;
-    std::int64_t frames = 0, active = 0;
-    std::int64_t series_frames = 4800, in_bin = 0;
-    float bin_max = 0.0f;
-    std::vector<float> series;
-    void add(float gain) {
-        const double gr = gain < 1.0f ? -20.0 * std::log10(static_cast<double>(gain)) : 0.0;
-        max_db = std::max(max_db, gr);
-        sum_db += gr;
-        if (gr > 0.1) ++active;
-        ++frames;
-        bin_max = std::max(bin_max, static_cast<float>(gr));
-        if (++in_bin == series_frames) flush();
-    }
-    void flush() {
-        if (in_bin == 0) return;
-        series.push_back(std::round(bin_max * 100.0f) / 100.0f);
-        bin_max = 0.0f;
-        in_bin = 0;
-    }
-    LimiterStats stats() {
-        flush();
-        const double n = static_cast<double>(std::max<std::int64_t>(1, frames));
-        return {max_db, sum_db / n, 100.0 * static_cast<double>(active) / n, series};
-    }
-};
-
-RenderResult render(const RenderPlan& plan, double gain_db, const fs::path& temp, Progress& progress, double p0,
-                    double p1) {
-    audio::Decoder dec(*plan.mix, 8192);
-    const bool eq = !plan.fir_mid.empty();
-    std::unique_ptr<FftConvolver> conv_mid, conv_side;
-    std::size_t block = 8192;
-    std::int64_t fir_latency = 0;
-    if (eq) {
-        conv_mid = std::make_unique<FftConvolver>(plan.fir_mid);
-        conv_side = std::make_unique<FftConvolver>(plan.fir_side);
-        block = conv_mid->block_frames();
-        fir_latency = static_cast<std::int64_t>(plan.fir_mid.size() - 1) / 2;
-    }
-    GlueCompressor compressor(plan.sample_rate, plan.compressor_step_frames, plan.compressor, plan.compressor_threshold_dbfs);
-    TruePeakLimiter limiter(plan.sample_rate, plan.ceiling_dbtp, plan.limiter);
-    const std::int64_t latency = fir_latency + limiter.latency_frames();
-    AudioWriter writer(temp, plan.sample_rate, 32);
-    dsp::LoudnessMeter meter(plan.sample_rate, 2);
-    const auto gain = static_cast<float>(db_to_amplitude(gain_db));
-
-    std::vector<float> mid(block), side(block), stereo(2 * block), gains(block), comp_gains(block, 1.0f);
-    std::size_t fill = 0;
-    std::int64_t produced = 0, written = 0;
-    ReductionMeter lim_meter, comp_meter;
-    lim_meter.series_frames = comp_meter.series_frames =
-        std::max<std::int64_t>(1, std::llround(plan.sample_rate / gain_reduction_series_hz));
-
-    auto run_block = [&] {
-        if (eq) {
-            conv_mid->process(mid.data(), mid.data());
-            conv_side->process(side.data(), side.data());
-        }
-        for (std::size_t i = 0; i < block; ++i) {
-            stereo[2 * i] = mid[i] + side[i];
-            stereo[2 * i + 1] = mid[i] - side[i];
-        }
-        if (plan.compress) compressor.process(stereo.data(), block, comp_gains.data());
-        for (std::size_t i = 0; i < 2 * block; ++i) stereo[i] *= gain;
-        // The compressor's frames [fir_latency, fir_latency + frames) are the song's.
-        for (std::size_t i = 0; i < block; ++i) {
-            const std::int64_t t = produced + static_cast<std::int64_t>(i) - fir_latency;
-            if (t >= 0 && t < plan.frames) comp_meter.add(comp_gains[i]);
-        }
-        limiter.process(stereo.data(), stereo.data(), block, gains.data());
-        // Keep output frames [latency, latency + frames): the chain's delay removed exactly.
-        const std::int64_t first = std::max<std::int64_t>(0, latency - produced);
-        const std::int64_t last = std::min<std::int64_t>(static_cast<std::int64_t>(block), latency + plan.frames - produced);
-        produced += static_cast<std::int64_t>(block);
-        fill = 0;
-        if (last <= first) return;
-        const auto n = static_cast<std::size_t>(last - first);
-        const float* out = stereo.data() + 2 * first;
-        writer.write(out, n);
-        const audio::Block b{{out, 2 * n}, 2};
-        meter.push(b);
-        for (std::size_t i = 0; i < n; ++i) lim_meter.add(gains[static_cast<std::size_t>(first) + i]);
-        written += static_cast<std::int64_t>(n);
-        progress(p0 + (p1 - p0) * static_cast<double>(written) / static_cast<double>(std::max<std::int64_t>(1, plan.frames)),
-                 "rendering");
-    };
-
-    for (;;) {
-        const audio::Block b = dec.read();
-        const std::size_t n = b.frames();
-        if (n == 0) break;
-        const float* p = b.interleaved.data();
-        for (std::size_t i = 0; i < n; ++i) {
-            mid[fill] = 0.5f * (p[2 * i] + p[2 * i + 1]);
-            side[fill] = 0.5f * (p[2 * i] - p[2 * i + 1]);
-            if (++fill == block) run_block();
-        }
-    }
-    while (written < plan.frames) {  // flush the chain's delay with silence
-        std::fill(mid.begin() + static_cast<std::ptrdiff_t>(fill), mid.end(), 0.0f);
-        std::fill(side.begin() + static_cast<std::ptrdiff_t>(fill), side.end(), 0.0f);
-        run_block();
-    }
-    writer.close();
-    RenderResult r;
-    r.lufs = meter.integrated_lufs();
-    r.lra_lu = meter.loudness_range_lu();
-    r.limiter = lim_meter.stats();
-    r.compressor = comp_meter.stats();
-    return r;
-}
-
-struct FinalResult {
-    double lufs = 0.0, true_peak_dbtp = 0.0;
-    std::int64_t clipped = 0;
-    analysis::Analysis analysis;  // of what was written
-};
-
-/// The copy pass: temp float file * trim -> output at `bits`, metering what is written.
-FinalResult finalise(const fs::path& temp, const fs::path& out, int sample_rate, int bits, double trim_db,
-                     Progress& progress) {
-    audio::Decoder dec(temp, 8192);
-    AudioWriter writer(out, sample_rate, bits);
-    // Two threads: the analysis' kernels run beside the writing (this pass is otherwise serial).
-    analysis::Analyzer analyzer(sample_rate, 2, analysis::AnalyzeOptions{false, 2});
-    const auto trim = static_cast<float>(db_to_amplitude(trim_db));
-    std::vector<float> buf, quantised;
-    const double total = static_cast<double>(std::max<std::int64_t>(1, dec.info().frames));
-    for (;;) {
-        const audio::Block b = dec.read();
-        const std::size_t n = b.frames();
-        if (n == 0) break;
-        buf.resize(2 * n);
-        quantised.resize(2 * n);
-        for (std::size_t i = 0; i < 2 * n; ++i) buf[i] = b.interleaved[i] * trim;
-        writer.write(buf.data(), n, quantised.data());
-        analyzer.push(audio::Block{{quantised.data(), 2 * n}, 2});
-        progress(render_end + (100.0 - render_end) * static_cast<double>(dec.position()) / total, "writing");
-    }
-    writer.close();
-    FinalResult r;
-    audio::StreamInfo info;
-    info.sample_rate = sample_rate;
-    info.channels = 2;
-    info.bit_depth = bits == 32 ? 0 : bits;
-    info.container = out.extension() == ".flac" ? "flac" : (out.extension() == ".wav" ? "wav" : "aiff");
-    info.encoding = bits == 32 ? "float" : "pcm_" + std::to_string(bits);
-    r.analysis = analyzer.finish(info);
-    r.analysis.path = out.string();
-    r.lufs = r.analysis.loudness.integrated_lufs;
-    r.true_peak_dbtp = r.analysis.peak.true_peak_dbtp;
-    r.clipped = writer.clipped_samples();
-    return r;
-}
 
 std::vector<EqBand> summarise_bands(const EqCurves& curves) {
     static constexpr double centres[] = {31.5, 63, 125, 250, 500, 1000, 2000, 4000, 8000, 16000};
@@ -310,35 +115,6 @@ double spectral_distance_db(const std::vector<double>& a, const std::vector<doub
     return n ? std::sqrt(acc / n) : 0.0;
 }
 
-/// OUT.ab.wav: blocks of block_s seconds, mix / master / mix / ..., each at its gain (<= 0 dB:
-/// the louder one is turned down), with a 10 ms equal-gain crossfade at each switch (no click).
-void write_ab(const fs::path& mix, const fs::path& master, const fs::path& out, int sample_rate, double block_s,
-              double mix_gain_db, double master_gain_db) {
-    audio::Decoder a(mix, 8192), b(master, 8192);
-    AudioWriter writer(out, sample_rate, 24);
-    const auto block = std::max<std::int64_t>(1, std::llround(block_s * sample_rate));
-    const auto fade = std::max<std::int64_t>(1, std::llround(0.010 * sample_rate));
-    const auto ga = static_cast<float>(db_to_amplitude(mix_gain_db)), gb = static_cast<float>(db_to_amplitude(master_gain_db));
-    std::vector<float> buf;
-    std::int64_t t = 0;
-    for (;;) {
-        const audio::Block x = a.read();
-        const audio::Block y = b.read();
-        const std::size_t n = std::min(x.frames(), y.frames());
-        if (n == 0) break;
-        buf.resize(2 * n);
-        for (std::size_t i = 0; i < n; ++i, ++t) {
-            // w = share of the master: 0 in even blocks, 1 in odd ones, ramped over `fade` after a switch.
-            const std::int64_t k = t / block, into = t % block;
-            const float now = static_cast<float>(k % 2), before = k == 0 ? now : 1.0f - now;
-            const float w = into < fade ? before + (now - before) * static_cast<float>(into) / static_cast<float>(fade) : now;
-            for (int c = 0; c < 2; ++c)
-                buf[2 * i + c] = (1.0f - w) * ga * x.interleaved[2 * i + c] + w * gb * y.interleaved[2 * i + c];
-        }
-        writer.write(buf.data(), n);
-    }
-    writer.close();
-}
 
 void check_options(const MasterOptions& o) {
     if (!(o.ceiling_dbtp >= -20.0 && o.ceiling_dbtp <= 0.0))
@@ -398,7 +174,7 @@ MasterReport master_file(const fs::path& mix, const std::vector<fs::path>& refer
         const fs::path path = i == 0 ? mix : references[i - 1];
         jobs.push_back(std::async(std::launch::async, [&, path, i] {
             try {
-                return analyse_file(path, options.loudest_fraction, options.min_duration_s, i == 0, &done[i], &cancel,
+                return profile_file(path, options.loudest_fraction, options.min_duration_s, i == 0, &done[i], &cancel,
                                     &analyses[i]);
             } catch (...) {
                 cancel = true;
@@ -668,20 +444,20 @@ MasterReport master_file(const fs::path& mix, const std::vector<fs::path>& refer
                                 rep.target_lufs - r.lufs));
 
     // ---- final copy pass: bits, dither, check ----------------------------------------------------
-    FinalResult fin = finalise(temp, partial, mixp.sample_rate, options.bits, trim_db, progress);
+    FinalResult fin = finalise(temp, partial, mixp.sample_rate, options.bits, trim_db, progress, render_end);
     if (fin.true_peak_dbtp > options.ceiling_dbtp) {
         // The final check: the limiter's margin should make this unreachable; if it ever is
         // reached, write again a hair lower rather than deliver a peak above the ceiling.
         trim_db += options.ceiling_dbtp - fin.true_peak_dbtp - 0.01;
         rep.notes.push_back(fmt("final check: the true peak was %.2f dBTP; written again just under the ceiling",
                                 fin.true_peak_dbtp));
-        fin = finalise(temp, partial, mixp.sample_rate, options.bits, trim_db, progress);
+        fin = finalise(temp, partial, mixp.sample_rate, options.bits, trim_db, progress, render_end);
     }
     rep.gain_db = gain_db + trim_db;
     rep.output_lufs = fin.lufs;
     rep.output_true_peak_dbtp = fin.true_peak_dbtp;
     rep.clipped_samples = fin.clipped;
-    rep.mix_true_peak_dbtp = amplitude_to_db(mixp.sample_peak);  // sample peak: pass 1 does not oversample
+    rep.mix_sample_peak_dbfs = amplitude_to_db(mixp.sample_peak);  // sample peak: pass 1 does not oversample
     rep.output_stats = snapshot(fin.analysis);
     rep.output_analysis = std::move(fin.analysis);
     rep.reference_distance_after_db =
@@ -755,141 +531,5 @@ MasterReport master_file(const fs::path& mix, const std::vector<fs::path>& refer
     return rep;
 }
 
-namespace {
-nlohmann::json snapshot_json(const Snapshot& s) {
-    return {{"integrated_lufs", s.lufs},       {"lra_lu", s.lra_lu},           {"true_peak_dbtp", s.true_peak_dbtp},
-            {"plr_db", s.plr_db},              {"psr_db", s.psr_db},           {"correlation", s.correlation},
-            {"mono_loss_db", s.mono_loss_db},  {"side_to_mid_db", s.side_to_mid_db},
-            {"third_octave_db", s.third_octave_db}};
-}
-nlohmann::json reduction_json(const LimiterStats& l) {
-    return {{"max_gain_reduction_db", l.max_gain_reduction_db},
-            {"mean_gain_reduction_db", l.mean_gain_reduction_db},
-            {"limiting_percent", l.limiting_percent},
-            {"series_hz", gain_reduction_series_hz},
-            {"series_db", l.series_db}};
-}
-}  // namespace
-
-nlohmann::json to_json(const MasterReport& r) {
-    nlohmann::json bands = nlohmann::json::array();
-    for (const auto& b : r.eq_bands)
-        bands.push_back({{"lo_hz", b.lo_hz}, {"hi_hz", b.hi_hz}, {"mid_db", b.mid_db}, {"side_db", b.side_db}});
-    nlohmann::json third_hz = nlohmann::json::array();
-    for (const auto& b : r.output_analysis.spectrum.third_octave) third_hz.push_back(std::sqrt(b.lo_hz * b.hi_hz));
-    nlohmann::json guards = nlohmann::json::array();
-    for (const auto& g : r.guards)
-        guards.push_back({{"name", g.name}, {"what", g.what}, {"value", g.value}, {"limit", g.limit}, {"unit", g.unit}, {"kept", g.kept}});
-    nlohmann::json compressor = reduction_json(r.compressor);
-    compressor["used"] = r.compressor_used;
-    return {
-        {"mix", r.mix},
-        {"references", r.references},
-        {"output", r.output},
-        {"sample_rate", r.sample_rate},
-        {"bits", r.bits},
-        {"duration_s", r.duration_s},
-        {"loudness",
-         {{"mix_lufs", r.mix_lufs},
-          {"reference_lufs", r.reference_lufs},
-          {"wanted_lufs", r.wanted_lufs},
-          {"target_lufs", r.target_lufs},
-          {"limited_by", r.loudness_limited_by},
-          {"output_lufs", r.output_lufs},
-          {"gain_db", r.gain_db}}},
-        {"peak",
-         {{"mix_sample_peak_dbfs", r.mix_true_peak_dbtp},
-          {"output_true_peak_dbtp", r.output_true_peak_dbtp},
-          {"ceiling_dbtp", r.ceiling_dbtp},
-          {"clipped_samples", r.clipped_samples}}},
-        {"eq",
-         {{"bands", bands},
-          {"max_boost_db", r.eq_max_boost_db},
-          {"max_cut_db", r.eq_max_cut_db},
-          {"loudness_change_db", r.eq_loudness_change_db}}},
-        {"width",
-         {{"mix_side_to_mid_db", r.mix_width_db},
-          {"reference_side_to_mid_db", r.reference_width_db},
-          {"change_db", r.width_change_db}}},
-        {"compressor", compressor},
-        {"limiter", reduction_json(r.limiter)},
-        {"guards", guards},
-        {"before", snapshot_json(r.mix_stats)},
-        {"after", snapshot_json(r.output_stats)},
-        {"reference", snapshot_json(r.reference_stats)},
-        {"third_octave_hz", third_hz},
-        {"reference_distance", {{"before_db", r.reference_distance_before_db}, {"after_db", r.reference_distance_after_db}}},
-        {"ab",
-         {{"file", r.ab_output.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.ab_output)},
-          {"level_difference_db", r.level_difference_db},
-          {"tonal_change_db", r.tonal_change_db},
-          {"mix_gain_db", r.ab_mix_gain_db},
-          {"master_gain_db", r.ab_master_gain_db}}},
-        {"render_passes", r.render_passes},
-        {"notes", r.notes},
-    };
-}
-
-std::string summary(const MasterReport& r) {
-    std::string s;
-    char buf[256];
-    std::snprintf(buf, sizeof buf, "mastered %s -> %s (%d Hz, %d-bit%s)\n", r.mix.c_str(), r.output.c_str(), r.sample_rate,
-                  r.bits, r.bits == 32 ? " float" : "");
-    s += buf;
-    std::snprintf(buf, sizeof buf, "loudness  %.1f -> %.1f LUFS (target %.1f), gain %+.1f dB\n", r.mix_lufs, r.output_lufs,
-                  r.target_lufs, r.gain_db);
-    s += buf;
-    std::snprintf(buf, sizeof buf, "true peak %.2f dBTP (ceiling %.1f)\n", r.output_true_peak_dbtp, r.ceiling_dbtp);
-    s += buf;
-    auto label = [](const EqBand& b) {
-        const double fc = std::sqrt(b.lo_hz * b.hi_hz);
-        return fc >= 1000.0 ? std::to_string(static_cast<int>(std::lround(fc / 1000.0))) + "k"
-                            : std::to_string(static_cast<int>(std::lround(fc)));
-    };
-    s += "EQ mid   ";
-    for (const auto& b : r.eq_bands) {
-        std::snprintf(buf, sizeof buf, " %s:%+.1f", label(b).c_str(), b.mid_db);
-        s += buf;
-    }
-    s += "\nEQ side  ";
-    for (const auto& b : r.eq_bands) {
-        std::snprintf(buf, sizeof buf, " %+.1f", b.side_db);
-        s += buf;
-    }
-    std::snprintf(buf, sizeof buf, "\nwidth     side/mid %.1f dB (reference %.1f), changed %+.1f dB\n", r.mix_width_db,
-                  r.reference_width_db, r.width_change_db);
-    s += buf;
-    if (r.compressor_used)
-        std::snprintf(buf, sizeof buf, "compressor max %.1f dB, mean %.2f dB, working %.1f %% of the time\n",
-                      r.compressor.max_gain_reduction_db, r.compressor.mean_gain_reduction_db, r.compressor.limiting_percent);
-    else
-        std::snprintf(buf, sizeof buf, "compressor not needed (the limiter alone stays gentle)\n");
-    s += buf;
-    std::snprintf(buf, sizeof buf, "limiter   max %.1f dB, mean %.2f dB, limiting %.1f %% of the time (%d render pass%s)\n",
-                  r.limiter.max_gain_reduction_db, r.limiter.mean_gain_reduction_db, r.limiter.limiting_percent,
-                  r.render_passes, r.render_passes == 1 ? "" : "es");
-    s += buf;
-    const Snapshot &b = r.mix_stats, &a = r.output_stats;
-    std::snprintf(buf, sizeof buf, "dynamics  LRA %.1f -> %.1f LU, PLR %.1f -> %.1f dB, PSR %.1f -> %.1f dB\n", b.lra_lu,
-                  a.lra_lu, b.plr_db, a.plr_db, b.psr_db, a.psr_db);
-    s += buf;
-    std::snprintf(buf, sizeof buf, "stereo    correlation %.2f -> %.2f, mono loss %.1f -> %.1f dB\n", b.correlation,
-                  a.correlation, b.mono_loss_db, a.mono_loss_db);
-    s += buf;
-    std::snprintf(buf, sizeof buf, "reference 1/3-octave distance %.1f -> %.1f dB\n", r.reference_distance_before_db,
-                  r.reference_distance_after_db);
-    s += buf;
-    std::string broken;
-    for (const auto& g : r.guards)
-        if (!g.kept) broken += (broken.empty() ? "" : ", ") + g.name;
-    s += "guards    " + (broken.empty() ? std::string("all kept") : "broken: " + broken) + "\n";
-    std::snprintf(buf, sizeof buf,
-                  "A/B       %+.1f dB of the difference is level only; at equal loudness %.1f dB RMS of tonal change "
-                  "(1/3 octaves) and the dynamics above remain%s%s\n",
-                  r.level_difference_db, r.tonal_change_db, r.ab_output.empty() ? "" : ": ", r.ab_output.c_str());
-    s += buf;
-    for (const auto& n : r.notes) s += "note: " + n + "\n";
-    return s;
-}
 
 }  // namespace mixscout::master

@@ -152,7 +152,7 @@ struct MasterReport {
     std::vector<double> reference_lufs;
     double target_lufs = 0.0;
     double output_lufs = 0.0;             ///< measured on the written file
-    double mix_true_peak_dbtp = 0.0;
+    double mix_sample_peak_dbfs = 0.0;    ///< the mix's sample peak (pass 1 does not oversample)
     double output_true_peak_dbtp = 0.0;   ///< measured on the written file
     double ceiling_dbtp = -1.0;
 

@@ -15,6 +15,7 @@
 #include "dsp/fft.hpp"
 #include "dsp/k_weighting.hpp"
 #include "dsp/loudness.hpp"
+#include "dsp/window.hpp"
 
 namespace mixscout::master {
 namespace {
@@ -32,13 +33,8 @@ double biquad_power(const dsp::BiquadCoeffs& c, double w) {
     return std::norm(num) / std::norm(den);
 }
 
-std::size_t fft_size_for(int sample_rate) {
-    // The power of two nearest 0.17 s, as dsp::WelchSpectrum: 5.9 Hz bins at 48 kHz.
-    const double want = 0.17 * sample_rate;
-    std::size_t n = 256;
-    while (static_cast<double>(n) * std::numbers::sqrt2 < want) n *= 2;
-    return n;
-}
+// The frame of dsp::WelchSpectrum: 5.9 Hz bins at 48 kHz.
+std::size_t fft_size_for(int sample_rate) { return dsp::fft_size_near(0.17, sample_rate); }
 
 }  // namespace
 
@@ -90,7 +86,7 @@ struct ProfileBuilder::Impl {
           chunk_frames(static_cast<std::size_t>(Profile::chunk_frames_for(rate))) {
         double wsum2 = 0.0;
         for (std::size_t i = 0; i < n; ++i) {
-            window[i] = static_cast<float>(0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * static_cast<double>(i) / n));
+            window[i] = static_cast<float>(dsp::hann(i, n));
             wsum2 += static_cast<double>(window[i]) * window[i];
         }
         psd_scale = 2.0 / (static_cast<double>(rate) * wsum2);
@@ -287,7 +283,7 @@ std::int64_t check_input(const std::filesystem::path& path, double min_duration_
     return info.frames;
 }
 
-Profile analyse_file(const std::filesystem::path& path, double loudest_fraction, double min_duration_s, bool keep_chunks,
+Profile profile_file(const std::filesystem::path& path, double loudest_fraction, double min_duration_s, bool keep_chunks,
                      std::atomic<std::int64_t>* frames_done, const std::atomic<bool>* cancel,
                      analysis::Analysis* also) {
     audio::Decoder dec(path, 8192);

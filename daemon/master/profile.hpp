@@ -73,12 +73,13 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-/// Decodes `path` and builds its profile. frames_done (optional) is advanced as blocks are read;
+/// Decodes `path` and builds its mastering Profile (not an analysis::Analysis: that is
+/// analysis::analyze_file, or `also` below). frames_done (optional) is advanced as blocks are read;
 /// `cancel` (optional) stops early with an exception when set by another thread. `also`
 /// (optional) receives the same blocks (the full analysis, for the report's before figures); it is
 /// created here, at the file's sample rate, so the caller need not know it in advance.
 /// Throws InputError: unreadable, not stereo, shorter than min_duration_s.
-Profile analyse_file(const std::filesystem::path& path, double loudest_fraction, double min_duration_s, bool keep_chunks,
+Profile profile_file(const std::filesystem::path& path, double loudest_fraction, double min_duration_s, bool keep_chunks,
                      std::atomic<std::int64_t>* frames_done = nullptr, const std::atomic<bool>* cancel = nullptr,
                      analysis::Analysis* also = nullptr);
 

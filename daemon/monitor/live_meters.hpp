@@ -76,8 +76,6 @@ public:
 
     void push(const audio::Block& block);
 
-    /// The band powers of the latest band frame (mean square, see dsp/band_energy.hpp) and their bands.
-    std::span<const float> band_powers() const { return bands_.latest(); }
     std::span<const dsp::FrequencyBand> bands() const { return bands_.bands(); }
     const dsp::LoudnessMeter& loudness() const { return loudness_; }
     std::int64_t frames() const { return frames_; }

@@ -41,10 +41,6 @@ TakeRecorder::TakeRecorder(int sample_rate, int channels, TakeOptions options)
 
 TakeRecorder::~TakeRecorder() = default;
 
-double TakeRecorder::take_seconds() const {
-    return taking_ ? static_cast<double>(analyzer_->frames()) / sample_rate_ : 0.0;
-}
-
 void TakeRecorder::feed(const audio::Block& block) {
     analyzer_->push(block);
     hash_ = fnv1a(hash_, block.interleaved.data(), block.interleaved.size());

@@ -50,7 +50,6 @@ public:
     std::optional<Take> finish();
 
     bool in_take() const { return analyzer_ != nullptr && taking_; }
-    double take_seconds() const;  ///< length of the current take so far (0 when none)
 
 private:
     void feed(const audio::Block& block);

@@ -8,14 +8,14 @@
 #include <vector>
 #include <string>
 
-#include "cli/cli_run.hpp"
+#include "support/cli_run.hpp"
 #include "support/process.hpp"
 #include "support/signals.hpp"
 #include "support/text.hpp"
 
 namespace {
 
-// The one way tests run the real binary (tests/cli/cli_run.hpp).
+// The one way tests run the real binary (tests/support/cli_run.hpp).
 using CliRun = mixscout::test::CliResult;
 CliRun run(const std::vector<std::string>& args) { return mixscout::test::run_cli(args); }
 

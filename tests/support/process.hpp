@@ -110,7 +110,7 @@ std::string find_program(const std::string& name);
 int run_command(const std::string& program, const std::vector<std::string>& args, std::string* output = nullptr);
 
 /// One run of the real mixscout binary ($MIXSCOUT_BIN, else the build's) to its end, within 60 s:
-/// the CLI tests' one way to run it (tests/cli/cli_run.hpp adds peak RSS, POSIX only).
+/// the CLI tests' one way to run it (tests/support/cli_run.hpp adds peak RSS, POSIX only).
 struct MixscoutRun {
     int code = -1;  ///< -1: it did not exit in time
     std::string out, err;

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli_run.hpp"
+#include "support/cli_run.hpp"
 #include "support/signals.hpp"
 
 namespace mixscout {

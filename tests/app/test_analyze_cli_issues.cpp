@@ -8,13 +8,13 @@
 #include <string>
 #include <vector>
 
-#include "cli/cli_run.hpp"
+#include "support/cli_run.hpp"
 #include "support/process.hpp"
 #include "support/signals.hpp"
 
 namespace {
 
-// The one way tests run the real binary (tests/cli/cli_run.hpp).
+// The one way tests run the real binary (tests/support/cli_run.hpp).
 using CliRun = mixscout::test::CliResult;
 CliRun run(const std::vector<std::string>& args) { return mixscout::test::run_cli(args); }
 
@@ -31,7 +31,7 @@ std::filesystem::path clipped_mix(const mixscout::test::TempDir& dir) {
 
 }  // namespace
 
-TEST(AnalyzeCli, JsonHasRankedIssuesAndTopThree) {
+TEST(AnalyzeCliIssues, JsonHasRankedIssuesAndTopThree) {
     mixscout::test::TempDir dir;
     const auto wav = clipped_mix(dir);
     const CliRun r = run({"analyze", "--no-history", "--json", wav.string()});
@@ -51,7 +51,7 @@ TEST(AnalyzeCli, JsonHasRankedIssuesAndTopThree) {
     EXPECT_EQ(j["top"][0], first);
 }
 
-TEST(AnalyzeCli, SummaryPrintsTheTopThree) {
+TEST(AnalyzeCliIssues, SummaryPrintsTheTopThree) {
     mixscout::test::TempDir dir;
     const auto wav = clipped_mix(dir);
     const CliRun r = run({"analyze", "--no-history", wav.string()});
@@ -59,7 +59,7 @@ TEST(AnalyzeCli, SummaryPrintsTheTopThree) {
     EXPECT_NE(r.out.find("CRITICAL 1. Clipping at 0:00, 0:01, 0:02 \u2014 Utility on the master"), std::string::npos) << r.out;
 }
 
-TEST(AnalyzeCli, ConfigAndProfileOptions) {
+TEST(AnalyzeCliIssues, ConfigAndProfileOptions) {
     mixscout::test::TempDir dir;
     const auto wav = clipped_mix(dir);
     {   // A user config switches the clipping rule off.
