@@ -14,7 +14,9 @@
 #include <stdexcept>
 #include <thread>
 
+#include "analysis/analyzer.hpp"
 #include "app/daemon_pipeline.hpp"
+#include "config/config.hpp"
 #include "app/report_writer.hpp"
 #include "support/process.hpp"
 #include "support/signals.hpp"
@@ -641,6 +643,47 @@ TEST(Daemon, FocusAndConfigReloadReSendTheFixes) {
     f.request(d->port(), "/mixscout/focus", "vocals");
     ASSERT_TRUE(d->process().wait_for_err_line("'vocals' is not allowed", kDeadline)) << d->process().err();
     EXPECT_TRUE(d->process().running());
+}
+
+// A stems run without a mix gets its fixes by the same tier rule as every export
+// (review::next_fixes): the tier of the song's current iteration. Kick (60 Hz) and Bass (70 Hz)
+// sines at -12 dBFS fight all the time and carry the mix's energy (a clash, capped at
+// important); Pad, a 1 kHz sine at -50 dBFS, puts the median of "the others" ~17 LU below Kick
+// and Bass (each a loud stem: polish, stems.loud_stem.loud_lu 12).
+TEST(DaemonStemsOnly, FixesFollowTheTierOfTheSongsIteration) {
+    test::TempDir dir;
+    const auto cfg = config::Config::defaults();
+    app::StoreAccess access;
+    access.store.emplace(history::Store::open(dir / "data"));
+    app::Job job;
+    job.kind = app::Job::Kind::stems_only;
+    for (const auto& [name, hz, dbfs] : {std::tuple{"Tune 1-Kick.wav", 60.0, -12.0}, std::tuple{"Tune 2-Bass.wav", 70.0, -12.0},
+                                         std::tuple{"Tune 3-Pad.wav", 1000.0, -50.0}}) {
+        test::write_audio(dir / name, test::sine(hz, dbfs, 4.0));
+        job.stems.push_back(dir / name);
+    }
+    auto severities = [](const app::Outcome& o) {
+        std::vector<std::string> out;
+        for (const auto& fx : o.fixes) out.push_back(fx.severity);
+        return out;
+    };
+    // No mix of "Tune" stored: iteration 1, critical first, widened to important: the clash only.
+    const auto first = app::process_export(job, cfg, access);
+    EXPECT_EQ(first.song, "Tune");
+    ASSERT_FALSE(first.fixes.empty()) << first.summary;
+    EXPECT_EQ(severities(first), std::vector<std::string>(first.fixes.size(), "important")) << first.summary;
+    EXPECT_NE(first.summary.find("iteration 1"), std::string::npos) << first.summary;
+    EXPECT_NE(first.fixes[0].title.find("clash"), std::string::npos) << first.fixes[0].title;
+    // Five mixes of Tune stored: iteration 5 is polish: the loud stems, not the clash.
+    for (int v = 1; v <= 5; ++v) {
+        const auto mix = dir / ("Tune_v" + std::to_string(v) + ".wav");
+        test::write_audio(mix, short_mix(0.5, static_cast<std::uint32_t>(v)));
+        access.store->record_export(mix, analysis::analyze_file(mix), {});
+    }
+    const auto fifth = app::process_export(job, cfg, access);
+    ASSERT_EQ(severities(fifth), (std::vector<std::string>{"polish", "polish"})) << fifth.summary;
+    for (const auto& fx : fifth.fixes) EXPECT_NE(fx.title.find("louder than the others"), std::string::npos) << fx.title;
+    EXPECT_NE(fifth.summary.find("iteration 5"), std::string::npos) << fifth.summary;
 }
 
 // The report's path goes to the device over OSC, whose strings are ASCII and short: the song's
