@@ -18,6 +18,8 @@
 #include "app/daemon_pipeline.hpp"
 #include "config/config.hpp"
 #include "app/report_writer.hpp"
+#include <nlohmann/json.hpp>
+
 #include "support/process.hpp"
 #include "support/signals.hpp"
 
@@ -643,6 +645,62 @@ TEST(Daemon, FocusAndConfigReloadReSendTheFixes) {
     f.request(d->port(), "/mixscout/focus", "vocals");
     ASSERT_TRUE(d->process().wait_for_err_line("'vocals' is not allowed", kDeadline)) << d->process().err();
     EXPECT_TRUE(d->process().running());
+}
+
+// Iteration 5 is the polish tier, and a critical issue that remains is still listed first (it is
+// damage: never hidden); important issues wait. The CLI's `next` (summary and JSON) and the
+// fixes the daemon sends the device are the same list, from the same rule (review::next_fixes).
+// Five exports of one song; the fifth still clips (full-scale runs on both channels: critical)
+// and ends in 2 s of digital silence (silence at the tail: polish).
+TEST(Daemon, IterationFiveListsARemainingCriticalFirstThenPolishLikeTheCli) {
+    Fixture f;
+    auto d = f.start();
+    test::TempDir cli_dir;
+    std::vector<fs::path> files;
+    for (int v = 1; v <= 5; ++v) {
+        auto s = short_mix(3.0, static_cast<std::uint32_t>(40 + v));
+        if (v == 5) {
+            test::insert_clip(s, 0.5, 20, 0);
+            test::insert_clip(s, 0.5, 20, 1);
+            s = test::concat(s, test::silence(2.0));
+        }
+        const auto name = "Five v" + std::to_string(v) + ".wav";
+        test::write_audio(cli_dir / name, s);
+        files.push_back(cli_dir / name);
+        drop(f.exports / name, s);
+        ASSERT_TRUE(f.dump.wait_for("/mixscout/fixes_end", static_cast<std::size_t>(v), kDeadline)) << d->process().err();
+    }
+    // The daemon's fixes for the fifth export: those between the 4th and 5th fixes_end.
+    std::vector<std::pair<std::string, std::string>> sent;
+    std::size_t ends = 0;
+    for (const auto& m : f.dump.messages()) {
+        if (m.address == "/mixscout/fixes_end" && ++ends == 5) break;
+        if (m.address == "/mixscout/fix" && ends == 4) sent.emplace_back(m.args[1], m.args[2]);
+    }
+    // The CLI on the same five files, in its own history.
+    nlohmann::json last;
+    for (const auto& file : files) {
+        const auto r = test::run_mixscout({"analyze", file.string(), "--data-dir", (cli_dir / "data").string(), "--json"});
+        ASSERT_EQ(r.code, 0) << r.err;
+        last = test::stdout_json(r);
+    }
+    ASSERT_EQ(last["history"]["iteration"], 5);
+    bool has_important = false, has_polish = false;
+    for (const auto& i : last["issues"]) {
+        has_important |= i["severity"] == "important";
+        has_polish |= i["severity"] == "polish";
+    }
+    ASSERT_TRUE(has_important && has_polish) << last["issues"].dump();  // else the tier has nothing to choose
+    const auto& next = last["next"];
+    ASSERT_GE(next.size(), 2u) << next.dump();
+    EXPECT_EQ(next[0]["severity"], "critical") << next.dump();
+    EXPECT_EQ(next[0]["rule"], "clipping");
+    for (std::size_t k = 1; k < next.size(); ++k) EXPECT_EQ(next[k]["severity"], "polish") << next.dump();
+    std::vector<std::pair<std::string, std::string>> cli;
+    for (const auto& i : next) cli.emplace_back(i["severity"].get<std::string>(), i["title"].get<std::string>());
+    EXPECT_EQ(sent, cli);
+    // The stop signal does not fire over the critical.
+    EXPECT_FALSE(last["comparison"]["stop"]["fired"].get<bool>()) << last["comparison"]["stop"].dump();
 }
 
 // A stems run without a mix gets its fixes by the same tier rule as every export
