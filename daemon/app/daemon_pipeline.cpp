@@ -125,6 +125,7 @@ Outcome process_export(const Job& job, const config::Config& cfg, StoreAccess& a
         for (const auto& s : stems_report->stems) names.push_back(s.name);
         input.stems = std::move(names);
         input.stem_issues = stems_report->issues;
+        input.stems_measured = stems_report->measured;
         input.role = review::Role::mix;  // Live's "<Set> Master.wav" beside its stems is the mix
     }
 

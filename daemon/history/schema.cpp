@@ -90,13 +90,14 @@ constexpr std::array<const char*, schema_version> migrations = {
     ALTER TABLE exports ADD COLUMN profile TEXT NOT NULL DEFAULT 'mix';
     ALTER TABLE exports ADD COLUMN stems_json TEXT;
     )sql",
-    // 4 -> 5: the stems run as measured (stems::to_json of its report: every stem's level, peak,
-    // clip runs, role features, and every clash with its overlap, energy share, stereo overlap),
-    // so a changed `stems:` config re-judges stored clashes (review/review.hpp). NULL: stored
-    // before this step (its stems issues are kept as judged then). Songs stored under checkpoint
-    // names before they were grouped are regrouped by regroup_checkpoint_songs() after this step.
+    // 4 -> 5: the stems run as measured (stems::to_bytes, CBOR: every stem's band levels per
+    // frame in 0.01 dB, its loudness, peak, clip runs, stereo position), so a changed `stems:`
+    // config re-judges stored clashes (review/review.hpp); ~0.3 MB per 4-minute stem. NULL:
+    // exported without stems, or stored before this step (its stem issues stand as judged then).
+    // Songs stored under checkpoint names before they were grouped are regrouped by
+    // regroup_checkpoint_songs() after this step.
     R"sql(
-    ALTER TABLE exports ADD COLUMN stems_measured_json TEXT;
+    ALTER TABLE exports ADD COLUMN stems_measured BLOB;
     )sql",
 };
 

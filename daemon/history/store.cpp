@@ -174,7 +174,7 @@ ExportRecord Store::record_export_hashed(const std::filesystem::path& file, cons
     const nlohmann::json stems_json = review::stems_to_json(stems_part);
     sql::Stmt ins_export(db,
                          "INSERT INTO exports (song_id, path, content_hash, created_at, iteration, analysis_json, kind, "
-                         "role, version, profile, stems_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                         "role, version, profile, stems_json, stems_measured) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     ins_export.bind(1, song_id)
         .bind(2, path)
         .bind(3, hash)
@@ -185,6 +185,10 @@ ExportRecord Store::record_export_hashed(const std::filesystem::path& file, cons
         .bind(8, std::string(review::to_string(role)))
         .bind(10, meta.profile)
         .bind(11, stems_json.is_null() ? std::optional<std::string>() : std::optional(stems_json.dump()));
+    if (meta.stems && meta.stems_measured)
+        ins_export.bind_blob(12, stems::to_bytes(*meta.stems_measured));
+    else
+        ins_export.bind_null(12);
     if (classified.version && kind == ExportKind::export_file)
         ins_export.bind(9, static_cast<std::int64_t>(*classified.version));
     else
@@ -297,6 +301,15 @@ StoredExport Store::load_export(std::int64_t export_id) {
             review::stems_from_json(parse_json(row->stems_json, db, "stored stems"), out.measurements);
         } catch (const InputError& e) {
             db.fail(11 /* SQLITE_CORRUPT */, std::string("stored stems unreadable: ") + e.what());
+        }
+        sql::Stmt q(db, "SELECT stems_measured FROM exports WHERE id = ? AND stems_measured IS NOT NULL");
+        q.bind(1, export_id);
+        if (q.step()) {
+            try {
+                out.measurements.stems_measured = std::make_shared<const stems::StemsMeasured>(stems::measured_from_bytes(q.blob(0)));
+            } catch (const InputError& e) {
+                db.fail(11 /* SQLITE_CORRUPT */, e.what());
+            }
         }
     }
     auto& it = out.item;

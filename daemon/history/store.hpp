@@ -86,12 +86,13 @@ struct StoreOptions {
     ReferenceOptions reference;          ///< history.reference.*
 };
 
-/// What record_export stores besides the analysis (schema 3).
+/// What record_export stores besides the analysis (schema 4, 5).
 struct ExportMeta {
     std::optional<review::Role> role;                ///< nullopt: from the file name (export_name.hpp)
     std::string profile = "mix";                     ///< the profile it was judged for
     std::optional<std::vector<std::string>> stems;   ///< the stems run's track names; nullopt: none
     std::vector<rules::Issue> stem_issues;           ///< that run's clashes and per-stem checks
+    std::shared_ptr<const stems::StemsMeasured> stems_measured;  ///< what it measured (schema 5); null: not kept
 };
 
 struct ExportRecord {
