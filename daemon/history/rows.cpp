@@ -104,6 +104,18 @@ std::optional<ExportRow> find_export(sql::Db& db, std::int64_t id) {
     return r;
 }
 
+std::pair<std::int64_t, std::string> ensure_song(sql::Db& db, const review::SongName& name, const std::string& created_at) {
+    sql::Stmt(db, "INSERT OR IGNORE INTO songs (key, name, created_at) VALUES (?, ?, ?)")
+        .bind(1, name.key)
+        .bind(2, name.display)
+        .bind(3, created_at)
+        .run();
+    sql::Stmt q(db, "SELECT id, name FROM songs WHERE key = ?");
+    q.bind(1, name.key);
+    if (!q.step()) db.fail(11 /* SQLITE_CORRUPT */, "song row vanished");
+    return {q.int64(0), q.text(1)};
+}
+
 std::int64_t export_or_latest(sql::Db& db, std::optional<std::int64_t> export_id, std::string_view what) {
     if (export_id) {
         if (!find_export(db, *export_id))

@@ -11,12 +11,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
 #include "analysis/analysis.hpp"
 #include "history/sqlite.hpp"
+#include "review/export_name.hpp"
 #include "review/iteration_order.hpp"
 #include "rules/issue.hpp"
 
@@ -43,6 +45,9 @@ struct ExportRow {
 };
 
 std::optional<ExportRow> find_export(sql::Db& db, std::int64_t id);
+
+/// The song row with this key, made (display name, created_at) when missing: {id, its name}.
+std::pair<std::int64_t, std::string> ensure_song(sql::Db& db, const review::SongName& name, const std::string& created_at);
 
 /// export_id when it exists, else the latest export; `what` completes "no export yet to ...".
 /// Throws StoreError when there is no such export (or none at all).

@@ -211,20 +211,7 @@ void regroup_checkpoint_songs(sql::Db& db, const review::SongNamer& namer) {
             keys.insert(now.key);
         }
         if (keys.size() != 1 || *keys.begin() == s.key) continue;
-        sql::Stmt(db, "INSERT OR IGNORE INTO songs (key, name, created_at) VALUES (?, ?, ?)")
-            .bind(1, now.key)
-            .bind(2, now.display)
-            .bind(3, s.created_at)
-            .run();
-        std::int64_t target = 0;
-        std::string display;
-        {
-            sql::Stmt t(db, "SELECT id, name FROM songs WHERE key = ?");
-            t.bind(1, now.key);
-            if (!t.step()) db.fail(11, "song row vanished");
-            target = t.int64(0);
-            display = t.text(1);
-        }
+        const auto [target, display] = rows::ensure_song(db, now, s.created_at);
         sql::Stmt(db, "UPDATE songs SET created_at = min(created_at, ?) WHERE id = ?").bind(1, s.created_at).bind(2, target).run();
         // Negative sequences while songs merge: UNIQUE (song_id, iteration) holds at every step.
         sql::Stmt(db, "UPDATE exports SET song_id = ?, iteration = -id WHERE song_id = ?").bind(1, target).bind(2, s.id).run();

@@ -147,20 +147,7 @@ ExportRecord Store::record_export_hashed(const std::filesystem::path& file, cons
         name = q.step() ? SongName{q.text(0), q.text(1)} : impl_->namer(file);
     }
     const std::string now = utc_now_iso8601();
-    sql::Stmt(db, "INSERT OR IGNORE INTO songs (key, name, created_at) VALUES (?, ?, ?)")
-        .bind(1, name.key)
-        .bind(2, name.display)
-        .bind(3, now)
-        .run();
-    std::int64_t song_id = 0;
-    std::string display;
-    {
-        sql::Stmt q(db, "SELECT id, name FROM songs WHERE key = ?");
-        q.bind(1, name.key);
-        if (!q.step()) db.fail(11, "song row vanished");
-        song_id = q.int64(0);
-        display = q.text(1);
-    }
+    const auto [song_id, display] = rows::ensure_song(db, name, now);
     int iteration = 1;
     {
         sql::Stmt q(db, "SELECT COALESCE(MAX(iteration), 0) + 1 FROM exports WHERE song_id = ?");
