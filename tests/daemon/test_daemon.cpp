@@ -22,6 +22,7 @@
 
 #include "support/process.hpp"
 #include "support/signals.hpp"
+#include "stems/stem_signals.hpp"
 
 using namespace mixscout;
 using namespace std::chrono_literals;
@@ -212,6 +213,38 @@ TEST(Daemon, StemsExportedTogetherAreOneStemsRun) {
     ASSERT_TRUE(f.wait_idle(1)) << d->process().err();
     EXPECT_EQ(f.exported(), (std::multiset<std::string>{"Tune Master.wav"}));
     EXPECT_NE(d->process().err().find("stems run: 2 stems"), std::string::npos) << d->process().err();
+}
+
+// A hot reload re-judges the stored stems run of the latest export: with the priority swapped
+// the other stem yields, and the re-sent fixes say so (the stems are not decoded again: they
+// could be deleted by now). A clashes session keeps the fixes to the clash.
+TEST(Daemon, AStemsConfigReloadReJudgesTheStoredClash) {
+    Fixture f;
+    const std::string roles = "focus: clashes\nstems:\n  roles: {\"thing\": kick}\n";
+    f.write_config(Fixture::base_config(roles));
+    auto d = f.start();
+    test::write_audio(f.exports / "Tune 1-Thing.wav", test::stems::kick(6.0));
+    test::write_audio(f.exports / "Tune 2-Wobble.wav", test::stems::bass(6.0));
+    test::write_audio(f.exports / "Tune Master.wav", short_mix(6.0));
+    ASSERT_TRUE(f.dump.wait_for("/mixscout/fixes_end", 1, kDeadline)) << d->process().err();
+    auto fixes_after = [&f](std::size_t nth_end) {
+        std::vector<std::string> texts;
+        std::size_t ends = 0;
+        for (const auto& m : f.dump.messages()) {
+            if (m.address == "/mixscout/fixes_end" && ++ends == nth_end) break;
+            if (m.address == "/mixscout/fix" && ends + 1 == nth_end) texts.push_back(m.args[3]);
+        }
+        return texts;
+    };
+    const auto before = fixes_after(1);
+    ASSERT_FALSE(before.empty()) << d->process().err();
+    EXPECT_NE(before[0].find("side-chain from Thing"), std::string::npos) << before[0];  // the bass ducks under the kick
+    for (const auto& stem : {"Tune 1-Thing.wav", "Tune 2-Wobble.wav"}) fs::remove(f.exports / stem);
+    f.write_config(Fixture::base_config(roles + "  priority: [bass, kick]\n"));
+    ASSERT_TRUE(f.dump.wait_for("/mixscout/fixes_end", 2, kDeadline)) << d->process().err();
+    const auto after = fixes_after(2);
+    ASSERT_FALSE(after.empty()) << d->process().err();
+    EXPECT_NE(after[0].find("EQ Eight on Thing"), std::string::npos) << after[0];  // now the kick yields
 }
 
 TEST(Daemon, ConfigEditAppliesLive) {
