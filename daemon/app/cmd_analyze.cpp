@@ -252,6 +252,7 @@ void run_analyze(AnalyzeArgs& args, Context& ctx) {
         for (const auto& st : args.stems_report->stems) names.push_back(st.name);
         input.stems = std::move(names);
         input.stem_issues = args.stems_report->issues;
+        input.stems_measured = args.stems_report->measured;
     }
     // Without history the judgement is the same call, with no previous export and no references.
     review::Measurements m;
@@ -259,6 +260,7 @@ void run_analyze(AnalyzeArgs& args, Context& ctx) {
     m.profile = args.profile;
     m.stems = input.stems;
     m.stem_issues = input.stem_issues;
+    m.stems_measured = input.stems_measured;
     const review::Review alone = review::review(m, review::Context{cfg, {}, options.reference, options.compare});
     args.issues = alone.issues;
     args.next = alone.comparison.next;

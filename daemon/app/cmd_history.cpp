@@ -197,6 +197,7 @@ review::Measurements measure_side(const std::string& file, const std::string& st
         for (const auto& st : report.stems) names.push_back(st.name);
         m.stems = std::move(names);
         m.stem_issues = report.issues;
+        m.stems_measured = report.measured;
     }
     return m;
 }

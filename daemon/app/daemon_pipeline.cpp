@@ -86,10 +86,28 @@ Outcome process_export(const Job& job, const config::Config& cfg, StoreAccess& a
     if (job.kind == Job::Kind::stems_only) {
         out.path = job.stems.front().parent_path().string();
         out.song = set_name(job.stems);
-        out.iteration = 0;
-        out.fixes = osc::top_fixes(stems_report->issues);
+        out.iteration = 0;  // not stored: there is no mix to file the run with
+        // The same next_fixes rule as every export: the tier of the song's current iteration (its
+        // stored mixes; 1 when it has none) and the focus in force.
+        int iteration = 1;
+        review::Area focus = history::store_options(cfg).compare.focus;
+        {
+            std::lock_guard lock(access.mutex);
+            if (access.store) {
+                focus = access.store->options().compare.focus;
+                try {
+                    int mixes = 0;
+                    for (const auto& it : access.store->history(out.song)) mixes += it.role == "mix" ? 1 : 0;
+                    iteration = std::max(1, mixes);
+                } catch (const StoreError& e) {
+                    log::warn(std::string("stems run: iteration unknown, judged as the first: ") + e.what());
+                }
+            }
+        }
+        out.fixes = osc::top_fixes(review::next_fixes(stems_report->issues, iteration, focus));
         out.summary = std::to_string(stems_report->stems.size()) + " stems, " +
-                      std::to_string(stems_report->clashes.size()) + " clashes";
+                      std::to_string(stems_report->clashes.size()) + " clashes; next fixes for iteration " +
+                      std::to_string(iteration);
         out.status = "stems of " + out.song + ": " + out.summary;
         return out;
     }
@@ -107,6 +125,7 @@ Outcome process_export(const Job& job, const config::Config& cfg, StoreAccess& a
         for (const auto& s : stems_report->stems) names.push_back(s.name);
         input.stems = std::move(names);
         input.stem_issues = stems_report->issues;
+        input.stems_measured = stems_report->measured;
         input.role = review::Role::mix;  // Live's "<Set> Master.wav" beside its stems is the mix
     }
 

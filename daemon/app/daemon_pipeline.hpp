@@ -27,6 +27,8 @@ struct StoreAccess {
 };
 
 /// Export (optionally with its stems) or a stems-only run -> Outcome. Throws InputError.
+/// A stems-only run is not stored; its fixes follow review::next_fixes with the tier of the
+/// song's current iteration (its stored mixes, 1 when none) and the focus in force.
 Outcome process_export(const Job& job, const config::Config& cfg, StoreAccess& store);
 
 /// Stores job.file.path as a reference for the current song; returns the song ("" = all songs).

@@ -64,12 +64,14 @@ IngestResult ingest(Store& store, const std::filesystem::path& file, const analy
     m.profile = in.profile;
     m.stems = in.stems;
     m.stem_issues = in.stem_issues;
+    m.stems_measured = in.stems_measured;
     ExportMeta meta;
     meta.role = in.role;
     if (!meta.role && review::is_master_profile(cfg, in.profile)) meta.role = review::Role::master;
     meta.profile = in.profile;
     meta.stems = in.stems;
     meta.stem_issues = in.stem_issues;
+    meta.stems_measured = in.stems_measured;
     // The judgement at the time, kept with the export for the record.
     const std::string song_name = in.song.empty() ? store.song_for(file) : in.song;
     const review::Context now_ctx{cfg, store.reference_analyses(song_name), store.options().reference,

@@ -48,6 +48,7 @@ struct IngestInput {
     std::string profile = "mix";                     ///< the delivery profile to judge it for
     std::optional<std::vector<std::string>> stems;   ///< its stems run's track names; nullopt: none
     std::vector<rules::Issue> stem_issues;           ///< that run's clashes and per-stem checks
+    std::shared_ptr<const stems::StemsMeasured> stems_measured;  ///< what that run measured (stored, judged again)
     ExportKind kind = ExportKind::export_file;
     std::string song;                                ///< force the song (live takes); empty: from the name
     std::optional<review::Role> role;                ///< force mix/master; nullopt: name or profile kind

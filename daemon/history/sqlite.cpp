@@ -86,6 +86,14 @@ Stmt& Stmt::bind(int index, std::string_view text) {
         db_.fail(rc, "bind");
     return *this;
 }
+Stmt& Stmt::bind_blob(int index, const std::vector<std::uint8_t>& bytes) {
+    // A zero-length blob still binds as a blob (not NULL): sqlite3 takes a non-null pointer for it.
+    static const std::uint8_t none = 0;
+    if (int rc = sqlite3_bind_blob64(stmt_, index, bytes.empty() ? &none : bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+        rc != SQLITE_OK)
+        db_.fail(rc, "bind");
+    return *this;
+}
 Stmt& Stmt::bind_null(int index) {
     if (int rc = sqlite3_bind_null(stmt_, index); rc != SQLITE_OK) db_.fail(rc, "bind");
     return *this;
@@ -115,6 +123,12 @@ std::string Stmt::text(int col) const {
     const auto* p = sqlite3_column_text(stmt_, col);
     const int n = sqlite3_column_bytes(stmt_, col);
     return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n)) : std::string();
+}
+
+std::vector<std::uint8_t> Stmt::blob(int col) const {
+    const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, col));
+    const int n = sqlite3_column_bytes(stmt_, col);
+    return p ? std::vector<std::uint8_t>(p, p + n) : std::vector<std::uint8_t>();
 }
 
 Transaction::Transaction(Db& db) : db_(db) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -51,6 +52,7 @@ public:
     Stmt& bind(int index, std::string_view text);
     Stmt& bind(int index, const char* text) { return bind(index, std::string_view(text)); }
     Stmt& bind(int index, const std::string& text) { return bind(index, std::string_view(text)); }
+    Stmt& bind_blob(int index, const std::vector<std::uint8_t>& bytes);
     Stmt& bind_null(int index);
     template <class T>
     Stmt& bind(int index, const std::optional<T>& v) { return v ? bind(index, *v) : bind_null(index); }
@@ -67,6 +69,7 @@ public:
     int int32(int col) const { return static_cast<int>(int64(col)); }
     double real(int col) const;
     std::string text(int col) const;
+    std::vector<std::uint8_t> blob(int col) const;
 
 private:
     Db& db_;

@@ -1,9 +1,7 @@
 #include "history/store.hpp"
 
-#include <array>
+#include <algorithm>
 #include <cstdio>
-#include <cstdlib>
-#include <ctime>
 #include <fstream>
 #include <system_error>
 
@@ -14,310 +12,18 @@
 #include "core/error.hpp"
 #include "core/format.hpp"
 #include "core/user_dirs.hpp"
+#include "history/rows.hpp"
+#include "history/schema.hpp"
 #include "history/sqlite.hpp"
 
 namespace mixscout::history {
 
-namespace {
-
-// Versioned migrations: migrations[i] takes the schema from version i to i + 1. Never edit a
-// released step; add one. Steps run in one transaction with the schema_version update.
-constexpr std::array<const char*, schema_version> migrations = {
-    // 0 -> 1: songs, exports (iterations), their issues, notes.
-    R"sql(
-    CREATE TABLE schema_version (version INTEGER NOT NULL);
-    INSERT INTO schema_version (version) VALUES (0);
-    CREATE TABLE songs (
-        id INTEGER PRIMARY KEY,
-        key TEXT NOT NULL UNIQUE,          -- song_key(): case-folded, separators collapsed
-        name TEXT NOT NULL,                -- as first seen
-        created_at TEXT NOT NULL);
-    CREATE TABLE exports (
-        id INTEGER PRIMARY KEY,
-        song_id INTEGER NOT NULL REFERENCES songs(id),
-        path TEXT NOT NULL,                -- absolute
-        content_hash TEXT NOT NULL,        -- fnv1a64:<hex> of the file bytes
-        created_at TEXT NOT NULL,          -- ISO 8601 UTC
-        iteration INTEGER NOT NULL,
-        analysis_json TEXT NOT NULL,       -- analysis::to_json, complete
-        UNIQUE (song_id, iteration));
-    CREATE INDEX exports_by_hash ON exports (content_hash);
-    CREATE INDEX exports_by_path ON exports (path);
-    CREATE TABLE issues (
-        id INTEGER PRIMARY KEY,
-        export_id INTEGER NOT NULL REFERENCES exports(id) ON DELETE CASCADE,
-        position INTEGER NOT NULL,         -- rank, 0 = first
-        rule TEXT NOT NULL, category TEXT NOT NULL, severity TEXT NOT NULL,
-        title TEXT NOT NULL, detail TEXT NOT NULL, fix TEXT NOT NULL,
-        times_json TEXT NOT NULL,
-        score REAL NOT NULL, value REAL NOT NULL, target REAL NOT NULL, unit TEXT NOT NULL);
-    CREATE INDEX issues_by_export ON issues (export_id);
-    CREATE TABLE notes (
-        id INTEGER PRIMARY KEY,
-        export_id INTEGER NOT NULL REFERENCES exports(id) ON DELETE CASCADE,
-        created_at TEXT NOT NULL,
-        text TEXT NOT NULL);
-    )sql",
-    // 1 -> 2: export kinds (live takes), the verdict and change per iteration, reference tracks.
-    // Verdicts of existing exports are filled in by backfill_verdicts() after this step.
-    R"sql(
-    ALTER TABLE exports ADD COLUMN kind TEXT NOT NULL DEFAULT 'export';
-    ALTER TABLE exports ADD COLUMN verdict TEXT;
-    ALTER TABLE exports ADD COLUMN change_db REAL;
-    CREATE TABLE reference_tracks (
-        id INTEGER PRIMARY KEY,
-        song_key TEXT,                     -- NULL: a reference for every song
-        song_name TEXT,                    -- as the user wrote it
-        path TEXT NOT NULL,
-        content_hash TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        analysis_json TEXT NOT NULL,
-        UNIQUE (song_key, content_hash));
-    )sql",
-    // 2 -> 3: the listener's vote per export (/mixscout/ears); one row per export, the last vote.
-    R"sql(
-    CREATE TABLE ears (
-        export_id INTEGER PRIMARY KEY REFERENCES exports(id) ON DELETE CASCADE,
-        vote TEXT NOT NULL CHECK (vote IN ('better', 'same', 'worse')),
-        created_at TEXT NOT NULL);
-    )sql",
-    // 3 -> 4: what judging an export again needs, and masters apart from mixes. role: 'mix' |
-    // 'master'; version: from the name; profile: what it is judged for; stems_json: the stems run
-    // beside it ({"names", "issues"}; NULL = exported without stems). Filled for existing exports
-    // by backfill_measurements() after this step.
-    R"sql(
-    ALTER TABLE exports ADD COLUMN role TEXT NOT NULL DEFAULT 'mix';
-    ALTER TABLE exports ADD COLUMN version INTEGER;
-    ALTER TABLE exports ADD COLUMN profile TEXT NOT NULL DEFAULT 'mix';
-    ALTER TABLE exports ADD COLUMN stems_json TEXT;
-    )sql",
-};
-
-std::string absolute_path(const std::filesystem::path& p) {
-    std::error_code ec;
-    auto abs = std::filesystem::absolute(p, ec);
-    return (ec ? p : abs).lexically_normal().string();
-}
-
-nlohmann::json parse_json(const std::string& text, const sql::Db& db, std::string_view what) {
-    try {
-        return nlohmann::json::parse(text);
-    } catch (const nlohmann::json::exception& e) {
-        db.fail(11 /* SQLITE_CORRUPT */, std::string(what) + " is not valid JSON (" + e.what() + ")");
-    }
-}
-
-analysis::Analysis parse_analysis(const std::string& text, const sql::Db& db) {
-    try {
-        return analysis::analysis_from_json(parse_json(text, db, "stored analysis"));
-    } catch (const InputError& e) {
-        db.fail(11 /* SQLITE_CORRUPT */, std::string("stored analysis unreadable: ") + e.what());
-    }
-}
-
-std::vector<rules::Issue> load_issues(sql::Db& db, std::int64_t export_id) {
-    sql::Stmt q(db,
-                "SELECT rule, category, severity, title, detail, fix, times_json, score, value, target, unit "
-                "FROM issues WHERE export_id = ? ORDER BY position");
-    q.bind(1, export_id);
-    std::vector<rules::Issue> out;
-    while (q.step()) {
-        rules::Issue i;
-        i.rule = q.text(0);
-        i.category = q.text(1);
-        i.severity = rules::parse_severity(q.text(2)).value_or(rules::Severity::polish);
-        i.title = q.text(3);
-        i.detail = q.text(4);
-        i.fix = q.text(5);
-        const auto times = parse_json(q.text(6), db, "issue times");
-        if (times.is_array())
-            for (const auto& t : times)
-                if (t.is_number()) i.times_s.push_back(t.get<double>());
-        i.score = q.real(7);
-        i.value = q.real(8);
-        i.target = q.real(9);
-        i.unit = q.text(10);
-        out.push_back(std::move(i));
-    }
-    return out;
-}
-
-struct ExportRow {
-    std::int64_t id = 0, song_id = 0;
-    int iteration = 0;  ///< the row's sequence number in its song
-    int ordinal = 0;    ///< its number among the song's exports of the same role (what users see)
-    std::string song, path, kind, created_at, hash, analysis_json, verdict, role, profile, stems_json;
-    std::optional<int> version;
-    double change_db = 0.0;
-    bool has_change = false;
-};
-
-constexpr const char* export_columns =
-    "e.id, e.song_id, e.iteration, s.name, e.path, e.kind, e.created_at, e.content_hash, e.analysis_json, "
-    "e.verdict, e.change_db, e.role, e.version, e.profile, e.stems_json, "
-    "(SELECT count(*) FROM exports o WHERE o.song_id = e.song_id AND o.role = e.role AND o.iteration <= e.iteration) "
-    "FROM exports e JOIN songs s ON s.id = e.song_id ";
-
-ExportRow read_export_row(const sql::Stmt& q) {
-    ExportRow r;
-    r.id = q.int64(0);
-    r.song_id = q.int64(1);
-    r.iteration = q.int32(2);
-    r.song = q.text(3);
-    r.path = q.text(4);
-    r.kind = q.text(5);
-    r.created_at = q.text(6);
-    r.hash = q.text(7);
-    r.analysis_json = q.text(8);
-    r.verdict = q.is_null(9) ? std::string() : q.text(9);
-    r.has_change = !q.is_null(10);
-    r.change_db = q.real(10);
-    r.role = q.text(11);
-    if (!q.is_null(12)) r.version = q.int32(12);
-    r.profile = q.text(13);
-    r.stems_json = q.is_null(14) ? std::string() : q.text(14);
-    r.ordinal = q.int32(15);
-    return r;
-}
-
-std::optional<ExportRow> find_export(sql::Db& db, std::int64_t id) {
-    sql::Stmt q(db, std::string("SELECT ") + export_columns + "WHERE e.id = ?");
-    q.bind(1, id);
-    if (!q.step()) return std::nullopt;
-    return read_export_row(q);
-}
-
-/// export_id when it exists, else the latest export; `what` completes "no export yet to ...".
-/// Throws StoreError when there is no such export (or none at all).
-std::int64_t export_or_latest(sql::Db& db, std::optional<std::int64_t> export_id, std::string_view what) {
-    if (export_id) {
-        if (!find_export(db, *export_id))
-            throw StoreError("history: no export with id " + std::to_string(*export_id) +
-                             " (see `mixscout history` for the ids)");
-        return *export_id;
-    }
-    sql::Stmt q(db, "SELECT MAX(id) FROM exports");
-    if (!q.step() || q.is_null(0)) throw StoreError("history: no export yet to " + std::string(what));
-    return q.int64(0);
-}
-
-/// The export before `row`: same song and role; by version when both have one, else by arrival.
-std::optional<ExportRow> previous_row(sql::Db& db, const ExportRow& row) {
-    if (row.version) {
-        sql::Stmt q(db, std::string("SELECT ") + export_columns +
-                            "WHERE e.song_id = ? AND e.role = ? AND e.id <> ? AND e.version IS NOT NULL AND "
-                            "(e.version < ? OR (e.version = ? AND e.iteration < ?)) "
-                            "ORDER BY e.version DESC, e.iteration DESC LIMIT 1");
-        q.bind(1, row.song_id).bind(2, row.role).bind(3, row.id).bind(4, *row.version).bind(5, *row.version).bind(6, row.iteration);
-        if (q.step()) return read_export_row(q);
-    }
-    sql::Stmt q(db, std::string("SELECT ") + export_columns +
-                        "WHERE e.song_id = ? AND e.role = ? AND e.iteration < ? ORDER BY e.iteration DESC LIMIT 1");
-    q.bind(1, row.song_id).bind(2, row.role).bind(3, row.iteration);
-    if (!q.step()) return std::nullopt;
-    return read_export_row(q);
-}
-
-Comparison comparison_for(sql::Db& db, const ExportRow& row, const CompareOptions& options) {
-    const auto after = parse_analysis(row.analysis_json, db);
-    const auto after_issues = load_issues(db, row.id);
-    Comparison c;
-    const auto prev = previous_row(db, row);
-    if (prev) {
-        c = compare(parse_analysis(prev->analysis_json, db), load_issues(db, prev->id), after, after_issues,
-                    row.iteration, options);
-        c.previous_export_id = prev->id;
-    } else {
-        c = first_iteration(after, after_issues, row.iteration, options);
-    }
-    c.export_id = row.id;
-    return c;
-}
-
-/// Fills exports.verdict/change_db where missing (exports stored before schema 2).
-void backfill_verdicts(sql::Db& db, const CompareOptions& options) {
-    std::vector<std::int64_t> ids;
-    {
-        sql::Stmt q(db, "SELECT id FROM exports WHERE verdict IS NULL ORDER BY id");
-        while (q.step()) ids.push_back(q.int64(0));
-    }
-    sql::Stmt upd(db, "UPDATE exports SET verdict = ?, change_db = ? WHERE id = ?");
-    for (auto id : ids) {
-        const auto row = find_export(db, id);
-        if (!row) continue;
-        Comparison c;
-        try {
-            c = comparison_for(db, *row, options);
-        } catch (const StoreError&) {
-            continue;  // an unreadable old analysis: leave its verdict unknown, keep the rest
-        }
-        upd.reset();
-        upd.bind(1, to_string(c.verdict));
-        if (c.verdict == Verdict::first)
-            upd.bind_null(2);
-        else
-            upd.bind(2, c.change_db);
-        upd.bind(3, id).run();
-    }
-}
-
-/// Fills role, version and stems_json for exports stored before schema 3: role and version from
-/// the file name, the stems part from the stored clash / per-stem issues (names unknown).
-void backfill_measurements(sql::Db& db) {
-    struct Old {
-        std::int64_t id;
-        std::string path;
-    };
-    std::vector<Old> rows;
-    {
-        sql::Stmt q(db, "SELECT id, path FROM exports WHERE kind = 'export' ORDER BY id");
-        while (q.step()) rows.push_back({q.int64(0), q.text(1)});
-    }
-    sql::Stmt upd(db, "UPDATE exports SET role = ?, version = ? WHERE id = ?");
-    for (const auto& r : rows) {
-        const auto name = review::classify_stem(std::filesystem::path(r.path).stem().string());
-        upd.reset();
-        upd.bind(1, name.role == review::Role::master ? "master" : "mix");
-        if (name.version)
-            upd.bind(2, static_cast<std::int64_t>(*name.version));
-        else
-            upd.bind_null(2);
-        upd.bind(3, r.id).run();
-    }
-    std::vector<std::int64_t> ids;
-    {
-        sql::Stmt q(db, "SELECT DISTINCT export_id FROM issues WHERE rule LIKE 'clash.%' OR rule LIKE 'stem.%'");
-        while (q.step()) ids.push_back(q.int64(0));
-    }
-    sql::Stmt set_stems(db, "UPDATE exports SET stems_json = ? WHERE id = ?");
-    for (auto id : ids) {
-        review::Measurements m;
-        m.stems = std::vector<std::string>{};
-        for (auto& i : load_issues(db, id))
-            if (i.rule.rfind("clash.", 0) == 0 || i.rule.rfind("stem.", 0) == 0) m.stem_issues.push_back(std::move(i));
-        set_stems.reset();
-        set_stems.bind(1, review::stems_to_json(m).dump()).bind(2, id).run();
-    }
-}
-
-int read_schema_version(sql::Db& db) {
-    {
-        sql::Stmt q(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
-        q.step();
-        if (q.int64(0) == 0) {
-            sql::Stmt any(db, "SELECT count(*) FROM sqlite_master");
-            any.step();
-            if (any.int64(0) != 0)
-                db.fail(26 /* SQLITE_NOTADB */, "this SQLite file is not a mixscout history (no schema_version table)");
-            return 0;
-        }
-    }
-    sql::Stmt q(db, "SELECT version FROM schema_version");
-    if (!q.step()) db.fail(11 /* SQLITE_CORRUPT */, "schema_version is empty");
-    return q.int32(0);
-}
-
-}  // namespace
+using rows::absolute_path;
+using rows::export_or_latest;
+using rows::find_export;
+using rows::load_issues;
+using rows::parse_analysis;
+using rows::parse_json;
 
 std::filesystem::path default_data_dir() { return user_dir(UserDir::data); }
 
@@ -376,20 +82,14 @@ Store Store::open_file(const std::filesystem::path& db_file, StoreOptions option
         q.step();
     }
     db.exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
-    const int version = read_schema_version(db);
+    const int version = schema::read_version(db);
     if (version > schema_version)
         db.fail(26, "written by a newer mixscout (schema " + std::to_string(version) + ", this one knows " +
                         std::to_string(schema_version) + ")");
     if (version < schema_version) {
         sql::Transaction t(db);
-        // Re-read under the write lock: another process may have migrated meanwhile.
-        const int v = read_schema_version(db);
-        for (int step = v; step < schema_version; ++step) db.exec(migrations[static_cast<std::size_t>(step)]);
-        if (v < schema_version) {
-            sql::Stmt(db, "UPDATE schema_version SET version = ?").bind(1, schema_version).run();
-            if (v >= 1 && v < 2) backfill_verdicts(db, impl->options.compare);
-            if (v >= 1 && v < 4) backfill_measurements(db);
-        }
+        // migrate() re-reads the version under the write lock: another process may have migrated meanwhile.
+        schema::migrate(db, impl->options.compare, impl->namer);
         t.commit();
     }
     return Store(std::move(impl));
@@ -447,20 +147,7 @@ ExportRecord Store::record_export_hashed(const std::filesystem::path& file, cons
         name = q.step() ? SongName{q.text(0), q.text(1)} : impl_->namer(file);
     }
     const std::string now = utc_now_iso8601();
-    sql::Stmt(db, "INSERT OR IGNORE INTO songs (key, name, created_at) VALUES (?, ?, ?)")
-        .bind(1, name.key)
-        .bind(2, name.display)
-        .bind(3, now)
-        .run();
-    std::int64_t song_id = 0;
-    std::string display;
-    {
-        sql::Stmt q(db, "SELECT id, name FROM songs WHERE key = ?");
-        q.bind(1, name.key);
-        if (!q.step()) db.fail(11, "song row vanished");
-        song_id = q.int64(0);
-        display = q.text(1);
-    }
+    const auto [song_id, display] = rows::ensure_song(db, name, now);
     int iteration = 1;
     {
         sql::Stmt q(db, "SELECT COALESCE(MAX(iteration), 0) + 1 FROM exports WHERE song_id = ?");
@@ -474,7 +161,7 @@ ExportRecord Store::record_export_hashed(const std::filesystem::path& file, cons
     const nlohmann::json stems_json = review::stems_to_json(stems_part);
     sql::Stmt ins_export(db,
                          "INSERT INTO exports (song_id, path, content_hash, created_at, iteration, analysis_json, kind, "
-                         "role, version, profile, stems_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                         "role, version, profile, stems_json, stems_measured) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     ins_export.bind(1, song_id)
         .bind(2, path)
         .bind(3, hash)
@@ -485,6 +172,10 @@ ExportRecord Store::record_export_hashed(const std::filesystem::path& file, cons
         .bind(8, std::string(review::to_string(role)))
         .bind(10, meta.profile)
         .bind(11, stems_json.is_null() ? std::optional<std::string>() : std::optional(stems_json.dump()));
+    if (meta.stems && meta.stems_measured)
+        ins_export.bind_blob(12, stems::to_bytes(*meta.stems_measured));
+    else
+        ins_export.bind_null(12);
     if (classified.version && kind == ExportKind::export_file)
         ins_export.bind(9, static_cast<std::int64_t>(*classified.version));
     else
@@ -523,7 +214,7 @@ std::optional<std::int64_t> Store::previous_export(std::int64_t export_id) {
     sql::Db& db = impl_->db;
     const auto row = find_export(db, export_id);
     if (!row) throw StoreError("history: no export with id " + std::to_string(export_id));
-    const auto prev = previous_row(db, *row);
+    const auto prev = rows::previous_row(db, *row);
     return prev ? std::optional(prev->id) : std::nullopt;
 }
 
@@ -598,6 +289,15 @@ StoredExport Store::load_export(std::int64_t export_id) {
         } catch (const InputError& e) {
             db.fail(11 /* SQLITE_CORRUPT */, std::string("stored stems unreadable: ") + e.what());
         }
+        sql::Stmt q(db, "SELECT stems_measured FROM exports WHERE id = ? AND stems_measured IS NOT NULL");
+        q.bind(1, export_id);
+        if (q.step()) {
+            try {
+                out.measurements.stems_measured = std::make_shared<const stems::StemsMeasured>(stems::measured_from_bytes(q.blob(0)));
+            } catch (const InputError& e) {
+                db.fail(11 /* SQLITE_CORRUPT */, e.what());
+            }
+        }
     }
     auto& it = out.item;
     it.export_id = row->id;
@@ -626,21 +326,21 @@ StoredExport Store::load_export(std::int64_t export_id) {
 std::vector<HistoryItem> Store::history(const std::string& song) {
     sql::Db& db = impl_->db;
     std::vector<HistoryItem> out;
+    std::int64_t song_id = 0;
     sql::Stmt q(db,
-                "SELECT e.id, s.name, e.iteration, e.path, e.kind, e.created_at, e.content_hash, "
+                "SELECT e.id, s.name, e.song_id, e.path, e.kind, e.created_at, e.content_hash, "
                 "COALESCE(e.verdict, ''), COALESCE(e.change_db, 0), "
                 "(SELECT count(*) FROM issues i WHERE i.export_id = e.id AND i.severity = 'critical'), "
                 "(SELECT count(*) FROM issues i WHERE i.export_id = e.id AND i.severity = 'important'), "
                 "(SELECT count(*) FROM issues i WHERE i.export_id = e.id AND i.severity = 'polish'), "
-                "COALESCE((SELECT vote FROM ears v WHERE v.export_id = e.id), ''), e.role, e.version, "
-                "(SELECT count(*) FROM exports o WHERE o.song_id = e.song_id AND o.role = e.role AND o.iteration <= e.iteration) "
-                "FROM exports e JOIN songs s ON s.id = e.song_id WHERE s.key = ? ORDER BY e.role DESC, e.iteration");
+                "COALESCE((SELECT vote FROM ears v WHERE v.export_id = e.id), ''), e.role, e.version "
+                "FROM exports e JOIN songs s ON s.id = e.song_id WHERE s.key = ?");
     q.bind(1, song_key(song));
     while (q.step()) {
         HistoryItem it;
         it.export_id = q.int64(0);
         it.song = q.text(1);
-        it.iteration = q.int32(2);
+        song_id = q.int64(2);
         it.path = q.text(3);
         it.kind = q.text(4);
         it.created_at = q.text(5);
@@ -653,9 +353,17 @@ std::vector<HistoryItem> Store::history(const std::string& song) {
         it.ears = q.text(12);
         it.role = q.text(13);
         if (!q.is_null(14)) it.version = q.int32(14);
-        it.iteration = q.int32(15);
         out.push_back(std::move(it));
     }
+    // Mixes first, then masters; each in iteration order (by version, else by time).
+    for (const char* role : {"mix", "master"}) {
+        const auto order = rows::song_order(db, song_id, role);
+        for (auto& it : out)
+            if (it.role == role) it.iteration = review::iteration_of(order, it.export_id);
+    }
+    std::stable_sort(out.begin(), out.end(), [](const HistoryItem& a, const HistoryItem& b) {
+        return std::make_pair(a.role != "mix", a.iteration) < std::make_pair(b.role != "mix", b.iteration);
+    });
     sql::Stmt n(db, "SELECT text FROM notes WHERE export_id = ? ORDER BY id");
     for (auto& it : out) {
         n.reset();

@@ -17,9 +17,13 @@
 //
 // Iterations: the song comes from the export's name (review/export_name.hpp) or, when the same
 // path was exported before, from that earlier export. Mixes and masters of a song are numbered
-// apart (a master is the song's master, compared with masters only): iteration = 1 + the number
-// of earlier exports of the song with the same role. Rows keep one sequence per song (column
-// iteration) so their order of arrival is known.
+// apart (a master is the song's master, compared with masters only). Within a song and role the
+// iteration number is the position in review/iteration_order.hpp's order: by the version number
+// in the name, else by time ("mix_v3" exported after "mix_v4" becomes iteration 3 and v4 moves
+// to 4). The "previous export" of a comparison is the one just before it in that order. Rows
+// keep their arrival sequence per song (column iteration), from which that order is computed.
+// The code: store.cpp (this class), rows.hpp (reading export rows, the order), schema.hpp (the
+// versioned schema and its migrations).
 // Content hash: FNV-1a 64-bit over the file's bytes ("fnv1a64:<16 hex>"); an export whose hash
 // is already stored is NOT a new iteration: record_export returns the existing record (is_new
 // false).
@@ -70,7 +74,7 @@ std::filesystem::path database_path(const std::filesystem::path& data_dir);
 std::string content_hash(const std::filesystem::path& file);
 
 /// The current schema version (what open() migrates to).
-inline constexpr int schema_version = 4;
+inline constexpr int schema_version = 5;
 
 enum class ExportKind { export_file, live_take };
 std::string_view to_string(ExportKind kind);  ///< "export" | "live_take"
@@ -82,12 +86,13 @@ struct StoreOptions {
     ReferenceOptions reference;          ///< history.reference.*
 };
 
-/// What record_export stores besides the analysis (schema 3).
+/// What record_export stores besides the analysis (schema 4, 5).
 struct ExportMeta {
     std::optional<review::Role> role;                ///< nullopt: from the file name (export_name.hpp)
     std::string profile = "mix";                     ///< the profile it was judged for
     std::optional<std::vector<std::string>> stems;   ///< the stems run's track names; nullopt: none
     std::vector<rules::Issue> stem_issues;           ///< that run's clashes and per-stem checks
+    std::shared_ptr<const stems::StemsMeasured> stems_measured;  ///< what it measured (schema 5); null: not kept
 };
 
 struct ExportRecord {
@@ -167,8 +172,8 @@ public:
     /// The song this file would be filed under (rename rules, earlier exports of the path).
     std::string song_for(const std::filesystem::path& file);
 
-    /// The export before this one: same song, same role (mix/master); by version number when
-    /// both have one, else by arrival. nullopt for a first. Throws StoreError on unknown id.
+    /// The export before this one in its song's iteration order (same role: mix or master; by
+    /// version, else by time; see above). nullopt for a first. Throws StoreError on unknown id.
     std::optional<std::int64_t> previous_export(std::int64_t export_id);
     /// Stores the verdict a review gave (change_db nullopt for a first iteration).
     void set_verdict(std::int64_t export_id, Verdict verdict, std::optional<double> change_db);

@@ -10,6 +10,7 @@
 #include "review/tonal_change.hpp"
 #include "rules/rules.hpp"
 #include "stems/naming.hpp"
+#include "stems/stems.hpp"
 
 namespace mixscout::review {
 
@@ -129,7 +130,12 @@ bool is_master_profile(const config::Config& config, const std::string& profile)
 
 std::vector<Issue> judge(const Measurements& m, const Context& ctx) {
     std::vector<Issue> issues = rules::evaluate(m.analysis, ctx.config, m.profile);
-    issues.insert(issues.end(), m.stem_issues.begin(), m.stem_issues.end());
+    if (m.stems_measured) {
+        const auto now = stems::judge_stems(*m.stems_measured, stems::options_from_config(ctx.config));
+        issues.insert(issues.end(), now.issues.begin(), now.issues.end());
+    } else {
+        issues.insert(issues.end(), m.stem_issues.begin(), m.stem_issues.end());
+    }
     return apply_references(std::move(issues), m.analysis, ctx.references, ctx.reference);  // ranks
 }
 

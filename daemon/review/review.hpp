@@ -9,8 +9,10 @@
 // signal from this one call (history/pipeline.hpp feeds it from the store).
 //
 // Judgement is recomputed from stored measurements every time (a changed config re-ranks old
-// exports too): rules::evaluate over the analysis with the export's profile, the stems run's
-// issues as measured, and the song's CURRENT references (so both sides of a comparison are
+// exports too): rules::evaluate over the analysis with the export's profile, the stems run
+// judged again from its measurements with the `stems:` config in force (stems::judge_stems; only
+// stems.frame_s and stems.bands, which shape the measurement, need the audio again), and the
+// song's CURRENT references (so both sides of a comparison are
 // judged against the same reference set).
 //
 // Like for like: a comparison compares only what both exports measured.
@@ -22,6 +24,7 @@
 // Focus: the next fixes come from the focus area (focus.hpp), and the summary adds what changed
 // in that area.
 #pragma once
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +36,7 @@
 #include "review/focus.hpp"
 #include "review/reference.hpp"
 #include "rules/issue.hpp"
+#include "stems/stems.hpp"
 
 namespace mixscout::config {
 class Config;
@@ -45,7 +49,11 @@ struct Measurements {
     analysis::Analysis analysis;
     std::string profile = "mix";                    ///< the delivery profile it is judged for
     std::optional<std::vector<std::string>> stems;  ///< track names of its stems run; nullopt: none
-    std::vector<rules::Issue> stem_issues;          ///< that run's clashes and per-stem checks
+    std::vector<rules::Issue> stem_issues;          ///< that run's clashes and per-stem checks, as judged then
+    /// What that run measured; when present, its clashes and per-stem checks are judged again
+    /// with the `stems:` config in force (stems::judge_stems) instead of taking stem_issues.
+    /// Absent for exports stored before schema 5: their stem_issues stand as judged then.
+    std::shared_ptr<const stems::StemsMeasured> stems_measured;
 };
 
 /// {"names": [...], "issues": [...]} or null (no stems): how the store keeps the stems part.

@@ -119,11 +119,16 @@ std::vector<std::filesystem::path> collect_stem_files(const std::vector<std::fil
 namespace {
 
 struct Measured {
-    StemSeries series;
-    StemInfo info;
+    StemsMeasured::Stem stem;
     double frame_s = 0.05;
     std::vector<dsp::FrequencyBand> bands;
 };
+
+/// dB -> the stored 0.01 dB steps (int16 holds -327.68 .. +327.67 dB; levels are floored at -120).
+std::int16_t to_cdb(double db) { return static_cast<std::int16_t>(std::lround(std::clamp(db, -327.68, 327.67) * 100.0)); }
+/// A left share 0..1 -> the stored 1/255 steps (a pan error of < 0.4 %, far below what the
+/// stereo-overlap threshold separates).
+std::uint8_t to_share_q(float share) { return static_cast<std::uint8_t>(std::lround(std::clamp(share, 0.0f, 1.0f) * 255.0f)); }
 
 Measured measure(const std::filesystem::path& path, const StemsOptions& o) {
     audio::Decoder dec(path, 16384);
@@ -138,20 +143,17 @@ Measured measure(const std::filesystem::path& path, const StemsOptions& o) {
     Measured m;
     m.frame_s = energy.frame_s();
     m.bands.assign(energy.bands().begin(), energy.bands().end());
-    StemSeries& s = m.series;
-    s.bands = m.bands.size();
-    s.level_db.reserve(static_cast<std::size_t>(si.frames / energy.hop_frames() + 2) * s.bands);
-    s.power.reserve(s.level_db.capacity());
-    if (si.channels == 2) s.left_share_band.reserve(s.level_db.capacity());
-    auto on_frame = [&s, &energy](std::int64_t, std::span<const float> power) {
-        for (float p : power) {
-            s.power.push_back(p);
-            s.level_db.push_back(static_cast<float>(power_to_db(p)));
-        }
+    m.stem.bands = m.bands.size();
+    std::vector<std::int16_t>& levels = m.stem.level_cdb;
+    levels.reserve(static_cast<std::size_t>(si.frames / energy.hop_frames() + 2) * m.bands.size());
+    std::vector<std::uint8_t>& shares = m.stem.left_share_q;
+    if (si.channels == 2) shares.reserve(levels.capacity());
+    auto on_frame = [&levels, &shares, &energy](std::int64_t, std::span<const float> power) {
+        for (float p : power) levels.push_back(to_cdb(power_to_db(p)));
         // pL = p + balance, pR = p - balance (both channel-averaged): the band's left share.
         const std::span<const float> balance = energy.latest_balance();
         for (std::size_t k = 0; k < balance.size(); ++k)
-            s.left_share_band.push_back(power[k] > 0.0f ? std::clamp(0.5f + 0.5f * balance[k] / power[k], 0.0f, 1.0f) : 0.5f);
+            shares.push_back(to_share_q(power[k] > 0.0f ? 0.5f + 0.5f * balance[k] / power[k] : 0.5f));
     };
     for (;;) {
         const audio::Block b = dec.read();
@@ -162,9 +164,8 @@ Measured measure(const std::filesystem::path& path, const StemsOptions& o) {
         stereo.push(b);
     }
     energy.flush(on_frame);
-    s.frames = s.bands ? s.level_db.size() / s.bands : 0;
 
-    StemInfo& info = m.info;
+    StemInfo& info = m.stem.info;
     info.file = path.string();
     info.sample_rate = si.sample_rate;
     info.channels = si.channels;
@@ -177,7 +178,7 @@ Measured measure(const std::filesystem::path& path, const StemsOptions& o) {
     const double left_share = 1.0 / (1.0 + db_to_power(-image.balance_db));
     info.pan = si.channels == 2 ? 1.0 - 2.0 * left_share : 0.0;
     info.width = si.channels == 2 ? image.width : 0.0;
-    s.left_share = si.channels == 2 ? left_share : 0.5;
+    m.stem.left_share = si.channels == 2 ? left_share : 0.5;
     for (const auto& r : clips.runs()) {
         const double t = static_cast<double>(r.start_frame) / si.sample_rate;
         if (!info.clip_times_s.empty() && t - info.clip_times_s.back() < 1.0) continue;  // one moment per second
@@ -269,9 +270,9 @@ StemsReport analyze_stems(const std::vector<std::filesystem::path>& files, const
     return analyze_stems(files, options_from_config(cfg));
 }
 
-StemsReport analyze_stems(const std::vector<std::filesystem::path>& files, const StemsOptions& o) {
+StemsMeasured measure_stems(const std::vector<std::filesystem::path>& files, const StemsOptions& o) {
     if (files.empty()) throw InputError("no stems given (a folder of audio files, or the files)");
-    StemsReport report;
+    StemsMeasured out;
     const std::vector<std::string> names = track_names(files);
 
     std::vector<std::optional<Measured>> results(files.size());
@@ -286,36 +287,64 @@ StemsReport analyze_stems(const std::vector<std::filesystem::path>& files, const
         }
     });
 
-    std::vector<StemSeries> series;
     std::set<int> rates;
     for (std::size_t i = 0; i < files.size(); ++i) {
         if (!results[i]) {
-            report.errors.push_back({files[i].string(), failures[i]});
+            out.errors.push_back({files[i].string(), failures[i]});
             continue;
         }
         Measured& m = *results[i];
-        if (series.empty()) report.frame_s = m.frame_s;
-        if (m.bands.size() > report.bands.size()) report.bands = m.bands;
-        m.series.name = names[i];
-        m.info.name = names[i];
-        rates.insert(m.info.sample_rate);
-        series.push_back(std::move(m.series));
-        report.stems.push_back(std::move(m.info));
+        if (out.stems.empty()) out.frame_s = m.frame_s;
+        if (m.bands.size() > out.bands.size()) out.bands = m.bands;
+        m.stem.info.name = names[i];
+        rates.insert(m.stem.info.sample_rate);
+        out.stems.push_back(std::move(m.stem));
         results[i].reset();
     }
-    if (series.empty())
-        throw InputError(report.errors.size() == 1 ? report.errors.front().message
-                                                   : "none of the " + std::to_string(files.size()) + " stems could be read (first: " +
-                                                         report.errors.front().message + ")");
+    if (out.stems.empty())
+        throw InputError(out.errors.size() == 1 ? out.errors.front().message
+                                                : "none of the " + std::to_string(files.size()) + " stems could be read (first: " +
+                                                      out.errors.front().message + ")");
     if (rates.size() > 1)
-        report.warnings.push_back("stems have different sample rates; compared in Hz and seconds without resampling "
-                                  "(Live exports all tracks of one export at one rate: are these from different exports?)");
+        out.warnings.push_back("stems have different sample rates; compared in Hz and seconds without resampling "
+                               "(Live exports all tracks of one export at one rate: are these from different exports?)");
     double longest = 0.0;
-    for (const StemInfo& s : report.stems) longest = std::max(longest, s.duration_s);
-    for (const StemInfo& s : report.stems)
-        if (longest - s.duration_s > 0.5)
-            report.warnings.push_back(s.name + " is " + fmt("%.1f s", longest - s.duration_s) +
-                                      " shorter than the longest stem: aligned at the start, silent after its end");
+    for (const auto& s : out.stems) longest = std::max(longest, s.info.duration_s);
+    for (const auto& s : out.stems)
+        if (longest - s.info.duration_s > 0.5)
+            out.warnings.push_back(s.info.name + " is " + fmt("%.1f s", longest - s.info.duration_s) +
+                                   " shorter than the longest stem: aligned at the start, silent after its end");
+    return out;
+}
+
+StemsReport analyze_stems(const std::vector<std::filesystem::path>& files, const StemsOptions& o) {
+    auto measured = std::make_shared<const StemsMeasured>(measure_stems(files, o));
+    StemsReport report = judge_stems(*measured, o);
+    report.measured = std::move(measured);
+    return report;
+}
+
+StemsReport judge_stems(const StemsMeasured& measured, const StemsOptions& o) {
+    StemsReport report;
+    report.frame_s = measured.frame_s;
+    report.bands = measured.bands;
+    report.errors = measured.errors;
+    report.warnings = measured.warnings;
+    std::vector<StemSeries> series;
+    series.reserve(measured.stems.size());
+    for (const auto& m : measured.stems) {
+        StemSeries s;
+        s.name = m.info.name;
+        s.bands = m.bands;
+        s.level_db.reserve(m.level_cdb.size());
+        for (const std::int16_t c : m.level_cdb) s.level_db.push_back(static_cast<float>(c) / 100.0f);
+        s.frames = s.bands ? s.level_db.size() / s.bands : 0;
+        s.left_share = m.left_share;
+        s.left_share_band.reserve(m.left_share_q.size());
+        for (const std::uint8_t q : m.left_share_q) s.left_share_band.push_back(static_cast<float>(q) / 255.0f);
+        series.push_back(std::move(s));
+        report.stems.push_back(m.info);
+    }
 
     // Features and roles.
     for (std::size_t i = 0; i < series.size(); ++i) {
@@ -468,6 +497,103 @@ nlohmann::json to_json(const StemsReport& r) {
     for (const rules::Issue& i : r.issues) j["issues"].push_back(rules::to_json(i));
     j["warnings"] = r.warnings;
     return j;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurements for the history: CBOR, with the levels as one binary string per stem
+// (little-endian int16), so the store keeps ~2 bytes per band and frame.
+
+namespace {
+
+constexpr int measured_format = 1;  // bump when the layout changes; older bytes are refused
+
+nlohmann::json info_to_json(const StemInfo& s) {
+    return {{"file", s.file},           {"name", s.name},
+            {"sample_rate", s.sample_rate}, {"channels", s.channels},
+            {"duration_s", s.duration_s}, {"integrated_lufs", s.integrated_lufs},
+            {"sample_peak_dbfs", s.sample_peak_dbfs}, {"clip_runs", s.clip_runs},
+            {"clip_times_s", s.clip_times_s}, {"pan", s.pan}, {"width", s.width}};
+}
+
+StemInfo info_from_json(const nlohmann::json& j) {
+    StemInfo s;
+    s.file = j.at("file").get<std::string>();
+    s.name = j.at("name").get<std::string>();
+    s.sample_rate = j.at("sample_rate").get<int>();
+    s.channels = j.at("channels").get<int>();
+    s.duration_s = j.at("duration_s").get<double>();
+    s.integrated_lufs = j.at("integrated_lufs").get<double>();
+    s.sample_peak_dbfs = j.at("sample_peak_dbfs").get<double>();
+    s.clip_runs = j.at("clip_runs").get<std::int64_t>();
+    s.clip_times_s = j.at("clip_times_s").get<std::vector<double>>();
+    s.pan = j.at("pan").get<double>();
+    s.width = j.at("width").get<double>();
+    return s;
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> to_bytes(const StemsMeasured& m) {
+    nlohmann::json j;
+    j["format"] = measured_format;
+    j["frame_s"] = m.frame_s;
+    j["bands"] = nlohmann::json::array();
+    for (const auto& b : m.bands) j["bands"].push_back({b.lo_hz, b.hi_hz});
+    j["stems"] = nlohmann::json::array();
+    for (const auto& s : m.stems) {
+        std::vector<std::uint8_t> raw;
+        raw.reserve(s.level_cdb.size() * 2);
+        for (const std::int16_t v : s.level_cdb) {
+            const auto u = static_cast<std::uint16_t>(v);
+            raw.push_back(static_cast<std::uint8_t>(u & 0xff));
+            raw.push_back(static_cast<std::uint8_t>(u >> 8));
+        }
+        j["stems"].push_back({{"info", info_to_json(s.info)},
+                              {"bands", s.bands},
+                              {"left_share", s.left_share},
+                              {"left_shares", nlohmann::json::binary(std::vector<std::uint8_t>(s.left_share_q))},
+                              {"levels", nlohmann::json::binary(std::move(raw))}});
+    }
+    j["errors"] = nlohmann::json::array();
+    for (const auto& e : m.errors) j["errors"].push_back({e.file, e.message});
+    j["warnings"] = m.warnings;
+    return nlohmann::json::to_cbor(j);
+}
+
+StemsMeasured measured_from_bytes(const std::vector<std::uint8_t>& bytes) {
+    try {
+        const nlohmann::json j = nlohmann::json::from_cbor(bytes);
+        if (j.at("format").get<int>() != measured_format)
+            throw InputError("stems measurements: format " + j.at("format").dump() + ", this mixscout reads " +
+                             std::to_string(measured_format));
+        StemsMeasured m;
+        m.frame_s = j.at("frame_s").get<double>();
+        for (const auto& b : j.at("bands")) m.bands.push_back(dsp::FrequencyBand{b.at(0).get<double>(), b.at(1).get<double>()});
+        for (const auto& js : j.at("stems")) {
+            StemsMeasured::Stem s;
+            s.info = info_from_json(js.at("info"));
+            s.bands = js.at("bands").get<std::size_t>();
+            s.left_share = js.at("left_share").get<double>();
+            const auto& raw = js.at("levels").get_binary();
+            if (raw.size() % 2 != 0 || s.bands == 0 || s.bands > m.bands.size() || (raw.size() / 2) % s.bands != 0)
+                throw InputError("stems measurements: the levels of '" + s.info.name + "' do not fill whole frames");
+            s.level_cdb.reserve(raw.size() / 2);
+            for (std::size_t k = 0; k + 1 < raw.size(); k += 2)
+                s.level_cdb.push_back(static_cast<std::int16_t>(static_cast<std::uint16_t>(raw[k] | (raw[k + 1] << 8))));
+            if (const auto it = js.find("left_shares"); it != js.end()) {  // absent: stored before per-band pan
+                const auto& q = it->get_binary();
+                if (!q.empty() && q.size() != s.level_cdb.size())
+                    throw InputError("stems measurements: the stereo positions of '" + s.info.name + "' do not match its levels");
+                s.left_share_q.assign(q.begin(), q.end());
+            }
+            m.stems.push_back(std::move(s));
+        }
+        for (const auto& e : j.at("errors")) m.errors.push_back({e.at(0).get<std::string>(), e.at(1).get<std::string>()});
+        m.warnings = j.at("warnings").get<std::vector<std::string>>();
+        return m;
+    } catch (const nlohmann::json::exception& e) {
+        throw InputError(std::string("stems measurements unreadable: ") + e.what());
+    }
 }
 
 }  // namespace mixscout::stems

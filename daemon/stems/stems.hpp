@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
@@ -126,6 +127,28 @@ struct Clash {
     std::string alternative;     ///< the other way
 };
 
+/// What a stems run measured, before any judgement: everything judge_stems() needs to judge it
+/// again with another `stems:` config — roles, keywords, priority, every stems.clash threshold,
+/// the per-stem checks. Not stems.frame_s nor stems.bands: they shape the measurement itself, and
+/// changing them needs the audio again. Levels are kept in 0.01 dB steps (int16: the judgement
+/// runs on exactly what is stored), ~0.3 MB for a 4-minute stem (4800 frames x 31 bands x 2 bytes), plus ~0.15 MB of per-band
+/// stereo positions (1 byte each) when it is stereo.
+struct StemsMeasured {
+    double frame_s = 0.05;
+    std::vector<dsp::FrequencyBand> bands;
+    struct Stem {
+        StemInfo info;                        ///< the measured fields (role and features: judged)
+        std::size_t bands = 0;                ///< this stem's band count (a low sample rate has fewer)
+        std::vector<std::int16_t> level_cdb;  ///< band levels, frames x bands, row-major, in 0.01 dB
+        double left_share = 0.5;              ///< pL / (pL + pR) (0.5: centred, mono)
+        /// pL / (pL + pR) per frame and band like level_cdb, in 1/255 steps; empty for mono stems.
+        std::vector<std::uint8_t> left_share_q;
+    };
+    std::vector<Stem> stems;
+    std::vector<StemError> errors;
+    std::vector<std::string> warnings;
+};
+
 struct StemsReport {
     double frame_s = 0.05;
     std::vector<dsp::FrequencyBand> bands;
@@ -134,6 +157,7 @@ struct StemsReport {
     std::vector<Clash> clashes;        ///< ranked like issues
     std::vector<rules::Issue> issues;  ///< clashes + per-stem checks, ranked (rules::rank)
     std::vector<std::string> warnings;
+    std::shared_ptr<const StemsMeasured> measured;  ///< what it was judged from (to store, judge again)
 };
 
 /// Expands directories (their audio files, sorted by name; not recursive) and keeps files as
@@ -141,7 +165,19 @@ struct StemsReport {
 std::vector<std::filesystem::path> collect_stem_files(const std::vector<std::filesystem::path>& dirs_or_files,
                                                       std::vector<std::string>* warnings = nullptr);
 
-/// The whole pipeline. Throws InputError when no stem can be read (or none is given).
+/// Decodes and measures the stems (the thread pool). Throws InputError when no stem can be read.
+StemsMeasured measure_stems(const std::vector<std::filesystem::path>& files, const StemsOptions& options);
+/// The judgement of a measured run: features, roles, clashes, per-stem checks. Pure: the same
+/// measurements and options give the same report.
+StemsReport judge_stems(const StemsMeasured& measured, const StemsOptions& options);
+
+/// A compact binary form of the measurements for the history (CBOR), and back. measured_from_bytes
+/// throws InputError on bytes it cannot read.
+std::vector<std::uint8_t> to_bytes(const StemsMeasured& measured);
+StemsMeasured measured_from_bytes(const std::vector<std::uint8_t>& bytes);
+
+/// measure_stems, then judge_stems (report.measured keeps the measurements).
+/// Throws InputError when no stem can be read (or none is given).
 StemsReport analyze_stems(const std::vector<std::filesystem::path>& files, const StemsOptions& options);
 StemsReport analyze_stems(const std::vector<std::filesystem::path>& files, const config::Config& cfg);
 

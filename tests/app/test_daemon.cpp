@@ -14,10 +14,15 @@
 #include <stdexcept>
 #include <thread>
 
+#include "analysis/analyzer.hpp"
 #include "app/daemon_pipeline.hpp"
+#include "config/config.hpp"
 #include "app/report_writer.hpp"
+#include <nlohmann/json.hpp>
+
 #include "support/process.hpp"
 #include "support/signals.hpp"
+#include "stems/stem_signals.hpp"
 
 using namespace mixscout;
 using namespace std::chrono_literals;
@@ -208,6 +213,38 @@ TEST(Daemon, StemsExportedTogetherAreOneStemsRun) {
     ASSERT_TRUE(f.wait_idle(1)) << d->process().err();
     EXPECT_EQ(f.exported(), (std::multiset<std::string>{"Tune Master.wav"}));
     EXPECT_NE(d->process().err().find("stems run: 2 stems"), std::string::npos) << d->process().err();
+}
+
+// A hot reload re-judges the stored stems run of the latest export: with the priority swapped
+// the other stem yields, and the re-sent fixes say so (the stems are not decoded again: they
+// could be deleted by now). A clashes session keeps the fixes to the clash.
+TEST(Daemon, AStemsConfigReloadReJudgesTheStoredClash) {
+    Fixture f;
+    const std::string roles = "focus: clashes\nstems:\n  roles: {\"thing\": kick}\n";
+    f.write_config(Fixture::base_config(roles));
+    auto d = f.start();
+    test::write_audio(f.exports / "Tune 1-Thing.wav", test::stems::kick(6.0));
+    test::write_audio(f.exports / "Tune 2-Wobble.wav", test::stems::bass(6.0));
+    test::write_audio(f.exports / "Tune Master.wav", short_mix(6.0));
+    ASSERT_TRUE(f.dump.wait_for("/mixscout/fixes_end", 1, kDeadline)) << d->process().err();
+    auto fixes_after = [&f](std::size_t nth_end) {
+        std::vector<std::string> texts;
+        std::size_t ends = 0;
+        for (const auto& m : f.dump.messages()) {
+            if (m.address == "/mixscout/fixes_end" && ++ends == nth_end) break;
+            if (m.address == "/mixscout/fix" && ends + 1 == nth_end) texts.push_back(m.args[3]);
+        }
+        return texts;
+    };
+    const auto before = fixes_after(1);
+    ASSERT_FALSE(before.empty()) << d->process().err();
+    EXPECT_NE(before[0].find("side-chain from Thing"), std::string::npos) << before[0];  // the bass ducks under the kick
+    for (const auto& stem : {"Tune 1-Thing.wav", "Tune 2-Wobble.wav"}) fs::remove(f.exports / stem);
+    f.write_config(Fixture::base_config(roles + "  priority: [bass, kick]\n"));
+    ASSERT_TRUE(f.dump.wait_for("/mixscout/fixes_end", 2, kDeadline)) << d->process().err();
+    const auto after = fixes_after(2);
+    ASSERT_FALSE(after.empty()) << d->process().err();
+    EXPECT_NE(after[0].find("EQ Eight on Thing"), std::string::npos) << after[0];  // now the kick yields
 }
 
 TEST(Daemon, ConfigEditAppliesLive) {
@@ -641,6 +678,103 @@ TEST(Daemon, FocusAndConfigReloadReSendTheFixes) {
     f.request(d->port(), "/mixscout/focus", "vocals");
     ASSERT_TRUE(d->process().wait_for_err_line("'vocals' is not allowed", kDeadline)) << d->process().err();
     EXPECT_TRUE(d->process().running());
+}
+
+// Iteration 5 is the polish tier, and a critical issue that remains is still listed first (it is
+// damage: never hidden); important issues wait. The CLI's `next` (summary and JSON) and the
+// fixes the daemon sends the device are the same list, from the same rule (review::next_fixes).
+// Five exports of one song; the fifth still clips (full-scale runs on both channels: critical)
+// and ends in 2 s of digital silence (silence at the tail: polish).
+TEST(Daemon, IterationFiveListsARemainingCriticalFirstThenPolishLikeTheCli) {
+    Fixture f;
+    auto d = f.start();
+    test::TempDir cli_dir;
+    std::vector<fs::path> files;
+    for (int v = 1; v <= 5; ++v) {
+        auto s = short_mix(3.0, static_cast<std::uint32_t>(40 + v));
+        if (v == 5) {
+            test::insert_clip(s, 0.5, 20, 0);
+            test::insert_clip(s, 0.5, 20, 1);
+            s = test::concat(s, test::silence(2.0));
+        }
+        const auto name = "Five v" + std::to_string(v) + ".wav";
+        test::write_audio(cli_dir / name, s);
+        files.push_back(cli_dir / name);
+        drop(f.exports / name, s);
+        ASSERT_TRUE(f.dump.wait_for("/mixscout/fixes_end", static_cast<std::size_t>(v), kDeadline)) << d->process().err();
+    }
+    // The daemon's fixes for the fifth export: those between the 4th and 5th fixes_end.
+    std::vector<std::pair<std::string, std::string>> sent;
+    std::size_t ends = 0;
+    for (const auto& m : f.dump.messages()) {
+        if (m.address == "/mixscout/fixes_end" && ++ends == 5) break;
+        if (m.address == "/mixscout/fix" && ends == 4) sent.emplace_back(m.args[1], m.args[2]);
+    }
+    // The CLI on the same five files, in its own history.
+    nlohmann::json last;
+    for (const auto& file : files) {
+        const auto r = test::run_mixscout({"analyze", file.string(), "--data-dir", (cli_dir / "data").string(), "--json"});
+        ASSERT_EQ(r.code, 0) << r.err;
+        last = test::stdout_json(r);
+    }
+    ASSERT_EQ(last["history"]["iteration"], 5);
+    bool has_important = false, has_polish = false;
+    for (const auto& i : last["issues"]) {
+        has_important |= i["severity"] == "important";
+        has_polish |= i["severity"] == "polish";
+    }
+    ASSERT_TRUE(has_important && has_polish) << last["issues"].dump();  // else the tier has nothing to choose
+    const auto& next = last["next"];
+    ASSERT_GE(next.size(), 2u) << next.dump();
+    EXPECT_EQ(next[0]["severity"], "critical") << next.dump();
+    EXPECT_EQ(next[0]["rule"], "clipping");
+    for (std::size_t k = 1; k < next.size(); ++k) EXPECT_EQ(next[k]["severity"], "polish") << next.dump();
+    std::vector<std::pair<std::string, std::string>> cli;
+    for (const auto& i : next) cli.emplace_back(i["severity"].get<std::string>(), i["title"].get<std::string>());
+    EXPECT_EQ(sent, cli);
+    // The stop signal does not fire over the critical.
+    EXPECT_FALSE(last["comparison"]["stop"]["fired"].get<bool>()) << last["comparison"]["stop"].dump();
+}
+
+// A stems run without a mix gets its fixes by the same tier rule as every export
+// (review::next_fixes): the tier of the song's current iteration. Kick (60 Hz) and Bass (70 Hz)
+// sines at -12 dBFS fight all the time and carry the mix's energy (a clash, capped at
+// important); Pad, a 1 kHz sine at -50 dBFS, puts the median of "the others" ~17 LU below Kick
+// and Bass (each a loud stem: polish, stems.loud_stem.loud_lu 12).
+TEST(DaemonStemsOnly, FixesFollowTheTierOfTheSongsIteration) {
+    test::TempDir dir;
+    const auto cfg = config::Config::defaults();
+    app::StoreAccess access;
+    access.store.emplace(history::Store::open(dir / "data"));
+    app::Job job;
+    job.kind = app::Job::Kind::stems_only;
+    for (const auto& [name, hz, dbfs] : {std::tuple{"Tune 1-Kick.wav", 60.0, -12.0}, std::tuple{"Tune 2-Bass.wav", 70.0, -12.0},
+                                         std::tuple{"Tune 3-Pad.wav", 1000.0, -50.0}}) {
+        test::write_audio(dir / name, test::sine(hz, dbfs, 4.0));
+        job.stems.push_back(dir / name);
+    }
+    auto severities = [](const app::Outcome& o) {
+        std::vector<std::string> out;
+        for (const auto& fx : o.fixes) out.push_back(fx.severity);
+        return out;
+    };
+    // No mix of "Tune" stored: iteration 1, critical first, widened to important: the clash only.
+    const auto first = app::process_export(job, cfg, access);
+    EXPECT_EQ(first.song, "Tune");
+    ASSERT_FALSE(first.fixes.empty()) << first.summary;
+    EXPECT_EQ(severities(first), std::vector<std::string>(first.fixes.size(), "important")) << first.summary;
+    EXPECT_NE(first.summary.find("iteration 1"), std::string::npos) << first.summary;
+    EXPECT_NE(first.fixes[0].title.find("clash"), std::string::npos) << first.fixes[0].title;
+    // Five mixes of Tune stored: iteration 5 is polish: the loud stems, not the clash.
+    for (int v = 1; v <= 5; ++v) {
+        const auto mix = dir / ("Tune_v" + std::to_string(v) + ".wav");
+        test::write_audio(mix, short_mix(0.5, static_cast<std::uint32_t>(v)));
+        access.store->record_export(mix, analysis::analyze_file(mix), {});
+    }
+    const auto fifth = app::process_export(job, cfg, access);
+    ASSERT_EQ(severities(fifth), (std::vector<std::string>{"polish", "polish"})) << fifth.summary;
+    for (const auto& fx : fifth.fixes) EXPECT_NE(fx.title.find("louder than the others"), std::string::npos) << fx.title;
+    EXPECT_NE(fifth.summary.find("iteration 5"), std::string::npos) << fifth.summary;
 }
 
 // The report's path goes to the device over OSC, whose strings are ASCII and short: the song's

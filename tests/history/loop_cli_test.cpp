@@ -165,3 +165,43 @@ TEST(LoopCli, CompareIsLikeForLikeWithStems) {
     for (const auto& ch : both["remaining"]) clash_remaining |= ch["category"] == "clash";
     EXPECT_TRUE(clash_remaining) << both.dump();
 }
+
+// A changed `stems:` config re-judges the stems run stored with an export (schema 5 keeps its
+// measurements): `history` shows the clashes at the severity the config in force gives. The
+// clash count comes from an independent `mixscout stems` run on the same folder.
+TEST(LoopCli, AChangedStemsConfigReJudgesStoredClashes) {
+    TempDir dir;
+    std::filesystem::create_directories(dir / "stems");
+    test::write_audio(dir / "stems" / "Tune 1-Keys.wav", test::pink_noise(-20, 3.0, 48000, 2, 5));
+    test::write_audio(dir / "stems" / "Tune 2-Pad.wav", test::pink_noise(-20, 3.0, 48000, 2, 6));
+    const auto st = json_out(ms_run({"stems", (dir / "stems").string(), "--json"}));
+    int important_clashes = 0, polish_clashes = 0;
+    for (const auto& c : st["clashes"]) {
+        important_clashes += c["severity"] == "important" ? 1 : 0;
+        polish_clashes += c["severity"] == "polish" ? 1 : 0;
+    }
+    ASSERT_GT(important_clashes, 0) << st.dump();  // else there is nothing for the config to move
+    const auto data = (dir / "data").string();
+    const auto v1 = ms_run({"analyze", write_mix(dir / "Tune v1.wav", 0, 7).string(), "--stems", (dir / "stems").string(),
+                            "--data-dir", data, "--json"});
+    ASSERT_EQ(v1.code, 0) << v1.err;
+    auto counts = [&](const std::vector<std::string>& extra) {
+        std::vector<std::string> args = {"history", "Tune", "--data-dir", data, "--json"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        const auto h = ms_run(args);
+        EXPECT_EQ(h.code, 0) << h.err;
+        const auto it = json_out(h)["iterations"][0];
+        return std::pair{it["counts"]["important"].get<int>(), it["counts"]["polish"].get<int>()};
+    };
+    const auto [important, polish] = counts({});
+    // Clashes capped at polish: the stored run's important clashes are polish now.
+    std::ofstream(dir / "cap.yaml") << "stems:\n  clash: {max_severity: polish}\n";
+    const auto capped = counts({"--config", (dir / "cap.yaml").string()});
+    EXPECT_EQ(capped.first, important - important_clashes);
+    EXPECT_EQ(capped.second, polish + important_clashes);
+    // A detection threshold: fights must last 600 s in total (the stems are 3 s): no clash at all.
+    std::ofstream(dir / "long.yaml") << "stems:\n  clash: {min_overlap_s: 600}\n";
+    const auto none = counts({"--config", (dir / "long.yaml").string()});
+    EXPECT_EQ(none.first, important - important_clashes);
+    EXPECT_EQ(none.second, polish - polish_clashes);
+}

@@ -193,10 +193,39 @@ TEST(Store, PreviousExportIsTheSameSongAndRoleInVersionOrder) {
     const auto items = store.history("mix");
     ASSERT_EQ(items.size(), 4u);
     EXPECT_EQ(items[3].role, "master");
-    EXPECT_EQ(items[2].version, 2);
+    EXPECT_EQ(items[1].version, 2);  // in iteration order: v2 is iteration 2 although it arrived third
+    EXPECT_EQ(items[1].iteration, 2);
+    EXPECT_EQ(items[2].version, 3);
     store.set_verdict(v2.export_id, review::Verdict::slight_improvement, 0.7);
     EXPECT_EQ(store.load_export(v2.export_id).item.verdict, "slight_improvement");
     EXPECT_THROW(store.previous_export(9999), StoreError);
+}
+
+TEST(Store, ALateCheckpointTakesItsPlaceAndIsComparedWithTheOneBelowIt) {
+    TempDir dir;
+    auto store = Store::open(dir.path());
+    const auto a = make_analysis();
+    const auto v1 = store.record_export(write_file(dir / "mix_v1_initial.wav", "1"), a, some_issues());
+    const auto v2 = store.record_export(write_file(dir / "mix_v2_clipping_fixed.wav", "2"), a, some_issues());
+    const auto v4 = store.record_export(write_file(dir / "mix_v4_stereo_width.wav", "4"), a, some_issues());
+    EXPECT_EQ(v4.iteration, 3);  // the third so far
+    // mix_v3 re-exported from an older checkpoint after v4: iteration 3, v4 becomes 4.
+    const auto v3 = store.record_export(write_file(dir / "mix_v3_lowend_clear.wav", "3"), a, some_issues());
+    EXPECT_EQ(v3.iteration, 3);
+    EXPECT_EQ(store.load_export(v4.export_id).item.iteration, 4);
+    EXPECT_EQ(store.previous_export(v3.export_id), v2.export_id);
+    EXPECT_EQ(store.previous_export(v4.export_id), v3.export_id);
+    // A name without a version follows time: after the newest checkpoint when it arrived.
+    const auto fin = store.record_export(write_file(dir / "mix_final.wav", "f"), a, some_issues());
+    EXPECT_EQ(fin.iteration, 5);
+    EXPECT_EQ(store.previous_export(fin.export_id), v4.export_id);
+    const auto items = store.history("mix");
+    ASSERT_EQ(items.size(), 5u);
+    const std::vector<std::int64_t> ids = {v1.export_id, v2.export_id, v3.export_id, v4.export_id, fin.export_id};
+    for (std::size_t k = 0; k < items.size(); ++k) {
+        EXPECT_EQ(items[k].export_id, ids[k]) << k;
+        EXPECT_EQ(items[k].iteration, static_cast<int>(k + 1));
+    }
 }
 
 TEST(Store, MigratesAHistoryMadeByTheLastRelease) {
@@ -220,6 +249,66 @@ TEST(Store, MigratesAHistoryMadeByTheLastRelease) {
     EXPECT_EQ(r.song, "Night Drive");
     EXPECT_EQ(r.iteration, 2);
     EXPECT_EQ(store.previous_export(r.export_id), night[0].export_id);
+}
+
+TEST(Store, MigrationRegroupsSongsStoredUnderCheckpointNames) {
+    // tests/history/data/history_schema4.sqlite: made by the previous release (main at 5d56ea7,
+    // schema 4) from history_schema2.sqlite: `history` (migrated 2 -> 4; the songs
+    // "mix_v1_initial" and "mix_v2_clipping_fixed" stayed apart), `note --export 1`,
+    // `reference add ref.wav --song mix_v2_clipping_fixed`, `analyze mix_v3_lowend_clear.wav`
+    // (grouped into a new song "mix"), `reference add ref.wav --song mix` (the same file again),
+    // `reference add ref2.wav --song mix_v1_initial`, and an ears vote "worse" on export 2
+    // written with sqlite3 (the vote comes over OSC only).
+    TempDir dir;
+    const auto db = dir / "history.sqlite";
+    std::filesystem::copy_file(std::filesystem::path(MIXSCOUT_SOURCE_DIR) / "tests/history/data/history_schema4.sqlite", db);
+    {
+        RawDb before(db);
+        ASSERT_EQ(before.scalar("SELECT version FROM schema_version"), "4");
+        ASSERT_EQ(before.scalar("SELECT count(*) FROM songs"), "4");
+    }
+    auto store = Store::open(dir.path());
+    RawDb raw(db);
+    EXPECT_EQ(raw.scalar("SELECT version FROM schema_version"), "5");
+    // One song "mix" with v1, v2, v3 in version order; nothing lost.
+    const auto songs = store.songs();
+    std::set<std::string> names;
+    for (const auto& s : songs) names.insert(s.song);
+    EXPECT_EQ(names, (std::set<std::string>{"mix", "Night Drive"}));
+    EXPECT_EQ(raw.scalar("SELECT count(*) FROM exports"), "4");
+    EXPECT_EQ(raw.scalar("SELECT count(*) FROM notes"), "2");
+    EXPECT_EQ(raw.scalar("SELECT count(*) FROM ears"), "1");
+    const auto mix = store.history("mix");
+    ASSERT_EQ(mix.size(), 3u);
+    EXPECT_EQ(mix[0].export_id, 1);
+    EXPECT_EQ(mix[1].export_id, 2);
+    EXPECT_EQ(mix[2].export_id, 4);
+    for (int k = 0; k < 3; ++k) {
+        EXPECT_EQ(mix[static_cast<std::size_t>(k)].iteration, k + 1);
+        EXPECT_EQ(mix[static_cast<std::size_t>(k)].version, k + 1);
+    }
+    EXPECT_EQ(mix[0].notes, std::vector<std::string>{"v1: too hot on the master"});
+    EXPECT_EQ(mix[1].ears, "worse");
+    EXPECT_EQ(mix[0].verdict, "first");
+    EXPECT_NE(mix[1].verdict, "first");  // judged again: now compared with v1
+    EXPECT_EQ(store.previous_export(2), 1);
+    EXPECT_EQ(store.previous_export(4), 2);
+    // References move with the song; ref.wav stored for both old songs is kept once.
+    const auto refs = store.references("mix");
+    ASSERT_EQ(refs.size(), 2u);
+    EXPECT_NE(refs[0].content_hash, refs[1].content_hash);
+    for (const auto& r : refs) EXPECT_EQ(r.song, "mix");
+    EXPECT_EQ(raw.scalar("SELECT count(*) FROM reference_tracks"), "2");
+    // Night Drive is untouched.
+    const auto night = store.history("Night Drive");
+    ASSERT_EQ(night.size(), 1u);
+    EXPECT_EQ(night[0].notes, std::vector<std::string>{"first try"});
+    // The next checkpoint continues the song; opening again changes nothing.
+    const auto v4 = store.record_export(write_file(dir / "mix_v4_stereo_width.wav", "4"), make_analysis(), {});
+    EXPECT_EQ(v4.song, "mix");
+    EXPECT_EQ(v4.iteration, 4);
+    Store::open(dir.path());
+    EXPECT_EQ(raw.scalar("SELECT count(*) FROM songs"), "2");
 }
 
 // Ears through a real database file: stored with the export (the last vote counts), read back

@@ -148,6 +148,40 @@ TEST(StemFiles, RolesComeFromTheConfigThenNamesThenSpectra) {
     EXPECT_NE(c2->fix.find("EQ Eight on Thing"), std::string::npos) << c2->fix;
 }
 
+// What the history stores of a run (to_bytes) judges again to exactly what analyze_stems said
+// under the same config, and to what a fresh analysis says under another: here the priority
+// swapped, so the other stem yields (the decoding is not repeated).
+TEST(StemFiles, StoredMeasurementsJudgeAgainLikeAFreshAnalysis) {
+    TempDir dir;
+    test::write_audio(dir / "1-Thing.wav", sig::kick(6.0));
+    test::write_audio(dir / "2-Wobble.wav", sig::bass(6.0));
+    const std::vector<std::filesystem::path> files = {dir / "1-Thing.wav", dir / "2-Wobble.wav"};
+    const config::Config cfg = config::Config::parse("stems:\n  roles:\n    \"thing\": kick\n", "test.yaml");
+    const StemsReport fresh = analyze_stems(files, cfg);
+    ASSERT_NE(fresh.measured, nullptr);
+    const std::vector<std::uint8_t> bytes = to_bytes(*fresh.measured);
+    // ~2 bytes per band and frame: 6 s at 50 ms frames, 31 bands, two stems, plus the metadata.
+    EXPECT_LT(bytes.size(), 2u * 121u * 31u * 2u + 4096u);
+    const StemsMeasured back = measured_from_bytes(bytes);
+    auto rules_and_fixes = [](const StemsReport& r) {
+        std::vector<std::string> out;
+        for (const auto& i : r.issues) out.push_back(i.rule + "|" + std::string(rules::to_string(i.severity)) + "|" + i.fix);
+        return out;
+    };
+    EXPECT_EQ(rules_and_fixes(judge_stems(back, options_from_config(cfg))), rules_and_fixes(fresh));
+    const config::Config swapped =
+        config::Config::parse("stems:\n  roles:\n    \"thing\": kick\n  priority: [bass, kick]\n", "test.yaml");
+    const StemsReport again = judge_stems(back, options_from_config(swapped));
+    EXPECT_EQ(rules_and_fixes(again), rules_and_fixes(analyze_stems(files, swapped)));
+    const Clash* c = low_clash(again);
+    ASSERT_NE(c, nullptr);
+    EXPECT_EQ(c->yield, "Thing");
+    // Bytes that are not the stored form are a clear InputError.
+    std::vector<std::uint8_t> cut(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(bytes.size() / 2));
+    EXPECT_THROW(measured_from_bytes(cut), InputError);
+    EXPECT_THROW(measured_from_bytes({0x01, 0x02}), InputError);
+}
+
 TEST(StemFiles, AFolderSkipsLivesMixFileAndSortsByName) {
     TempDir dir;
     test::write_audio(dir / "Song 2-Bass.wav", sig::bass(1.0));
