@@ -403,7 +403,12 @@ Decoder::Identity Decoder::identity_of_fd() const {
         id.device = static_cast<std::uint64_t>(st.st_dev);
         id.inode = static_cast<std::uint64_t>(st.st_ino);
         id.size = static_cast<std::int64_t>(st.st_size);
-        id.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+#ifdef __APPLE__
+        const struct timespec& mtime = st.st_mtimespec;
+#else
+        const struct timespec& mtime = st.st_mtim;
+#endif
+        id.mtime_ns = static_cast<std::int64_t>(mtime.tv_sec) * 1'000'000'000 + mtime.tv_nsec;
     }
 #endif
     return id;

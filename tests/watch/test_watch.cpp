@@ -323,3 +323,36 @@ TEST(WatchInotify, RecursiveWatchDoesNotFollowFolderLinks) {
     EXPECT_EQ(watch::list_exports(o), std::vector<fs::path>{root / "Album" / "Inside.wav"});
 }
 #endif
+
+// Issue 20 item 7: the start-up scan is bounded: a huge tree is cut at max_entries (listing)
+// and max_folders (watches), with a warning, instead of keeping the daemon busy for minutes.
+TEST(WatchFolders, ListingAndRecursiveWatchesAreBounded) {
+    test::TempDir dir;
+    watch::Options o;
+    o.folders = {dir / "exports"};
+    o.recursive = true;
+    for (int k = 0; k < 12; ++k) {
+        fs::create_directories(o.folders[0] / ("sub" + std::to_string(k)));
+        std::ofstream(o.folders[0] / ("sub" + std::to_string(k)) / "x.wav") << "x";
+    }
+    EXPECT_EQ(watch::list_exports(o).size(), 12u);
+    o.max_entries = 10;  // 12 folders + 12 files: the listing stops after 10 entries
+    EXPECT_LT(watch::list_exports(o).size(), 12u);
+#ifdef __linux__
+    o.backend = "inotify";
+    o.max_folders = 4;  // the watched folder and three subfolders
+    o.settle_s = 0.05;
+    boost::asio::io_context io;
+    std::vector<watch::FileState> ready;
+    auto w = watch::make_watcher(io, o, [&](const watch::FileState& f) { ready.push_back(f); });
+    // A new export in every subfolder: only the three watched ones report theirs.
+    const auto bytes = wav_bytes(0.2);
+    for (int k = 0; k < 12; ++k)
+        std::ofstream(o.folders[0] / ("sub" + std::to_string(k)) / "new.wav", std::ios::binary)
+            .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    ASSERT_TRUE(run_until(io, [&] { return ready.size() >= 3 && w->pending() == 0; }, 10s));
+    run_until(io, [&] { return ready.size() > 3; }, 500ms);  // a fourth would show up now
+    EXPECT_EQ(ready.size(), 3u);
+    EXPECT_EQ(w->watched_count(), 1u);
+#endif
+}
