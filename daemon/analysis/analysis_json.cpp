@@ -6,6 +6,14 @@
 
 #include "core/error.hpp"
 
+namespace mixscout {
+
+std::string json_text(const nlohmann::json& json, int indent) {
+    return json.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace mixscout
+
 namespace mixscout::analysis {
 
 using nlohmann::json;

@@ -17,6 +17,17 @@
 
 #include "analysis/analysis.hpp"
 
+namespace mixscout {
+
+/// JSON text that is always valid UTF-8: what every `--json` output and every stored JSON column
+/// is written with. File names and notes are bytes, not necessarily UTF-8 (a Latin-1 name from an
+/// old disk, an OSC note with stray bytes); nlohmann's dump() would throw on them, losing the
+/// output or the export. Invalid sequences become U+FFFD instead (lossy for those bytes only;
+/// the SQLite path columns keep the exact bytes). indent < 0: one line.
+std::string json_text(const nlohmann::json& json, int indent = -1);
+
+}  // namespace mixscout
+
 namespace mixscout::analysis {
 
 nlohmann::json to_json(const Analysis& analysis);

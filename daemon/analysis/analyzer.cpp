@@ -491,16 +491,31 @@ Analysis Analyzer::finish(const audio::StreamInfo& info) const {
     return a;
 }
 
-Analysis analyze_file(const std::filesystem::path& path, const AnalyzeOptions& options) {
-    audio::Decoder decoder(path, options.block_frames);
+namespace {
+Analysis analyze_decoder(audio::Decoder& decoder, const AnalyzeOptions& options) {
     AnalyzeOptions opt = options;
     if (opt.threads <= 0) opt.threads = default_threads();
     if (opt.pcm_bits == 0) opt.pcm_bits = decoder.info().bit_depth;
     Analyzer analyzer(decoder.info().sample_rate, decoder.info().channels, opt);
     analyzer.consume(decoder);
     Analysis a = analyzer.finish(decoder.info());
-    a.path = path.string();
+    a.path = decoder.path().string();
     return a;
+}
+}  // namespace
+
+Analysis analyze_file(const std::filesystem::path& path, const AnalyzeOptions& options) {
+    audio::Decoder decoder(path, options.block_frames);
+    return analyze_decoder(decoder, options);
+}
+
+AnalysedExport analyze_export(const std::filesystem::path& path, const AnalyzeOptions& options) {
+    audio::Decoder decoder(path, options.block_frames);
+    AnalysedExport out;
+    out.analysis = analyze_decoder(decoder, options);
+    out.content_hash = decoder.content_hash();
+    out.size_bytes = static_cast<std::uint64_t>(decoder.size_bytes());
+    return out;
 }
 
 int default_threads() {

@@ -75,6 +75,18 @@ private:
 /// input (see audio/decoder.hpp). Analysis::path is set to `path` as given.
 Analysis analyze_file(const std::filesystem::path& path, const AnalyzeOptions& options = {});
 
+/// What the history records of an export: its analysis, and the content hash and size of exactly
+/// the bytes that were decoded (read through the decoder's descriptor after decoding). Throws
+/// InputError "...: changed while it was being analysed ..." when the file was replaced (renamed
+/// over) or rewritten while it was read: its analysis would belong to no file on disk, and
+/// storing it under the new file's hash would be wrong. The caller analyses it again later.
+struct AnalysedExport {
+    Analysis analysis;
+    std::string content_hash;  ///< "fnv1a64:<16 hex>", as history::content_hash
+    std::uint64_t size_bytes = 0;
+};
+AnalysedExport analyze_export(const std::filesystem::path& path, const AnalyzeOptions& options = {});
+
 /// One thread per core, at most 4 (where analyze_file stops gaining).
 int default_threads();
 

@@ -286,7 +286,7 @@ void run_analyze(AnalyzeArgs& args, Context& ctx) {
     } else if (args.json) {
         const nlohmann::json report = build_report(a, args);
         // Invalid UTF-8 in a path must not abort the dump halfway: replace it.
-        const std::string text = report.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+        const std::string text = json_text(report) + "\n";
         std::fwrite(text.data(), 1, text.size(), stdout);
     } else {
         print_summary(a, args, stdout);

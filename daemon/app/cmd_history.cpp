@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/analysis_json.hpp"
 #include "analysis/analyzer.hpp"
 #include "app/commands.hpp"
 #include "config/config.hpp"
@@ -146,7 +147,7 @@ void add_history(CLI::App& app, Context& ctx) {
                 if (!*json) print_song(items.front().song, items);
             }
             if (*json) {
-                std::cout << (song->empty() ? nlohmann::json{{"songs", out}} : out.front()).dump(2) << "\n";
+                std::cout << json_text(song->empty() ? nlohmann::json{{"songs", out}} : out.front(), 2) << "\n";
             } else if (names.empty()) {
                 std::printf("No exports in the history yet (%s).\n", store.file().string().c_str());
             }
@@ -237,9 +238,9 @@ void add_compare(CLI::App& app, Context& ctx) {
         if (a->json) {
             nlohmann::json issues = nlohmann::json::array();
             for (const auto& i : r.issues) issues.push_back(rules::to_json(i));
-            std::cout << nlohmann::json{{"new", a->newer}, {"against", a->older}, {"comparison", review::to_json(c)},
-                                        {"issues", issues}}
-                             .dump(2)
+            std::cout << json_text(nlohmann::json{{"new", a->newer}, {"against", a->older},
+                                                  {"comparison", review::to_json(c)}, {"issues", issues}},
+                                   2)
                       << "\n";
         } else {
             std::printf("%s\n  against %s\n", a->newer.c_str(), a->older.c_str());
@@ -297,7 +298,7 @@ void add_reference(CLI::App& app, Context& ctx) {
                                    {"song", r.song.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.song)},
                                    {"date", r.created_at},
                                    {"integrated_lufs", r.integrated_lufs}});
-                std::cout << nlohmann::json{{"references", out}}.dump(2) << "\n";
+                std::cout << json_text(nlohmann::json{{"references", out}}, 2) << "\n";
             } else if (refs.empty()) {
                 std::printf("No reference tracks yet: mixscout reference add FILE [--song NAME]\n");
             } else {

@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/analysis_json.hpp"
 #include "app/commands.hpp"
 #include "config/config.hpp"
 #include "core/error.hpp"
@@ -164,7 +165,7 @@ void add_master_command(CLI::App& app, Context& ctx) {
                 issues.push_back(std::move(ij));
             }
             j["analysis"] = {{"profile", judge_profile}, {"issues", issues}};
-            std::printf("%s\n", j.dump(2).c_str());
+            std::printf("%s\n", json_text(j, 2).c_str());
         } else {
             std::string s = master::summary(report);
             s += "the master as an export (profile " + judge_profile + "): " +

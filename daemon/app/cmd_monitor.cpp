@@ -21,6 +21,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
+#include "analysis/analysis_json.hpp"
 #include "app/commands.hpp"
 #include "app/daemon.hpp"
 #include "audio/capture.hpp"
@@ -71,7 +72,7 @@ void run_devices(bool as_json) {
                                        {"default", in.is_default}});
             j.push_back(d);
         }
-        std::cout << j.dump(2) << "\n";
+        std::cout << json_text(j, 2) << "\n";
         return;
     }
     for (const auto& a : apis) {

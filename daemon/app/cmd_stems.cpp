@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/analysis_json.hpp"
 #include "app/commands.hpp"
 #include "config/config.hpp"
 #include "core/error.hpp"
@@ -59,7 +60,7 @@ void run_stems(const StemsArgs& args, Context& ctx) {
     // findings are not failures unless --fail-on asks.
     ctx.exit_code = !report.errors.empty() ? 2 : fail_on_exit_code(report.issues, args.fail_on);
     if (args.json) {
-        std::cout << stems::to_json(report).dump(2) << "\n";
+        std::cout << json_text(stems::to_json(report), 2) << "\n";
         return;
     }
     for (const auto& w : report.warnings) std::fprintf(stderr, "mixscout: warning: %s\n", w.c_str());

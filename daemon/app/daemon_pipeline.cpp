@@ -114,10 +114,14 @@ Outcome process_export(const Job& job, const config::Config& cfg, StoreAccess& a
 
     // One kernel thread per analysis: the daemon already runs watch.workers analyses in parallel.
     analysis::AnalyzeOptions options;
-    const analysis::Analysis a = analysis::analyze_file(job.file.path, options);
+    // The hash of the bytes decoded, so the history never files this analysis under another file's.
+    analysis::AnalysedExport analysed = analysis::analyze_export(job.file.path, options);
+    const analysis::Analysis& a = analysed.analysis;
     std::vector<rules::Issue> issues = rules::evaluate(a, cfg, profile);
     history::IngestInput input;
     input.profile = profile;
+    input.hash = std::move(analysed.content_hash);
+    input.size_bytes = analysed.size_bytes;
     if (stems_report) {
         issues.insert(issues.end(), stems_report->issues.begin(), stems_report->issues.end());
         rules::rank(issues);

@@ -1,6 +1,7 @@
 #include "audio/decoder.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sndfile.h>
 #ifdef _WIN32
 #include <io.h>
@@ -11,12 +12,15 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <system_error>
 #include <utility>
 #include <vector>
 
+#include "core/content_hash.hpp"
 #include "core/error.hpp"
 
 namespace mixscout::audio {
@@ -257,6 +261,7 @@ Decoder::Decoder(const std::filesystem::path& path, std::size_t block_frames)
     if (reader_->fd < 0) fail(DecodeError::Kind::unreadable, std::string("cannot read: ") + std::strerror(errno));
     reader_->size = size;
     reader_->buffer.resize(FileReader::buffer_bytes);
+    opened_ = identity_of_fd();
 
     SF_VIRTUAL_IO io{&FileReader::get_filelen, &FileReader::seek, &FileReader::read, &FileReader::write, &FileReader::tell};
     SF_INFO sfinfo{};
@@ -301,6 +306,8 @@ Decoder::Decoder(const std::filesystem::path& path, std::size_t block_frames)
     }
     if (sfinfo.frames <= 0) close_and_fail(DecodeError::Kind::unsupported, "no audio (0 frames)");
 
+    // Integer PCM cannot hold NaN or Inf; float and double samples are checked as they are read.
+    float_samples_ = sub == SF_FORMAT_FLOAT || sub == SF_FORMAT_DOUBLE;
     info_.frames = sfinfo.frames;
     info_.duration_s = static_cast<double>(info_.frames) / info_.sample_rate;
     buffer_.resize(2 * block_frames_ * static_cast<std::size_t>(info_.channels));
@@ -315,7 +322,7 @@ Decoder::~Decoder() {
 Decoder::Decoder(Decoder&& o) noexcept
     : path_(std::move(o.path_)), reader_(std::move(o.reader_)), file_(std::exchange(o.file_, nullptr)), info_(std::move(o.info_)),
       buffer_(std::move(o.buffer_)), next_half_(o.next_half_), block_frames_(o.block_frames_), position_(o.position_),
-      exact_frames_(o.exact_frames_) {}
+      exact_frames_(o.exact_frames_), float_samples_(o.float_samples_), opened_(o.opened_) {}
 
 Decoder& Decoder::operator=(Decoder&& o) noexcept {
     if (this != &o) {
@@ -329,6 +336,8 @@ Decoder& Decoder::operator=(Decoder&& o) noexcept {
         block_frames_ = o.block_frames_;
         position_ = o.position_;
         exact_frames_ = o.exact_frames_;
+        float_samples_ = o.float_samples_;
+        opened_ = o.opened_;
     }
     return *this;
 }
@@ -360,8 +369,75 @@ Block Decoder::read_into(std::span<float> dst) {
                  std::to_string(position_));
         return {};
     }
+    if (float_samples_) refuse_non_finite(dst.first(static_cast<std::size_t>(got) * info_.channels));
     position_ += got;
     return Block{std::span<const float>(dst.data(), static_cast<std::size_t>(got) * info_.channels), info_.channels};
+}
+
+void Decoder::refuse_non_finite(std::span<const float> samples) const {
+    // One pass, no branch per sample in the common case: NaN and Inf are the values with an
+    // all-ones exponent (an Inf added to anything finite stays non-finite, a NaN stays NaN).
+    float sum = 0.0f;
+    for (const float x : samples) sum += x * 0.0f;
+    if (std::isfinite(sum)) return;
+    const auto it = std::find_if(samples.begin(), samples.end(), [](float x) { return !std::isfinite(x); });
+    const auto index = static_cast<std::int64_t>(it - samples.begin());
+    const std::int64_t frame = position_ + index / info_.channels;
+    char at[64];
+    std::snprintf(at, sizeof at, "%.3f s (frame %lld, channel %lld)", static_cast<double>(frame) / info_.sample_rate,
+                  static_cast<long long>(frame), static_cast<long long>(index % info_.channels + 1));
+    fail(DecodeError::Kind::corrupt, std::string("damaged: ") + (std::isnan(*it) ? "NaN" : *it > 0 ? "+Inf" : "-Inf") + " sample at " + at +
+         "; a float export with NaN or infinite samples cannot be measured (usually a plug-in that blew up: "
+         "find it, then export again)");
+}
+
+Decoder::Identity Decoder::identity_of_fd() const {
+    Identity id;
+#ifdef _WIN32
+    std::error_code ec;
+    id.size = static_cast<std::int64_t>(std::filesystem::file_size(path_, ec));
+    id.mtime_ns = std::filesystem::last_write_time(path_, ec).time_since_epoch().count();
+#else
+    struct stat st {};
+    if (::fstat(reader_->fd, &st) == 0) {
+        id.device = static_cast<std::uint64_t>(st.st_dev);
+        id.inode = static_cast<std::uint64_t>(st.st_ino);
+        id.size = static_cast<std::int64_t>(st.st_size);
+#ifdef __APPLE__
+        const struct timespec& mtime = st.st_mtimespec;
+#else
+        const struct timespec& mtime = st.st_mtim;
+#endif
+        id.mtime_ns = static_cast<std::int64_t>(mtime.tv_sec) * 1'000'000'000 + mtime.tv_nsec;
+    }
+#endif
+    return id;
+}
+
+void Decoder::check_unchanged() const {
+    const char* what = nullptr;
+    if (!(identity_of_fd() == opened_)) what = "rewritten";
+#ifndef _WIN32
+    struct stat at_path {};
+    if (!what && (::stat(path_.c_str(), &at_path) != 0 || static_cast<std::uint64_t>(at_path.st_ino) != opened_.inode ||
+                  static_cast<std::uint64_t>(at_path.st_dev) != opened_.device))
+        what = "replaced";
+#endif
+    if (what) fail(DecodeError::Kind::changed, std::string("changed while it was being analysed (") + what + "); analysed again once it settles");
+}
+
+std::string Decoder::content_hash() const {
+    check_unchanged();
+    ContentHash h;
+    std::vector<char> chunk(FileReader::buffer_bytes);
+    for (;;) {
+        const std::int64_t got = read_at(reader_->fd, chunk.data(), chunk.size(), static_cast<std::int64_t>(h.bytes()));
+        if (got < 0) fail(DecodeError::Kind::unreadable, std::string("read error while hashing: ") + std::strerror(errno));
+        if (got == 0) break;
+        h.update(std::span<const char>(chunk.data(), static_cast<std::size_t>(got)));
+    }
+    check_unchanged();  // and still so after the hash's own read
+    return h.text();
 }
 
 void Decoder::rewind() {

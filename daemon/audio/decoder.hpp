@@ -14,6 +14,9 @@
 //     and a stream that ends before the frame count its header declares (FLAC, OGG, ...) throws
 //     the same message from read() when the short end is reached. The daemon must never analyse
 //     half an export, so there is no "lenient" mode.
+//   - a NaN or infinite sample in a float/double file (a plug-in that blew up): read() throws
+//        "<path>: damaged: NaN sample at 12.345 s (frame N, channel C); ..."
+//     so no NaN ever reaches a loudness, peak or spectrum figure.
 //
 // Threading: one Decoder per thread; it owns its libsndfile handle and its buffer.
 #pragma once
@@ -50,7 +53,8 @@ public:
         unsupported,  ///< not an audio file, or a format/channel count/rate we do not take
         truncated,    ///< shorter than its header says, or cut off before its header: maybe still being written
         incomplete,   ///< header says 0 frames but data follows (the writer has not finalised it)
-        corrupt,      ///< a decode error inside the data
+        corrupt,      ///< a decode error inside the data, or NaN/Inf samples
+        changed,      ///< replaced or rewritten while it was read (content_hash): analyse it again
     };
     DecodeError(Kind kind, const std::string& what) : InputError(what), kind_(kind) {}
     Kind kind() const { return kind_; }
@@ -85,9 +89,25 @@ public:
     std::int64_t position() const { return position_; }
     /// Back to frame 0 (two-pass users, e.g. mastering).
     void rewind();
+    /// The content hash (core/content_hash.hpp) of the file this decoder opened, read through
+    /// its own descriptor: the bytes decoded, not whatever is at path() now. Throws InputError
+    /// "<path>: changed while it was being analysed (replaced|rewritten); ..." when path() no
+    /// longer names the file opened (renamed over) or the file's size or mtime changed since it
+    /// was opened: its analysis would not describe any one file. Call after decoding.
+    std::string content_hash() const;
+    /// Bytes of the file when it was opened.
+    std::int64_t size_bytes() const { return opened_.size; }
 
 private:
     [[noreturn]] void fail(DecodeError::Kind kind, const std::string& what) const;
+    void refuse_non_finite(std::span<const float> samples) const;
+    struct Identity {
+        std::uint64_t device = 0, inode = 0;
+        std::int64_t size = 0, mtime_ns = 0;
+        bool operator==(const Identity&) const = default;
+    };
+    Identity identity_of_fd() const;
+    void check_unchanged() const;
     struct FileReader;  // libsndfile's virtual I/O over a read-ahead buffer (decoder.cpp)
     std::filesystem::path path_;
     std::unique_ptr<FileReader> reader_;  // outlives file_ (closed after it)
@@ -98,6 +118,8 @@ private:
     std::size_t block_frames_ = 4096;
     std::int64_t position_ = 0;
     bool exact_frames_ = true;  ///< header frame count is exact (not an MP3 estimate)
+    bool float_samples_ = false;  ///< float/double encoding: may hold NaN/Inf, checked per block
+    Identity opened_;             ///< the file as opened (check_unchanged compares)
 };
 
 /// Only the header: format, rate, channels, frames. Same checks and errors as Decoder.

@@ -193,6 +193,18 @@ BandPower WelchSpectrum::band(double lo_hz, double hi_hz) const {
     return p;
 }
 
+std::vector<double> WelchSpectrum::power_spectrum(int channel) const {
+    flush_batch();
+    std::vector<double> out;
+    if (segments_ == 0) return out;
+    const std::size_t bins = fft_size_ / 2 + 1;
+    out.resize(bins);
+    const double norm = scale_ / static_cast<double>(segments_);
+    for (std::size_t k = 0; k < bins; ++k)
+        out[k] = acc_power_[channel][k] * norm * ((k == 0 || k == bins - 1) ? 1.0 : 2.0);
+    return out;
+}
+
 double spectral_tilt_db_per_octave(std::span<const FrequencyBand> bands, std::span<const double> db, double from_hz,
                                    double to_hz) {
     double sx = 0, sy = 0, sxx = 0, sxy = 0;

@@ -64,6 +64,8 @@ public:
 
     /// Band power over [lo_hz, hi_hz) (clipped to Nyquist), bins weighted by their overlap.
     BandPower band(double lo_hz, double hi_hz) const;
+    /// Averaged one-sided power spectrum of a channel, Parseval-scaled (empty before a segment).
+    std::vector<double> power_spectrum(int channel) const;
 
 private:
     void process_segment();

@@ -72,6 +72,7 @@ IngestResult ingest(Store& store, const std::filesystem::path& file, const analy
     meta.stems = in.stems;
     meta.stem_issues = in.stem_issues;
     meta.stems_measured = in.stems_measured;
+    meta.size_bytes = in.size_bytes;
     // The judgement at the time, kept with the export for the record.
     const std::string song_name = in.song.empty() ? store.song_for(file) : in.song;
     const review::Context now_ctx{cfg, store.reference_analyses(song_name), store.options().reference,

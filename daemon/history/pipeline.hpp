@@ -52,7 +52,8 @@ struct IngestInput {
     ExportKind kind = ExportKind::export_file;
     std::string song;                                ///< force the song (live takes); empty: from the name
     std::optional<review::Role> role;                ///< force mix/master; nullopt: name or profile kind
-    std::string hash;                                ///< the content hash if known (live takes); empty: hash the file
+    std::string hash;                                ///< the content hash if known (live takes, analyze_export); empty: hash the file
+    std::optional<std::uint64_t> size_bytes;         ///< with hash: the size of the bytes hashed (exports that grow, store.hpp)
 };
 
 /// Record (measurements) -> review with `config` against the previous export of the same song

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/analysis_json.hpp"
 #include "core/error.hpp"
 #include "history/rows.hpp"
 #include "history/store.hpp"
@@ -99,6 +100,11 @@ constexpr std::array<const char*, schema_version> migrations = {
     R"sql(
     ALTER TABLE exports ADD COLUMN stems_measured BLOB;
     )sql",
+    // 5 -> 6: the byte size of the file as recorded, so an export recorded while it was still
+    // growing is recognised when it is complete (record_export_hashed). NULL for older rows.
+    R"sql(
+    ALTER TABLE exports ADD COLUMN size_bytes INTEGER;
+    )sql",
 };
 
 Comparison comparison_for(sql::Db& db, const ExportRow& row, const CompareOptions& options) {
@@ -179,7 +185,7 @@ void backfill_measurements(sql::Db& db) {
         for (auto& i : load_issues(db, id))
             if (i.rule.rfind("clash.", 0) == 0 || i.rule.rfind("stem.", 0) == 0) m.stem_issues.push_back(std::move(i));
         set_stems.reset();
-        set_stems.bind(1, review::stems_to_json(m).dump()).bind(2, id).run();
+        set_stems.bind(1, json_text(review::stems_to_json(m))).bind(2, id).run();
     }
 }
 

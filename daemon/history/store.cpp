@@ -9,6 +9,7 @@
 
 #include "analysis/analysis_json.hpp"
 #include "core/clock.hpp"
+#include "core/content_hash.hpp"
 #include "core/error.hpp"
 #include "core/format.hpp"
 #include "core/user_dirs.hpp"
@@ -29,24 +30,31 @@ std::filesystem::path default_data_dir() { return user_dir(UserDir::data); }
 
 std::filesystem::path database_path(const std::filesystem::path& data_dir) { return data_dir / "history.sqlite"; }
 
-std::string content_hash(const std::filesystem::path& file) {
+namespace {
+/// Hashes the file; with stop_after_prefix, returns early (nullopt) when its first prefix_bytes
+/// bytes do not hash to stop_after_prefix->second.
+std::optional<std::string> hash_file(const std::filesystem::path& file,
+                                     const std::pair<std::uint64_t, std::string>* stop_after_prefix) {
     std::ifstream in(file, std::ios::binary);
     if (!in) throw InputError(file.string() + ": cannot read the file to hash it");
-    std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a 64 offset basis
+    ContentHash h;
     std::vector<char> buf(64 * 1024);
     while (in) {
-        in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-        const auto n = in.gcount();
-        for (std::streamsize i = 0; i < n; ++i) {
-            h ^= static_cast<unsigned char>(buf[static_cast<std::size_t>(i)]);
-            h *= 0x100000001b3ULL;  // FNV-1a 64 prime
-        }
+        std::size_t want = buf.size();
+        if (stop_after_prefix && h.bytes() < stop_after_prefix->first)
+            want = static_cast<std::size_t>(std::min<std::uint64_t>(want, stop_after_prefix->first - h.bytes()));
+        in.read(buf.data(), static_cast<std::streamsize>(want));
+        h.update(std::span<const char>(buf.data(), static_cast<std::size_t>(in.gcount())));
+        if (stop_after_prefix && h.bytes() == stop_after_prefix->first && h.text() != stop_after_prefix->second)
+            return std::nullopt;
     }
     if (in.bad()) throw InputError(file.string() + ": read error while hashing");
-    char out[32];
-    std::snprintf(out, sizeof out, "fnv1a64:%016llx", static_cast<unsigned long long>(h));
-    return out;
+    if (stop_after_prefix && h.bytes() < stop_after_prefix->first) return std::nullopt;  // shorter now
+    return h.text();
 }
+}  // namespace
+
+std::string content_hash(const std::filesystem::path& file) { return *hash_file(file, nullptr); }
 
 std::string_view to_string(ExportKind kind) { return kind == ExportKind::live_take ? "live_take" : "export"; }
 
@@ -112,10 +120,80 @@ std::string Store::song_for(const std::filesystem::path& file) {
     return impl_->namer(file).display;
 }
 
+namespace {
+
+/// The stems run stored beside an export (NULL: exported without stems).
+std::optional<std::string> stems_text(const ExportMeta& meta) {
+    review::Measurements stems_part;
+    stems_part.stems = meta.stems;
+    stems_part.stem_issues = meta.stem_issues;
+    const nlohmann::json stems_json = review::stems_to_json(stems_part);
+    return stems_json.is_null() ? std::optional<std::string>() : std::optional(json_text(stems_json));
+}
+
+void insert_issues(sql::Db& db, std::int64_t export_id, const std::vector<rules::Issue>& issues_in) {
+    std::vector<rules::Issue> issues = issues_in;
+    rules::rank(issues);
+    sql::Stmt ins(db,
+                  "INSERT INTO issues (export_id, position, rule, category, severity, title, detail, fix, times_json, "
+                  "score, value, target, unit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    for (std::size_t k = 0; k < issues.size(); ++k) {
+        const auto& i = issues[k];
+        ins.reset();
+        ins.bind(1, export_id)
+            .bind(2, static_cast<std::int64_t>(k))
+            .bind(3, i.rule)
+            .bind(4, i.category)
+            .bind(5, rules::to_string(i.severity))
+            .bind(6, i.title)
+            .bind(7, i.detail)
+            .bind(8, i.fix)
+            .bind(9, json_text(nlohmann::json(i.times_s)))
+            .bind(10, i.score)
+            .bind(11, i.value)
+            .bind(12, i.target)
+            .bind(13, i.unit)
+            .run();
+    }
+}
+
+/// The export this file is a grown version of, if any: the latest record of the same path, still
+/// the newest of its song and role, recorded smaller, whose bytes are exactly the start of this
+/// file (this file = that file + more bytes appended). The file must still hash to `hash` (what
+/// was analysed); a file that changed since throws InputError, so the caller analyses it again.
+std::optional<std::int64_t> grown_export(sql::Db& db, const std::filesystem::path& file, const std::string& hash,
+                                         ExportKind kind, const ExportMeta& meta) {
+    if (kind != ExportKind::export_file || !meta.size_bytes) return std::nullopt;
+    sql::Stmt q(db,
+                "SELECT e.id, e.size_bytes, e.content_hash FROM exports e WHERE e.path = ? AND e.kind = 'export' "
+                "AND e.size_bytes IS NOT NULL AND e.size_bytes < ? AND NOT EXISTS (SELECT 1 FROM exports o WHERE "
+                "o.song_id = e.song_id AND o.role = e.role AND o.iteration > e.iteration) ORDER BY e.id DESC LIMIT 1");
+    q.bind(1, absolute_path(file)).bind(2, static_cast<std::int64_t>(*meta.size_bytes));
+    if (!q.step()) return std::nullopt;
+    const std::int64_t id = q.int64(0);
+    const auto earlier_bytes = static_cast<std::uint64_t>(q.int64(1));
+    const std::string earlier_hash = q.text(2);
+    // Usually the first bytes differ (a re-export rewrites the file) and this stops there.
+    const std::pair<std::uint64_t, std::string> earlier{earlier_bytes, earlier_hash};
+    const auto now = hash_file(file, &earlier);
+    if (!now) return std::nullopt;
+    if (*now != hash)  // the file is no longer the bytes that were analysed
+        throw InputError(file.string() + ": changed while it was being analysed; analysed again once it settles");
+    return id;
+}
+
+}  // namespace
+
 ExportRecord Store::record_export(const std::filesystem::path& file, const analysis::Analysis& analysis,
                                   const std::vector<rules::Issue>& issues, ExportKind kind, const std::string& song,
                                   const ExportMeta& meta) {
-    return record_export_hashed(file, content_hash(file), analysis, issues, kind, song, meta);
+    ExportMeta with_size = meta;
+    std::error_code ec;
+    if (!with_size.size_bytes) {
+        const auto size = std::filesystem::file_size(file, ec);
+        if (!ec) with_size.size_bytes = size;
+    }
+    return record_export_hashed(file, content_hash(file), analysis, issues, kind, song, with_size);
 }
 
 ExportRecord Store::record_export_hashed(const std::filesystem::path& file, const std::string& hash,
@@ -131,6 +209,31 @@ ExportRecord Store::record_export_hashed(const std::filesystem::path& file, cons
             const auto row = find_export(db, q.int64(0));
             return ExportRecord{row->id, row->song, row->ordinal, false};
         }
+    }
+    if (const auto grown = grown_export(db, file, hash, kind, meta)) {
+        // The same export, recorded while it was still being written: its record becomes the
+        // complete file's, same iteration (see store.hpp, "Exports that grow").
+        sql::Stmt upd(db, "UPDATE exports SET content_hash = ?, size_bytes = ?, created_at = ?, analysis_json = ?, "
+                      "profile = ?, stems_json = ?, stems_measured = ?, verdict = NULL, change_db = NULL WHERE id = ?");
+        upd.bind(1, hash)
+            .bind(2, static_cast<std::int64_t>(*meta.size_bytes))
+            .bind(3, utc_now_iso8601())
+            .bind(4, json_text(analysis::to_json(analysis)))
+            .bind(5, meta.profile)
+            .bind(6, stems_text(meta))
+            .bind(8, *grown);
+        if (meta.stems && meta.stems_measured)
+            upd.bind_blob(7, stems::to_bytes(*meta.stems_measured));
+        else
+            upd.bind_null(7);
+        upd.run();
+        sql::Stmt(db, "DELETE FROM issues WHERE export_id = ?").bind(1, *grown).run();
+        insert_issues(db, *grown, issues_in);
+        t.commit();
+        const auto row = find_export(db, *grown);
+        ExportRecord rec{row->id, row->song, row->ordinal, true};
+        rec.replaced = true;
+        return rec;
     }
     const review::ExportName classified = impl_->namer.classify(file);
     const review::Role role = meta.role.value_or(classified.role == review::Role::master ? review::Role::master
@@ -155,57 +258,33 @@ ExportRecord Store::record_export_hashed(const std::filesystem::path& file, cons
         q.step();
         iteration = q.int32(0);
     }
-    review::Measurements stems_part;
-    stems_part.stems = meta.stems;
-    stems_part.stem_issues = meta.stem_issues;
-    const nlohmann::json stems_json = review::stems_to_json(stems_part);
     sql::Stmt ins_export(db,
                          "INSERT INTO exports (song_id, path, content_hash, created_at, iteration, analysis_json, kind, "
-                         "role, version, profile, stems_json, stems_measured) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                         "role, version, profile, stems_json, stems_measured, size_bytes) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     ins_export.bind(1, song_id)
         .bind(2, path)
         .bind(3, hash)
         .bind(4, now)
         .bind(5, iteration)
-        .bind(6, analysis::to_json(analysis).dump())
+        .bind(6, json_text(analysis::to_json(analysis)))
         .bind(7, to_string(kind))
         .bind(8, std::string(review::to_string(role)))
         .bind(10, meta.profile)
-        .bind(11, stems_json.is_null() ? std::optional<std::string>() : std::optional(stems_json.dump()));
+        .bind(11, stems_text(meta));
     if (meta.stems && meta.stems_measured)
         ins_export.bind_blob(12, stems::to_bytes(*meta.stems_measured));
     else
         ins_export.bind_null(12);
+    if (meta.size_bytes) ins_export.bind(13, static_cast<std::int64_t>(*meta.size_bytes));
+    else ins_export.bind_null(13);
     if (classified.version && kind == ExportKind::export_file)
         ins_export.bind(9, static_cast<std::int64_t>(*classified.version));
     else
         ins_export.bind_null(9);
     ins_export.run();
     const std::int64_t export_id = db.last_insert_id();
-
-    std::vector<rules::Issue> issues = issues_in;
-    rules::rank(issues);
-    sql::Stmt ins(db,
-                  "INSERT INTO issues (export_id, position, rule, category, severity, title, detail, fix, times_json, "
-                  "score, value, target, unit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    for (std::size_t k = 0; k < issues.size(); ++k) {
-        const auto& i = issues[k];
-        ins.reset();
-        ins.bind(1, export_id)
-            .bind(2, static_cast<std::int64_t>(k))
-            .bind(3, i.rule)
-            .bind(4, i.category)
-            .bind(5, rules::to_string(i.severity))
-            .bind(6, i.title)
-            .bind(7, i.detail)
-            .bind(8, i.fix)
-            .bind(9, nlohmann::json(i.times_s).dump())
-            .bind(10, i.score)
-            .bind(11, i.value)
-            .bind(12, i.target)
-            .bind(13, i.unit)
-            .run();
-    }
+    insert_issues(db, export_id, issues_in);
     t.commit();
     return ExportRecord{export_id, display, find_export(db, export_id)->ordinal, true};
 }
@@ -401,7 +480,7 @@ std::int64_t Store::add_reference(const std::filesystem::path& file, const analy
         .bind(2, absolute_path(file))
         .bind(3, hash)
         .bind(4, utc_now_iso8601())
-        .bind(5, analysis::to_json(analysis).dump())
+        .bind(5, json_text(analysis::to_json(analysis)))
         .run();
     const auto id = db.last_insert_id();
     t.commit();

@@ -27,6 +27,13 @@
 // Content hash: FNV-1a 64-bit over the file's bytes ("fnv1a64:<16 hex>"); an export whose hash
 // is already stored is NOT a new iteration: record_export returns the existing record (is_new
 // false).
+// Exports that grow: a format with no length in its header (an MP3 without a Xing/Info frame)
+// can look finished while it is still being written. When the latest record of the same path
+// is still the newest of its song and role, was recorded smaller (size_bytes), and its bytes are
+// exactly the start of the new file (the new file = it + appended bytes), the new file is that
+// export completed: its record is replaced (same id and iteration, new hash, size, analysis,
+// issues; verdict judged again), not a new iteration (ExportRecord::replaced). A re-export that
+// rewrites the file differs in its first bytes (header, first frames) and is a new iteration.
 //
 // Errors: anything the database refuses (locked past the busy timeout, not a database, disk
 // full, read-only) throws StoreError("history database <file>: <what>; <what to do>").
@@ -69,12 +76,12 @@ std::filesystem::path default_data_dir();
 /// The database file inside a data folder.
 std::filesystem::path database_path(const std::filesystem::path& data_dir);
 
-/// "fnv1a64:<16 lower-case hex digits>" of the file's bytes (streamed, 64 KiB at a time).
-/// Throws InputError("<path>: cannot read ...") when the file cannot be read.
+/// "fnv1a64:<16 lower-case hex digits>" of the file's bytes (streamed, 64 KiB at a time;
+/// core/content_hash.hpp). Throws InputError("<path>: cannot read ...") when the file cannot be read.
 std::string content_hash(const std::filesystem::path& file);
 
 /// The current schema version (what open() migrates to).
-inline constexpr int schema_version = 5;
+inline constexpr int schema_version = 6;
 
 enum class ExportKind { export_file, live_take };
 std::string_view to_string(ExportKind kind);  ///< "export" | "live_take"
@@ -93,6 +100,7 @@ struct ExportMeta {
     std::optional<std::vector<std::string>> stems;   ///< the stems run's track names; nullopt: none
     std::vector<rules::Issue> stem_issues;           ///< that run's clashes and per-stem checks
     std::shared_ptr<const stems::StemsMeasured> stems_measured;  ///< what it measured (schema 5); null: not kept
+    std::optional<std::uint64_t> size_bytes;         ///< the recorded file's size (record_export: stat)
 };
 
 struct ExportRecord {
@@ -100,6 +108,7 @@ struct ExportRecord {
     std::string song;                    ///< display name
     int iteration = 1;
     bool is_new = true;                  ///< false: this content was already stored (same hash)
+    bool replaced = false;               ///< the file grew since it was recorded: same iteration, new content
 };
 
 /// One row of `mixscout history`.

@@ -130,7 +130,7 @@ bool Sender::send_to(const Message& message, const Endpoint& to) {
 // ---- Receiver ---------------------------------------------------------------------------------
 
 Receiver::Receiver(asio::io_context& io, ReceiverOptions options, Handler handler)
-    : socket_(io), handler_(std::move(handler)), buffer_(65536), stats_(std::make_shared<ReceiverStats>()),
+    : options_(options), socket_(io), handler_(std::move(handler)), buffer_(65536), stats_(std::make_shared<ReceiverStats>()),
       alive_(std::make_shared<bool>(true)) {
     const std::string where = options.host + ":" + std::to_string(options.port);
     try {
@@ -174,6 +174,41 @@ bool Receiver::allowed(const Endpoint& from) const {
     return std::find(allow_.begin(), allow_.end(), a) != allow_.end();
 }
 
+bool Receiver::within_rate(const Endpoint& from) {
+    if (options_.rate_per_s <= 0.0) return true;
+    const auto now = std::chrono::steady_clock::now();
+    auto it = buckets_.find(from);
+    if (it == buckets_.end() && buckets_.size() >= options_.max_senders) {
+        // Forget senders whose bucket has refilled (quiet for a while): they lose nothing.
+        const double full_after_s = options_.burst_packets / options_.rate_per_s;
+        std::erase_if(buckets_, [&](const auto& kv) {
+            return std::chrono::duration<double>(now - kv.second.refilled).count() >= full_after_s;
+        });
+    }
+    Bucket* b = nullptr;
+    if (it != buckets_.end()) {
+        b = &it->second;
+    } else if (buckets_.size() < options_.max_senders) {
+        b = &buckets_.emplace(from, Bucket{options_.burst_packets, now, {}, 0}).first->second;
+    } else {
+        b = &shared_bucket_;
+    }
+    const double elapsed_s = std::chrono::duration<double>(now - b->refilled).count();
+    b->tokens = std::min(options_.burst_packets, b->tokens + elapsed_s * options_.rate_per_s);
+    b->refilled = now;
+    if (b->tokens >= 1.0) {
+        b->tokens -= 1.0;
+        return true;
+    }
+    ++b->dropped;
+    if (now - b->last_warned >= std::chrono::seconds(10)) {  // one line per sender per 10 s, not one per packet
+        b->last_warned = now;
+        log::warn("osc: " + to_string(from) + " sends more than " + std::to_string(static_cast<int>(options_.rate_per_s)) +
+                  " packets/s; dropping its excess (" + std::to_string(b->dropped) + " so far)");
+    }
+    return false;
+}
+
 void Receiver::receive() {
     socket_.async_receive_from(
         asio::buffer(buffer_), from_, [this, alive = alive_](const boost::system::error_code& ec, std::size_t n) {
@@ -181,7 +216,9 @@ void Receiver::receive() {
             if (!ec) {
                 auto& s = *stats_;
                 ++s.received;
-                if (!allowed(from_)) {
+                if (!within_rate(from_)) {
+                    ++s.rate_limited;
+                } else if (!allowed(from_)) {
                     ++s.not_allowed;
                     log::warn("osc: dropped a packet from " + to_string(from_) + ": host not in osc.allow");
                 } else {

@@ -10,8 +10,14 @@
 // every valid device_to_daemon message to a handler, on the io_context's thread. Packets from
 // hosts that are neither loopback nor in the allowlist, malformed, truncated, oversized,
 // unknown or wrong-typed packets are counted, logged and dropped; none of them is fatal.
+// Each sender (address and port) may send at most rate_per_s packets a second on average, in
+// bursts of at most burst_packets (a token bucket): a flood from one local process is dropped
+// before it is decoded and never delays another sender's packets. At most max_senders are
+// tracked; senders beyond that share one bucket. A device sends a few packets a second.
 #pragma once
 #include <atomic>
+#include <chrono>
+#include <map>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -84,13 +90,17 @@ struct ReceiverOptions {
     std::string host = "127.0.0.1";  ///< address to bind; 0.0.0.0 to accept other hosts (allowlist applies)
     int port = 9001;                 ///< 0 = any free port (see Receiver::port)
     std::vector<std::string> allow;  ///< numeric addresses besides loopback allowed to send to us
+    double rate_per_s = 100.0;       ///< per sender, on average; <= 0: no limit
+    double burst_packets = 200.0;    ///< per sender, at once
+    std::size_t max_senders = 64;    ///< senders with their own bucket
 };
 
 struct ReceiverStats {
     std::atomic<std::uint64_t> received{0}, accepted{0}, malformed{0}, oversized{0}, unknown_address{0},
-        wrong_types{0}, bad_value{0}, not_allowed{0}, wrong_direction{0};
+        wrong_types{0}, bad_value{0}, not_allowed{0}, wrong_direction{0}, rate_limited{0};
     std::uint64_t dropped() const {
-        return malformed + oversized + unknown_address + wrong_types + bad_value + not_allowed + wrong_direction;
+        return malformed + oversized + unknown_address + wrong_types + bad_value + not_allowed + wrong_direction +
+               rate_limited;
     }
 };
 
@@ -112,6 +122,17 @@ public:
 private:
     void receive();
     bool allowed(const Endpoint& from) const;
+    /// Takes one packet from the sender's bucket; false when it is empty (drop the packet).
+    bool within_rate(const Endpoint& from);
+    struct Bucket {
+        double tokens = 0.0;
+        std::chrono::steady_clock::time_point refilled;
+        std::chrono::steady_clock::time_point last_warned;
+        std::uint64_t dropped = 0;
+    };
+    ReceiverOptions options_;
+    std::map<Endpoint, Bucket> buckets_;
+    Bucket shared_bucket_;  // senders beyond max_senders
     boost::asio::ip::udp::socket socket_;
     Handler handler_;
     std::vector<boost::asio::ip::address> allow_;

@@ -152,7 +152,7 @@ std::string render_html(const ReportInput& in) {
     html += "\n</style>\n</head>\n<body>\n<noscript>This report draws its plots with JavaScript; "
             "the numbers are in the JSON block at the end of the file.</noscript>\n<main id=\"report\"></main>\n";
     html += data_open;
-    html += script_safe(data.dump(-1, ' ', false, json::error_handler_t::replace));
+    html += script_safe(json_text(data));
     html += data_close;
     html += "\n<script>\n/*! uPlot " + std::string(assets::uplot_version) + " (https://github.com/leeoniya/uPlot)\n";
     html += assets::join(assets::uplot_license);

@@ -145,7 +145,11 @@ Measured measure(const std::filesystem::path& path, const StemsOptions& o) {
     m.bands.assign(energy.bands().begin(), energy.bands().end());
     m.stem.bands = m.bands.size();
     std::vector<std::int16_t>& levels = m.stem.level_cdb;
-    levels.reserve(static_cast<std::size_t>(si.frames / energy.hop_frames() + 2) * m.bands.size());
+    // The header's frame count is a claim (a 64 KB MP3 once claimed 127 GB of frames); the
+    // reservation is bounded by what the file's bytes can hold: 16 frames a byte covers
+    // compressed audio down to 24 kbit/s at 48 kHz, and anything denser just grows the vectors.
+    const std::int64_t plausible_frames = std::min<std::int64_t>(si.frames, dec.size_bytes() * 16);
+    levels.reserve(static_cast<std::size_t>(plausible_frames / energy.hop_frames() + 2) * m.bands.size());
     std::vector<std::uint8_t>& shares = m.stem.left_share_q;
     if (si.channels == 2) shares.reserve(levels.capacity());
     auto on_frame = [&levels, &shares, &energy](std::int64_t, std::span<const float> power) {

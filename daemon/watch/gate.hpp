@@ -15,7 +15,7 @@ namespace mixscout::watch::detail {
 class StabilityGate {
 public:
     StabilityGate(boost::asio::io_context& io, const Options& options, Watcher::OnReady on_ready)
-        : io_(io), give_up_s_(options.give_up_s), on_ready_(std::move(on_ready)), on_give_up_(options.on_give_up) {}
+        : io_(io), give_up_s_(options.give_up_s), unsized_quiet_s_(options.unsized_quiet_s), on_ready_(std::move(on_ready)), on_give_up_(options.on_give_up) {}
     ~StabilityGate() { stop(); }
     StabilityGate(const StabilityGate&) = delete;
     StabilityGate& operator=(const StabilityGate&) = delete;
@@ -41,6 +41,7 @@ private:
 
     boost::asio::io_context& io_;
     double give_up_s_;
+    double unsized_quiet_s_;
     Watcher::OnReady on_ready_;
     std::function<void(const std::filesystem::path&, const std::string&)> on_give_up_;
     std::map<std::filesystem::path, std::unique_ptr<Pending>> pending_;

@@ -109,7 +109,13 @@ HeaderState check_header(const fs::path& path, std::uintmax_t size) {
         const std::uint64_t total = (std::uint64_t{h[21]} & 0x0F) << 32 | be32(h + 22);
         return total > 0 ? HeaderState::complete : HeaderState::incomplete;
     }
-    return HeaderState::complete;  // MP3, Ogg: no size in the header; stability decides
+    return HeaderState::unsized;  // MP3, Ogg: no size in the header; stability decides
+}
+
+std::size_t Watcher::watched_count() const {
+    std::size_t n = 0;
+    for (const auto& f : folder_status()) n += f.watched ? 1 : 0;
+    return n;
 }
 
 fs::path default_export_folder() {
@@ -122,13 +128,21 @@ std::vector<fs::path> list_exports(const Options& options) {
     std::vector<fs::path> out;
     for (const auto& folder : options.folders) {
         std::error_code ec;
+        std::size_t entries = 0;
         auto add = [&](const fs::directory_entry& e) {
             std::error_code e2;
             if (e.is_regular_file(e2) && is_export_name(e.path())) out.push_back(e.path());
         };
+        auto too_many = [&] {
+            if (++entries <= options.max_entries) return false;
+            log::warn("watch: " + folder.string() + " holds more than " + std::to_string(options.max_entries) +
+                      " entries; the rest are not listed");
+            return true;
+        };
         if (options.recursive) {
+            // Links to folders are not followed (the iterator's default): no loops, nothing outside.
             for (auto it = fs::recursive_directory_iterator(folder, fs::directory_options::skip_permission_denied, ec);
-                 !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+                 !ec && it != fs::recursive_directory_iterator() && !too_many(); it.increment(ec)) {
                 if (it->path().filename().string().starts_with(".")) {
                     if (it->is_directory(ec)) it.disable_recursion_pending();
                     continue;
@@ -136,7 +150,8 @@ std::vector<fs::path> list_exports(const Options& options) {
                 add(*it);
             }
         } else {
-            for (auto it = fs::directory_iterator(folder, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+            for (auto it = fs::directory_iterator(folder, ec); !ec && it != fs::directory_iterator() && !too_many();
+                 it.increment(ec))
                 add(*it);
         }
     }
@@ -204,12 +219,17 @@ void StabilityGate::fire(const fs::path& path, std::uint64_t generation) {
         return;
     }
     const HeaderState header = check_header(path, now.size);
-    if (header == HeaderState::complete) {
+    const double idle_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - p.last_change).count();
+    if (header == HeaderState::complete || (header == HeaderState::unsized && idle_s >= unsized_quiet_s_)) {
         pending_.erase(it);
         on_ready_(now);
         return;
     }
-    const double idle_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - p.last_change).count();
+    if (header == HeaderState::unsized) {  // nothing to check but time: wait out the rest of it
+        p.delay_s = std::max(unsized_quiet_s_ - idle_s, 0.05);
+        arm(path, p);
+        return;
+    }
     if (idle_s >= give_up_s_) {
         const std::string why = path.string() + ": truncated: " +
                                 (header == HeaderState::incomplete ? "header promises more data than the file holds"

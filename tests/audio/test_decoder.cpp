@@ -223,3 +223,36 @@ TEST(DecoderErrors, CutInsideTheHeaderSaysTruncated) {
 
 }  // namespace
 }  // namespace mixscout
+
+namespace mixscout {
+namespace {
+
+// Issue 20 item 6: NaN and Inf samples in a float export (a plug-in that blew up) are refused
+// with the first bad sample's place; nothing is measured from them.
+TEST(DecoderErrors, NanAndInfSamplesInAFloatExportAreRefusedWithTheirPlace) {
+    test::TempDir dir;
+    struct Case {
+        float value;
+        const char* name;
+        int format;
+    };
+    for (const Case c : {Case{std::nanf(""), "NaN", SF_FORMAT_WAV | SF_FORMAT_FLOAT},
+                         Case{INFINITY, "+Inf", SF_FORMAT_WAV | SF_FORMAT_FLOAT},
+                         Case{-INFINITY, "-Inf", SF_FORMAT_WAV | SF_FORMAT_DOUBLE}}) {
+        test::Signal s = test::pink_noise(-20, 3.0, 48000, 2);
+        // Ten bad samples on channel 2 from 1.5 s: frame 72000.
+        for (int k = 0; k < 10; ++k) s.samples[static_cast<std::size_t>(72000 + k) * 2 + 1] = c.value;
+        const auto p = dir / (std::string("bad ") + c.name + ".wav");
+        test::write_audio(p, s, c.format);
+        const std::string e = error_of(p);
+        EXPECT_NE(e.find(std::string("damaged: ") + c.name + " sample at 1.500 s (frame 72000, channel 2)"), std::string::npos) << e;
+        EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+    }
+    // The same signal without them decodes (the check costs nothing it should not).
+    const auto ok = dir / "ok.wav";
+    test::write_audio(ok, test::pink_noise(-20, 3.0, 48000, 2), SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+    EXPECT_EQ(error_of(ok), "");
+}
+
+}  // namespace
+}  // namespace mixscout

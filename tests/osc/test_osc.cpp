@@ -283,3 +283,39 @@ TEST(OscProtocol, CommittedDocumentIsWhatTheGeneratorWrites) {
                                        {std::string(MIXSCOUT_SOURCE_DIR) + "/scripts/gen-protocol-doc", "--check"}, &output);
     EXPECT_EQ(code, 0) << output;
 }
+
+// Issue 20 item 7: a flood from one sender is cut to its rate (before decoding), and another
+// sender is still heard at once. Real UDP sockets; the io_context runs on this thread.
+TEST(OscReceiver, FloodFromOneSenderIsRateLimitedOthersAreStillHeard) {
+    boost::asio::io_context io;
+    std::size_t from_flooder = 0, from_device = 0;
+    test::UdpClient flooder, device;
+    osc::ReceiverOptions options{"127.0.0.1", 0, {}};
+    options.rate_per_s = 50.0;
+    options.burst_packets = 20.0;
+    osc::Receiver receiver(io, options, [&](const osc::Message&, const osc::Endpoint& from) {
+        (from.port() == flooder.port() ? from_flooder : from_device)++;
+    });
+    const auto note = liblo_packet("/mixscout/note", "s", {"flood"});
+    const auto t0 = std::chrono::steady_clock::now();
+    std::uint64_t sent = 0;
+    // In batches the socket buffer holds, each read before the next, so none is lost on the way.
+    for (int batch = 0; batch < 10; ++batch) {
+        for (int k = 0; k < 50; ++k) flooder.send(receiver.port(), note);
+        sent += 50;
+        ASSERT_TRUE(test::wait_until([&] {
+            io.poll();
+            return receiver.stats().received.load() == sent;
+        }, 5000ms));
+    }
+    const double elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    // The bucket: burst + rate x time, at most; and it did hand out its burst.
+    EXPECT_GE(from_flooder, 20u);
+    EXPECT_LE(static_cast<double>(from_flooder), 20.0 + 50.0 * elapsed_s + 1.0) << elapsed_s;
+    EXPECT_EQ(receiver.stats().rate_limited.load(), sent - from_flooder);
+    device.send(receiver.port(), "/mixscout/note", "s", {"from the device"});
+    ASSERT_TRUE(test::wait_until([&] {
+        io.poll();
+        return from_device == 1;
+    }, 5000ms));
+}

@@ -228,3 +228,131 @@ TEST(WatchFolders, MissingFoldersAreCreatedAndBadBackendRefused) {
     o.backend = "kqueue";
     EXPECT_THROW(watch::make_watcher(io, o, [](const watch::FileState&) {}), InputError);
 }
+
+// Issue 20 item 3: a watched folder deleted, or moved away and recreated, is watched again, and
+// the watcher says which folders it watches (the heartbeat reads it). Real folders, real files.
+TEST_P(WatchBackends, DeletedFolderIsWatchedAgainWhenRecreated) {
+    Harness h(GetParam());
+    h.watcher.reset();
+    h.options.missing_recheck_s = 0.05;
+    h.watcher = watch::make_watcher(h.io, h.options, [&](const watch::FileState& f) { h.ready.push_back(f); });
+    ASSERT_EQ(h.watcher->watched_count(), 1u);
+    fs::remove_all(h.folder());
+    ASSERT_TRUE(run_until(h.io, [&] { return h.watcher->watched_count() == 0; }, 5s)) << "deletion not noticed";
+    EXPECT_FALSE(h.watcher->folder_status().front().watched);
+    fs::create_directories(h.folder());
+    ASSERT_TRUE(run_until(h.io, [&] { return h.watcher->watched_count() == 1; }, 5s)) << "recreated folder not watched";
+    const auto bytes = wav_bytes(0.5);
+    const auto p = h.folder() / "After.wav";
+    std::ofstream(p, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    ASSERT_TRUE(run_until(h.io, [&] { return h.settled(1); }, 10s)) << "export in the recreated folder not reported";
+    EXPECT_EQ(h.ready[0].path, p);
+    EXPECT_EQ(h.ready[0].size, bytes.size());
+}
+
+TEST_P(WatchBackends, MovedAwayFolderIsWatchedAgainWhenRecreated) {
+    Harness h(GetParam());
+    h.watcher.reset();
+    h.options.missing_recheck_s = 0.05;
+    h.watcher = watch::make_watcher(h.io, h.options, [&](const watch::FileState& f) { h.ready.push_back(f); });
+    fs::rename(h.folder(), h.dir.path() / "exports.old");
+    ASSERT_TRUE(run_until(h.io, [&] { return h.watcher->watched_count() == 0; }, 5s)) << "move not noticed";
+    // A file written into the moved folder is no export of the watched path any more.
+    const auto bytes = wav_bytes(0.5);
+    std::ofstream(h.dir.path() / "exports.old" / "Moved.wav", std::ios::binary)
+        .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    fs::create_directories(h.folder());
+    // Written before the watcher saw the folder back: found when it is watched again.
+    const auto p = h.folder() / "New.wav";
+    std::ofstream(p, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    ASSERT_TRUE(run_until(h.io, [&] { return h.watcher->watched_count() == 1 && h.settled(1); }, 10s));
+    ASSERT_EQ(h.ready.size(), 1u);
+    EXPECT_EQ(h.ready[0].path, p);
+}
+
+// Issue 20 item 4: an MP3 has no length in its header; a writer closing it after every chunk
+// makes it look finished after each one. It is reported once, complete.
+TEST_P(WatchBackends, UnsizedFileWrittenInClosedChunksIsReportedOnce) {
+    Harness h(GetParam());
+    h.watcher.reset();
+    h.options.unsized_quiet_s = 0.6;
+    h.watcher = watch::make_watcher(h.io, h.options, [&](const watch::FileState& f) { h.ready.push_back(f); });
+    test::TempDir scratch;
+    test::write_audio(scratch / "x.mp3", test::pink_noise(-20, 2.0, 44100, 2), SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III);
+    const auto bytes = file_bytes(scratch / "x.mp3");
+    ASSERT_EQ(watch::check_header(scratch / "x.mp3", bytes.size()), watch::HeaderState::unsized);
+    const auto p = h.folder() / "Chunked.mp3";
+    // 12 chunks, closed after each, 150 ms apart: longer than the settle and poll times, shorter
+    // than unsized_quiet_s.
+    std::thread writer(write_slowly, p, bytes, 12, 150ms, true);
+    const bool ok = run_until(h.io, [&] { return h.settled(1); }, 15s);
+    writer.join();
+    ASSERT_TRUE(ok);
+    run_until(h.io, [&] { return h.settled(2); }, 1s);  // a second report would show up here
+    ASSERT_EQ(h.ready.size(), 1u);
+    EXPECT_EQ(h.ready[0].size, bytes.size());
+}
+
+#ifdef __linux__
+// Issue 20 item 7: a recursive watch does not follow links to folders: neither a loop (a link to
+// the watched folder itself) nor a way out of it (a link to another tree) is walked.
+TEST(WatchInotify, RecursiveWatchDoesNotFollowFolderLinks) {
+    test::TempDir dir;
+    const fs::path root = dir / "exports";
+    const fs::path outside = dir / "elsewhere";
+    fs::create_directories(root / "Album");
+    fs::create_directories(outside / "deep");
+    fs::create_directory_symlink(root, root / "Album" / "loop");
+    fs::create_directory_symlink(outside, root / "out");
+    const auto bytes = wav_bytes(0.5);
+    boost::asio::io_context io;
+    watch::Options o;
+    o.folders = {root};
+    o.recursive = true;
+    o.backend = "inotify";
+    o.settle_s = 0.05;
+    std::vector<watch::FileState> ready;
+    auto w = watch::make_watcher(io, o, [&](const watch::FileState& f) { ready.push_back(f); });
+    std::ofstream(outside / "deep" / "Outside.wav", std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    std::ofstream(root / "Album" / "Inside.wav", std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    ASSERT_TRUE(run_until(io, [&] { return !ready.empty() && w->pending() == 0; }, 10s));
+    run_until(io, [&] { return ready.size() > 1; }, 500ms);  // anything from the link would show up now
+    ASSERT_EQ(ready.size(), 1u);
+    EXPECT_EQ(ready[0].path, root / "Album" / "Inside.wav");
+    // list_exports (the start-up scan) does not go through the links either.
+    EXPECT_EQ(watch::list_exports(o), std::vector<fs::path>{root / "Album" / "Inside.wav"});
+}
+#endif
+
+// Issue 20 item 7: the start-up scan is bounded: a huge tree is cut at max_entries (listing)
+// and max_folders (watches), with a warning, instead of keeping the daemon busy for minutes.
+TEST(WatchFolders, ListingAndRecursiveWatchesAreBounded) {
+    test::TempDir dir;
+    watch::Options o;
+    o.folders = {dir / "exports"};
+    o.recursive = true;
+    for (int k = 0; k < 12; ++k) {
+        fs::create_directories(o.folders[0] / ("sub" + std::to_string(k)));
+        std::ofstream(o.folders[0] / ("sub" + std::to_string(k)) / "x.wav") << "x";
+    }
+    EXPECT_EQ(watch::list_exports(o).size(), 12u);
+    o.max_entries = 10;  // 12 folders + 12 files: the listing stops after 10 entries
+    EXPECT_LT(watch::list_exports(o).size(), 12u);
+#ifdef __linux__
+    o.backend = "inotify";
+    o.max_folders = 4;  // the watched folder and three subfolders
+    o.settle_s = 0.05;
+    boost::asio::io_context io;
+    std::vector<watch::FileState> ready;
+    auto w = watch::make_watcher(io, o, [&](const watch::FileState& f) { ready.push_back(f); });
+    // A new export in every subfolder: only the three watched ones report theirs.
+    const auto bytes = wav_bytes(0.2);
+    for (int k = 0; k < 12; ++k)
+        std::ofstream(o.folders[0] / ("sub" + std::to_string(k)) / "new.wav", std::ios::binary)
+            .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    ASSERT_TRUE(run_until(io, [&] { return ready.size() >= 3 && w->pending() == 0; }, 10s));
+    run_until(io, [&] { return ready.size() > 3; }, 500ms);  // a fourth would show up now
+    EXPECT_EQ(ready.size(), 3u);
+    EXPECT_EQ(w->watched_count(), 1u);
+#endif
+}
