@@ -1,4 +1,5 @@
 // The two backends behind watch::Watcher: inotify (Linux) and polling (anywhere).
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -61,6 +62,13 @@ public:
         gate_.touch(path, delay_s < 0 ? options_.quiet_period_s : delay_s);
     }
     std::size_t pending() const override { return gate_.pending(); }
+    /// Every scan lists the folders afresh, so a folder is watched whenever it exists.
+    std::size_t watched_folders() const override {
+        return static_cast<std::size_t>(std::count_if(options_.folders.begin(), options_.folders.end(), [](const fs::path& f) {
+            std::error_code ec;
+            return fs::is_directory(f, ec);
+        }));
+    }
     void stop() override {
         *alive_ = false;
         timer_.cancel();
@@ -117,6 +125,12 @@ public:
         gate_.touch(path, delay_s < 0 ? options_.settle_s : delay_s);
     }
     std::size_t pending() const override { return gate_.pending(); }
+    /// The folders with a live inotify watch (IN_IGNORED removes a deleted folder's).
+    std::size_t watched_folders() const override {
+        return static_cast<std::size_t>(std::count_if(options_.folders.begin(), options_.folders.end(), [this](const fs::path& f) {
+            return std::any_of(dirs_.begin(), dirs_.end(), [&](const auto& d) { return d.second == f; });
+        }));
+    }
     void stop() override {
         if (!*alive_) return;
         *alive_ = false;

@@ -74,6 +74,9 @@ public:
     virtual void check(const std::filesystem::path& path, double delay_s = -1.0) = 0;
     /// Files currently waiting to become complete.
     virtual std::size_t pending() const = 0;
+    /// How many of Options::folders are watched now: a folder deleted or moved away does not
+    /// count until it is watched again (what the daemon's heartbeat reports).
+    virtual std::size_t watched_folders() const = 0;
     /// Stops watching; no on_ready after this returns.
     virtual void stop() = 0;
 };
