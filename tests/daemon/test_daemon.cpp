@@ -4,10 +4,15 @@
 // written or queued (no further analysis can then come without a new file).
 #include <gtest/gtest.h>
 
+#include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sndfile.h>
 #include <sqlite3.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <regex>
@@ -812,4 +817,49 @@ TEST(Daemon, SigtermDuringTheStartUpScanStopsAfterTheCurrentFile) {
     ASSERT_TRUE(d.started()) << d.process().err();
     EXPECT_TRUE(d.process().wait_for_err_line("picking up " + std::to_string(kFiles - static_cast<int>(analysed)) + " export(s)", kDeadline))
         << d.process().err();
+}
+
+// A full disk, really: the data folder on a 16 MB tmpfs mounted in a mount namespace of this
+// test process alone (the daemon, its child, shares it; the mount goes with them). Needs
+// CAP_SYS_ADMIN (root in CI's container); skipped, saying so, without it.
+TEST(DaemonStore, AFullDiskIsReportedAndTheExportRecordedWhenThereIsRoomAgain) {
+    MIXSCOUT_NEEDS_PROGRAM("sqlite3");
+    Fixture f;
+    if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+        GTEST_SKIP() << "no private mount namespace here (" << std::strerror(errno) << "): this test needs CAP_SYS_ADMIN";
+    fs::create_directories(f.data);
+    ASSERT_EQ(::mount("tmpfs", f.data.c_str(), "tmpfs", 0, "size=16m"), 0) << std::strerror(errno);
+    struct Unmount {  // after the daemon (declared below) is gone, before the temp folder goes
+        fs::path at;
+        ~Unmount() { ::umount2(at.c_str(), MNT_DETACH); }
+    } unmount{f.data};
+    auto d = f.start();
+    drop(f.exports / "Full Song v1.wav", short_mix(1.0, 91));
+    ASSERT_TRUE(f.wait_idle(1)) << d->process().err();
+    // Fill what is left, to the last byte.
+    const auto filler = f.data / "filler";
+    {
+        std::FILE* out = std::fopen(filler.c_str(), "wb");
+        ASSERT_NE(out, nullptr);
+        std::setvbuf(out, nullptr, _IONBF, 0);
+        std::vector<char> chunk(64 * 1024, 'x');
+        for (std::size_t size = chunk.size(); size > 0; size /= 2)
+            while (std::fwrite(chunk.data(), 1, size, out) == size) {
+            }
+        std::fclose(out);
+    }
+    drop(f.exports / "Full Song v2.wav", short_mix(1.0, 92));
+    ASSERT_TRUE(f.dump.wait_for("/mixscout/error", 1, kDeadline)) << d->process().err();
+    EXPECT_EQ(f.dump.with_address("/mixscout/error")[0].args[0],
+              "Full Song v2.wav: analysed, not recorded in the history: the disk is full; kept until the history can be written")
+        << d->process().err();
+    fs::remove(filler);
+    ASSERT_TRUE(f.dump.wait_for([](const auto& ms) { return status_with(ms, "recorded 1 export(s) kept while the history was unavailable"); },
+                                kDeadline)) << d->process().err();
+    std::string rows;
+    ASSERT_EQ(test::run_command(test::find_program("sqlite3"), {(f.data / "history.sqlite").string(),
+                                                               "SELECT iteration || '|' || path FROM exports ORDER BY id;"}, &rows), 0);
+    EXPECT_EQ(rows, "1|" + (f.exports / "Full Song v1.wav").string() + "\n2|" + (f.exports / "Full Song v2.wav").string() + "\n");
+    d->process().signal(SIGTERM);
+    EXPECT_EQ(d->process().wait_exit(kDeadline), std::optional<int>(0));
 }
