@@ -37,10 +37,6 @@ bool looks_like_mix(const fs::path& p) {
            stems::is_mix_name(stems::track_name(p));
 }
 
-std::chrono::steady_clock::duration seconds_of(double s) {
-    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
-}
-
 }  // namespace
 
 /// The watch part of a config, with --watch on top. Initial: failures throw.
@@ -118,7 +114,7 @@ void Daemon::Impl::on_ready(const watch::FileState& f) {
     auto& b = batches[folder];
     b.files.push_back(f);
     if (!b.timer) b.timer = std::make_unique<asio::steady_timer>(svc.io());
-    b.timer->expires_after(seconds_of(group_window_s));
+    b.timer->expires_after(steady_seconds(group_window_s));
     b.timer->async_wait([this, folder](const boost::system::error_code& ec) {
         if (!ec) flush_batch(folder);
     });

@@ -12,6 +12,7 @@
 
 #include "app/console_stop.hpp"
 #include "config/config.hpp"
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/user_dirs.hpp"
@@ -66,10 +67,6 @@ void apply_log_level(const std::string& text) {
     log::Level level = log::Level::info;
     if (!log::parse_level(text, level)) throw InputError("log level '" + text + "' is not debug|info|warn|error|off");
     log::set_level(level);
-}
-
-std::chrono::steady_clock::duration seconds(double s) {
-    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
 }
 
 }  // namespace
@@ -231,7 +228,7 @@ struct Service::Impl {
     }
 
     void heartbeat_loop() {
-        heartbeat_timer.expires_after(seconds(heartbeat_s));
+        heartbeat_timer.expires_after(steady_seconds(heartbeat_s));
         heartbeat_timer.async_wait([this](const boost::system::error_code& ec) {
             if (ec || stopping) return;
             if (hooks.heartbeat)
