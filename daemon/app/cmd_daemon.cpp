@@ -4,6 +4,7 @@
 #include "app/commands.hpp"
 #include "app/daemon.hpp"
 #include "app/fft_wisdom.hpp"
+#include "app/service/service.hpp"
 #include "config/config.hpp"
 #include "core/error.hpp"
 #include "osc/auth.hpp"
@@ -57,9 +58,7 @@ void add_daemon_command(CLI::App& app, Context& ctx) {
     stop->add_option("--config", stop_args->config, "Config file whose osc.listen_host/listen_port to use; default: the user config if it exists");
     stop->add_option("--port", stop_args->port, "The daemon's UDP port; replaces osc.listen_port")->check(CLI::Range(1, 65535));
     stop->callback([stop_args, &ctx] {
-        std::filesystem::path file = stop_args->config;
-        std::error_code ec;
-        if (file.empty() && std::filesystem::exists(default_config_file(), ec)) file = default_config_file();
+        const std::filesystem::path file = service::resolve_config_file(stop_args->config);
         const config::Config cfg = file.empty() ? config::Config::defaults() : config::Config::load(file);
         std::string host = cfg.settings().osc.listen_host;
         if (host == "0.0.0.0") host = "127.0.0.1";  // listening everywhere: reach it here

@@ -84,11 +84,11 @@ master::MasterOptions options_from(const config::Config& cfg, const MasterArgs& 
     if (a.amount) o.amount_percent = *a.amount;
     if (a.bits) o.bits = *a.bits;
     o.match_loudness = o.match_eq = o.match_width = false;
-    for (const auto& m : match) {
-        if (m == "loudness") o.match_loudness = true;
-        else if (m == "eq") o.match_eq = true;
-        else if (m == "width") o.match_width = true;
-        else throw InputError("--match: unknown '" + m + "' (use loudness, eq, width, comma-separated)");
+    for (const auto& what : match) {
+        if (what == "loudness") o.match_loudness = true;
+        else if (what == "eq") o.match_eq = true;
+        else if (what == "width") o.match_width = true;
+        else throw InputError("--match: unknown '" + what + "' (use loudness, eq, width, comma-separated)");
     }
     if (match.empty()) throw InputError("--match: name at least one of loudness, eq, width");
     return o;

@@ -1,14 +1,13 @@
 // `mixscout devices`: the input devices of every compiled audio API.
 // `mixscout monitor`: live meters, instant problems and takes from an audio input (Live's master
 // output routed into it: README "Live monitoring"). Runs until SIGINT/SIGTERM; the take in
-// progress is finished, judged and stored before it exits.
+// progress is finished, judged and stored before it exits (also on a proven /mixscout/shutdown
+// and, on Windows, the console's stop events).
 //
-// monitor talks OSC like the daemon: every message goes to --send HOST:PORT / osc.send and to
-// devices that send /mixscout/hello to the --listen port (osc.listen_port).
-#include <atomic>
-#include <csignal>
+// monitor talks OSC like the daemon, through the same service skeleton (app/service/): every
+// message goes to --send HOST:PORT / osc.send and to devices that send /mixscout/hello with the
+// token to the --listen port (osc.listen_port).
 #include <cstdio>
-#include <deque>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -16,14 +15,11 @@
 #include <sstream>
 #include <string>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
 #include "analysis/analysis_json.hpp"
 #include "app/commands.hpp"
-#include "app/daemon.hpp"
+#include "app/service/service.hpp"
 #include "audio/capture.hpp"
 #include "config/config.hpp"
 #include "core/error.hpp"
@@ -32,8 +28,8 @@
 #include "history/store.hpp"
 #include "monitor/monitor.hpp"
 #include "monitor/take_outcome.hpp"
-#include "osc/auth.hpp"
 #include "osc/endpoint.hpp"
+#include "osc/outcome.hpp"
 
 namespace mixscout::app {
 
@@ -100,17 +96,20 @@ struct MonitorArgs {
 };
 
 int run_monitor(const MonitorArgs& args) {
-    namespace asio = boost::asio;
-    std::filesystem::path config_file = args.config;
-    if (config_file.empty()) {
-        std::error_code ec;
-        if (std::filesystem::exists(default_config_file(), ec)) config_file = default_config_file();
-    }
-    const config::Config cfg = config_file.empty() ? config::Config::defaults() : config::Config::load(config_file);
-    log::Level level = log::Level::info;
-    const std::string level_text = args.log_level.empty() ? cfg.settings().log.level : args.log_level;
-    if (!log::parse_level(level_text, level)) throw InputError("log level '" + level_text + "' is not debug|info|warn|error|off");
-    log::set_level(level);
+    // The service skeleton the daemon uses (app/service/): config, log level, OSC in and out,
+    // devices, heartbeat, stop requests. No hot reload: a take is judged with the config it
+    // started with.
+    service::Flags flags;
+    flags.config_file = args.config;
+    if (args.listen >= 0) flags.listen_port = args.listen;
+    flags.send = args.send;
+    flags.log_level = args.log_level;
+    service::Service svc(std::move(flags),
+                         service::Options{"monitor", false,
+                                          " (is the daemon running? then set monitor.enabled in its config); "
+                                          "sending to fixed destinations only"});
+    const auto cfg_ptr = svc.config();
+    const config::Config& cfg = *cfg_ptr;
 
     monitor::MonitorOptions opts = monitor::monitor_options(cfg);
     if (!args.api.empty()) opts.capture.api = args.api;
@@ -125,17 +124,6 @@ int run_monitor(const MonitorArgs& args) {
     }
     audio::validate(opts.capture);
 
-    // OSC out: fixed destinations + devices that say hello.
-    osc::Sender sender;
-    std::vector<std::string> sends = cfg.settings().osc.send;
-    sends.insert(sends.end(), args.send.begin(), args.send.end());
-    const auto max_devices = static_cast<std::size_t>(cfg.settings().osc.max_devices);
-    sender.set_max_destinations(sends.size() + max_devices);
-    for (const auto& s : sends) {
-        const auto [h, p] = osc::parse_host_port(s, "--send");
-        sender.add_destination(h, p);
-    }
-
     // History.
     const auto data_dir = history::resolve_data_dir(args.data_dir, cfg);
     std::optional<history::Store> store;
@@ -145,66 +133,44 @@ int run_monitor(const MonitorArgs& args) {
         log::error(std::string(e.what()) + " (takes are judged but not stored)");
     }
 
+    osc::Sender& sender = svc.sender();
     monitor::Monitor mon(opts, sender, [&](const monitor::Take& take) {
         const auto o = monitor::process_take(take, cfg, opts.profile, store ? &*store : nullptr, opts.song, data_dir);
         log::info(o.status);
         for (const auto& m : osc::export_messages(o)) sender.send(m);
     });
 
-    asio::io_context io;
-    // OSC in: /mixscout/hello with the token registers a device (the other requests belong to the daemon).
-    std::unique_ptr<osc::Receiver> receiver;
-    osc::DeviceRegistry devices(sender, osc::ensure_token(osc::token_file()), max_devices);
-    const int port = args.listen >= 0 ? args.listen : cfg.settings().osc.listen_port;
-    try {
-        receiver = std::make_unique<osc::Receiver>(
-            io, osc::ReceiverOptions{cfg.settings().osc.listen_host, port, cfg.settings().osc.allow},
-            [&](const osc::Message& m, const osc::Endpoint& from) {
-                if (m.address != "/mixscout/hello") {
-                    log::warn("osc: " + m.address + " is handled by the daemon, not by monitor");
-                    return;
-                }
-                if (devices.hello(from, m.int_arg(0), m.string_arg(1)) == osc::DeviceRegistry::Hello::bad_token)
-                    log::warn("osc: /mixscout/hello from " + osc::to_string(from) + " without the right token; not registered");
-                if (const auto dev = devices.reply_endpoint(from))
-                    sender.send_to(osc::make_message("/mixscout/status", "monitoring", "live monitoring"), *dev);
-            });
-    } catch (const InputError& e) {
-        if (args.listen >= 0) throw;
-        log::warn(std::string(e.what()) + " (is the daemon running? then set monitor.enabled in its config); "
-                  "sending to fixed destinations only");
-    }
-
-    asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](const boost::system::error_code& ec, int signo) {
-        if (ec) return;
-        log::info(std::string("received ") + (signo == SIGINT ? "SIGINT" : "SIGTERM") + "; finishing the take");
-        mon.stop();
-        io.stop();
-    });
-    asio::steady_timer heartbeat(io);
-    const double heartbeat_s = cfg.settings().osc.heartbeat_s;
-    std::function<void()> beat = [&] {
-        heartbeat.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-            std::chrono::duration<double>(heartbeat_s)));
-        heartbeat.async_wait([&](const boost::system::error_code& ec) {
-            if (ec) return;
-            const auto s = mon.stats();
-            if (s.sample_rate) sender.send("/mixscout/status", "monitoring",
-                                           std::to_string(s.takes) + " take(s); " + std::to_string(s.overflows) + " overflow(s)");
-            beat();
-        });
+    // The other requests belong to the daemon: routed, so the table covers the protocol, and
+    // answered with a log line.
+    std::vector<service::Route> routes;
+    for (const char* address : {"/mixscout/note", "/mixscout/analyze", "/mixscout/reference", "/mixscout/history",
+                                "/mixscout/master", "/mixscout/ears", "/mixscout/focus"})
+        routes.push_back({address, "s", service::Access::proven, [](const osc::Message& m, const osc::Endpoint&) {
+                              log::warn("osc: " + m.address + " is handled by the daemon, not by monitor");
+                          }});
+    service::Hooks hooks;
+    hooks.greet = [&sender](const osc::Endpoint& device) {
+        sender.send_to(service::status_message("monitoring", "live monitoring"), device);
     };
-    beat();
+    hooks.heartbeat = [&mon]() -> std::optional<osc::Message> {
+        const auto s = mon.stats();
+        if (!s.sample_rate) return std::nullopt;
+        return service::status_message("monitoring", std::to_string(s.takes) + " take(s); " + std::to_string(s.overflows) + " overflow(s)");
+    };
+    hooks.stopping = [&mon] {
+        log::info("finishing the take");
+        mon.stop();
+    };
+    svc.start(std::move(routes), std::move(hooks));
 
-    std::string dests;
-    for (const auto& e : sender.destinations()) dests += (dests.empty() ? "" : ", ") + osc::to_string(e);
-    std::fprintf(stderr, "mixscout monitor: listening on %s, sending to %s; history: %s\n",
-                 receiver ? (cfg.settings().osc.listen_host + ":" + std::to_string(receiver->port())).c_str() : "-",
-                 dests.empty() ? "devices that send /mixscout/hello" : dests.c_str(),
-                 store ? store->file().string().c_str() : "unavailable");
-    mon.start();
-    io.run();
+    svc.run([&] {
+        std::string dests;
+        for (const auto& e : sender.destinations()) dests += (dests.empty() ? "" : ", ") + osc::to_string(e);
+        std::fprintf(stderr, "mixscout monitor: listening on %s, sending to %s; history: %s\n", svc.listen_text().c_str(),
+                     dests.empty() ? "devices that send /mixscout/hello" : dests.c_str(),
+                     store ? store->file().string().c_str() : "unavailable");
+        mon.start();
+    });
     mon.stop();
     const auto s = mon.stats();
     std::fprintf(stderr,

@@ -42,7 +42,59 @@ std::string set_name(const std::vector<fs::path>& stems) {
     return prefix.empty() ? stems.front().parent_path().filename().string() : prefix;
 }
 
+/// Opens the database if it is not open yet. Caller holds access.mutex. Throws StoreError.
+void ensure_open(const config::Config& cfg, StoreAccess& access) {
+    if (access.store) return;
+    try {
+        access.store.emplace(history::Store::open(access.data_dir, history::store_options(cfg)));
+        log::info("history: " + access.store->file().string() + " is available again");
+        access.error.clear();
+    } catch (const StoreError& e) {
+        access.error = e.what();
+        throw;
+    }
+}
+
+/// Records the kept exports, oldest first. Caller holds access.mutex. Throws StoreError.
+std::size_t record_kept_locked(const config::Config& cfg, StoreAccess& access) {
+    ensure_open(cfg, access);
+    std::size_t n = 0;
+    while (!access.unrecorded.empty()) {
+        const auto& u = access.unrecorded.front();
+        const auto r = history::ingest(*access.store, u.path, u.analysis, cfg, u.input);
+        log::info("recorded " + u.path.filename().string() + " (kept while the history was unavailable): " + r.record.song +
+                  " #" + std::to_string(r.record.iteration));
+        access.unrecorded.pop_front();
+        ++n;
+    }
+    return n;
+}
+
+/// Keeps an export the database refused, with its content hash as it is now. Caller holds
+/// access.mutex. False when it cannot be kept (the file is gone already).
+bool keep_unrecorded(StoreAccess& access, const fs::path& path, const analysis::Analysis& a, history::IngestInput input) {
+    try {
+        if (input.hash.empty()) input.hash = history::content_hash(path);
+    } catch (const InputError& e) {
+        log::warn(std::string("not kept for the history: ") + e.what());
+        return false;
+    }
+    if (access.unrecorded.size() >= StoreAccess::kMaxUnrecorded) {
+        log::warn("history: " + access.unrecorded.front().path.string() +
+                  " no longer kept in memory (too many unrecorded); the next start's scan finds it");
+        access.unrecorded.pop_front();
+    }
+    access.unrecorded.push_back({path, a, std::move(input)});
+    return true;
+}
+
 }  // namespace
+
+std::size_t record_unrecorded(const config::Config& cfg, StoreAccess& access) {
+    std::lock_guard lock(access.mutex);
+    if (access.unrecorded.empty()) return 0;
+    return record_kept_locked(cfg, access);
+}
 
 void fill_outcome(Outcome& out, const history::IngestResult& r) {
     out.song = r.record.song;
@@ -136,39 +188,32 @@ Outcome process_export(const Job& job, const config::Config& cfg, StoreAccess& a
     out.path = job.file.path.string();
     double report_ms = 0.0;
     std::lock_guard lock(access.mutex);
-    if (access.store) {
+    try {
+        record_kept_locked(cfg, access);  // exports kept while the database failed come first
+        auto r = history::ingest(*access.store, job.file.path, a, cfg, input);
+        fill_outcome(out, r);
+        // The report of every export, beside the history; a report that cannot be written
+        // only costs the picture, never the fixes.
         try {
-            auto r = history::ingest(*access.store, job.file.path, a, cfg, input);
-            out.song = r.record.song;
-            out.iteration = r.record.iteration;
-            out.export_id = r.record.export_id;
-            out.is_new = r.record.is_new;
-            fill_outcome(out, r);
-            // The report of every export, beside the history; a report that cannot be written
-            // only costs the picture, never the fixes.
-            try {
-                const auto rt0 = std::chrono::steady_clock::now();
-                report::ReportInput in = gather_report(a, r.issues, cfg, profile, &*access.store, &r, stems_report, std::nullopt);
-                in.generated_at = utc_now_iso8601();
-                const fs::path path = daemon_report_path(access.store->file().parent_path(), r.record.song, r.record.iteration);
-                write_text_file(path, report::render_html(in));
-                out.report_path = path.string();
-                report_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - rt0).count();
-            } catch (const std::exception& e) {
-                log::warn(std::string("report not written: ") + e.what());
-            }
-        } catch (const StoreError& e) {
-            log::error(e.what());
-            out.song = job.file.path.stem().string();
-            out.fixes = osc::top_fixes(review::next_fixes(issues, 1, history::store_options(cfg).compare.focus));
-            out.verdict = "first";
-            out.summary = std::string("history unavailable: ") + e.what();
+            const auto rt0 = std::chrono::steady_clock::now();
+            report::ReportInput in = gather_report(a, r.issues, cfg, profile, &*access.store, &r, stems_report, std::nullopt);
+            in.generated_at = utc_now_iso8601();
+            const fs::path path = daemon_report_path(access.store->file().parent_path(), r.record.song, r.record.iteration);
+            write_text_file(path, report::render_html(in));
+            out.report_path = path.string();
+            report_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - rt0).count();
+        } catch (const std::exception& e) {
+            log::warn(std::string("report not written: ") + e.what());
         }
-    } else {
+    } catch (const StoreError& e) {
+        log::error(e.what());
+        const bool kept = keep_unrecorded(access, job.file.path, a, input);
+        out.not_recorded = job.file.path.filename().string() + ": analysed, not recorded in the history: " +
+                           StoreError::describe(e.kind()) + (kept ? "; kept until the history can be written" : "");
         out.song = job.file.path.stem().string();
         out.fixes = osc::top_fixes(review::next_fixes(issues, 1, history::store_options(cfg).compare.focus));
         out.verdict = "first";
-        out.summary = "history unavailable: " + access.error;
+        out.summary = std::string("history unavailable: ") + StoreError::describe(e.kind());
     }
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     out.status = "analysed " + job.file.path.filename().string() + ": " + out.song + " #" +

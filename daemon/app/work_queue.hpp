@@ -53,6 +53,19 @@ public:
         not_empty_.notify_all();
         not_full_.notify_all();
     }
+    /// Removes the items `pred` selects (a stop abandoning what can wait); returns how many.
+    template <class Pred>
+    std::size_t remove_if(Pred pred) {
+        std::size_t n = 0;
+        {
+            std::lock_guard lock(mutex_);
+            const auto before = items_.size();
+            std::erase_if(items_, pred);
+            n = before - items_.size();
+        }
+        if (n) not_full_.notify_all();
+        return n;
+    }
     std::size_t size() const {
         std::lock_guard lock(mutex_);
         return items_.size();

@@ -29,6 +29,20 @@ std::string hint_for(int rc) {
     }
 }
 
+StoreError::Kind kind_of(int rc) {
+    switch (rc & 0xff) {
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED: return StoreError::Kind::locked;
+        case SQLITE_FULL: return StoreError::Kind::full;
+        case SQLITE_READONLY:
+        case SQLITE_PERM:
+        case SQLITE_CANTOPEN: return StoreError::Kind::read_only;
+        case SQLITE_NOTADB:
+        case SQLITE_CORRUPT: return StoreError::Kind::damaged;
+        default: return StoreError::Kind::other;
+    }
+}
+
 }  // namespace
 
 Db::Db(const std::filesystem::path& file, int busy_timeout_ms) : file_(file) {
@@ -61,7 +75,7 @@ void Db::fail(int rc, std::string_view what) const {
     std::string msg = "history database " + file_.string() + ": " + std::string(what) + ": ";
     msg += (db_ && sqlite3_errcode(db_) == rc) ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     if (auto h = hint_for(rc); !h.empty()) msg += "; " + h;
-    throw StoreError(msg);
+    throw StoreError(msg, kind_of(rc));
 }
 
 Stmt::Stmt(Db& db, std::string_view sql_text) : db_(db) {

@@ -1,4 +1,5 @@
 // The two backends behind watch::Watcher: inotify (Linux) and polling (anywhere).
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <map>
