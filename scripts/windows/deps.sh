@@ -46,6 +46,15 @@ build_fftw3() {
   sed -i 's/^Version:.*/Version: 3.3.10/' "$1"/lib/pkgconfig/fftw3f.pc
 }
 build_sqlite3() { win_autotools "$1" --disable-readline --disable-tcl --enable-threadsafe; }
+build_re2() {
+  win_cmake "$1" -DRE2_BUILD_TESTING=OFF
+  # Its CMake build (2022-06-01) installs no .pc file; the project finds re2 through pkg-config.
+  if [ ! -f "$1/lib/pkgconfig/re2.pc" ]; then
+    mkdir -p "$1/lib/pkgconfig"
+    printf 'prefix=%s\nlibdir=${prefix}/lib\nincludedir=${prefix}/include\n\nName: re2\nDescription: RE2 regular expressions\nVersion: 0\nLibs: -L${libdir} -lre2\nCflags: -I${includedir}\n' "$1" \
+      > "$1/lib/pkgconfig/re2.pc"
+  fi
+}
 build_yaml_cpp() { win_cmake "$1" -DYAML_CPP_BUILD_TESTS=OFF -DYAML_CPP_BUILD_TOOLS=OFF -DYAML_CPP_BUILD_CONTRIB=OFF; }
 build_rtaudio() { win_cmake "$1" -DRTAUDIO_BUILD_TESTING=OFF -DRTAUDIO_API_WASAPI=ON -DRTAUDIO_API_DS=ON -DRTAUDIO_API_ASIO=OFF -DRTAUDIO_STATIC_LIBRARY=ON; }
 build_oscpack() {
@@ -62,7 +71,7 @@ build_googletest() { win_cmake "$1" -DBUILD_GMOCK=ON -DINSTALL_GTEST=ON -Dgtest_
 build_libebur128() { win_cmake "$1" -DENABLE_INTERNAL_QUEUE_H=ON; }
 
 win_deps() {
-  for pkg in libogg libvorbis opus flac mpg123 lame libsndfile fftw3 sqlite3 yaml-cpp rtaudio oscpack googletest libebur128; do
+  for pkg in libogg libvorbis opus flac mpg123 lame libsndfile fftw3 sqlite3 re2 yaml-cpp rtaudio oscpack googletest libebur128; do
     debsrc_build windows "$pkg" "build_${pkg//-/_}"
     win_prefixes+=("$(debsrc_prefix windows "$pkg")")
   done
