@@ -58,7 +58,7 @@ debsrc_build() {
   prefix="$(debsrc_prefix "$target" "$pkg")"
   if [ -f "$prefix/.complete" ]; then echo "   $pkg: cached in $prefix"; return 0; fi
   echo "   $pkg: building into $prefix"
-  local scratch; scratch="$(mktemp -d "${TMPDIR:-/tmp}/mixscout-deps.XXXXXX")"
+  local started=$SECONDS scratch; scratch="$(mktemp -d "${TMPDIR:-/tmp}/mixscout-deps.XXXXXX")"
   rm -rf "$prefix"; mkdir -p "$prefix"
   (
     set -e
@@ -70,4 +70,5 @@ debsrc_build() {
   )
   rm -rf "$scratch"
   touch "$prefix/.complete"
+  echo "   $pkg: built in $((SECONDS - started)) s"
 }

@@ -47,6 +47,9 @@ build_fftw3() {
 }
 build_sqlite3() { win_autotools "$1" --disable-readline --disable-tcl --enable-threadsafe; }
 build_re2() {
+  # Debian's +dfsg tarball drops the generated tables; they are made from unicode-data, as
+  # Debian's own build does (REBUILD_TABLES).
+  make REBUILD_TABLES=1 re2/perl_groups.cc re2/unicode_casefold.cc re2/unicode_groups.cc
   win_cmake "$1" -DRE2_BUILD_TESTING=OFF
   # Its CMake build (2022-06-01) installs no .pc file; the project finds re2 through pkg-config.
   if [ ! -f "$1/lib/pkgconfig/re2.pc" ]; then
