@@ -75,14 +75,17 @@ private:
         fs::path path;
         asio::windows::stream_handle handle;
         // DWORD-aligned, as ReadDirectoryChangesW requires; 64 KiB is its limit over a network share.
-        std::vector<DWORD> buffer = std::vector<DWORD>(16 * 1024);
+        // Shared with the pending read's handler: a cancelled read may complete after the watcher
+        // is gone, and the system writes into the buffer until it does.
+        std::shared_ptr<std::vector<DWORD>> buffer = std::make_shared<std::vector<DWORD>>(16 * 1024);
     };
     static constexpr DWORD filter = FILE_NOTIFY_CHANGE_FILE_NAME | FILE_NOTIFY_CHANGE_DIR_NAME |
                                     FILE_NOTIFY_CHANGE_SIZE | FILE_NOTIFY_CHANGE_LAST_WRITE;
 
     void read(Folder& f) {
         asio::windows::overlapped_ptr op(f.handle.get_executor(),
-                                         [this, &f, alive = alive_](const boost::system::error_code& ec, std::size_t n) {
+                                         [this, &f, alive = alive_, keep = f.buffer](const boost::system::error_code& ec, std::size_t n) {
+                                             (void)keep;
                                              if (!*alive) return;
                                              if (ec) {
                                                  log::error("watch: " + f.path.string() + ": " + ec.message() +
@@ -92,8 +95,8 @@ private:
                                              handle(f, n);
                                              read(f);
                                          });
-        const DWORD bytes = static_cast<DWORD>(f.buffer.size() * sizeof(DWORD));
-        const BOOL ok = ::ReadDirectoryChangesW(f.handle.native_handle(), f.buffer.data(), bytes,
+        const DWORD bytes = static_cast<DWORD>(f.buffer->size() * sizeof(DWORD));
+        const BOOL ok = ::ReadDirectoryChangesW(f.handle.native_handle(), f.buffer->data(), bytes,
                                                 options_.recursive ? TRUE : FALSE, filter, nullptr, op.get(), nullptr);
         const DWORD err = ::GetLastError();
         if (!ok && err != ERROR_IO_PENDING) {
@@ -109,7 +112,7 @@ private:
             for (const auto& p : list_exports(options_)) gate_.touch(p, options_.quiet_period_s);
             return;
         }
-        const auto* base = reinterpret_cast<const unsigned char*>(f.buffer.data());
+        const auto* base = reinterpret_cast<const unsigned char*>(f.buffer->data());
         for (std::size_t off = 0; off < n;) {
             FILE_NOTIFY_INFORMATION info;
             std::memcpy(&info, base + off, offsetof(FILE_NOTIFY_INFORMATION, FileName));

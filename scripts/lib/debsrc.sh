@@ -30,18 +30,19 @@ debsrc_version() {
   apt-cache showsrc --only-source "$1" | awk '/^Version:/ {print $2}' | sort -V | tail -1
 }
 
-# When apt-get source fails only because the mirror lacks an upstream signature (.orig.tar.*.asc)
-# that the .dsc lists, the tarballs it did fetch were still checked against the .dsc (itself
-# checked against the signed index): unpack them as dpkg-source would, Debian's patches applied.
+# When apt-get source fails only because the mirror lacks a file the .dsc lists (an upstream
+# signature .orig.tar.*.asc, or seen once: libebur128's .debian.tar.xz), the tarballs it did fetch
+# were still checked against the .dsc (itself checked against the signed index): unpack them as
+# dpkg-source would, Debian's patches applied when they are there.
 debsrc_unpack() {
   local orig debian
   orig="$(ls ./*.orig.tar.* 2>/dev/null | grep -v '\.asc$' | head -1)"
   debian="$(ls ./*.debian.tar.* 2>/dev/null | head -1)"
-  [ -n "$orig" ] && [ -n "$debian" ] || return 1
-  echo "apt-get source failed; unpacking $orig and $debian by hand"
+  [ -n "$orig" ] || return 1
+  echo "apt-get source failed; unpacking $orig ${debian:-(no Debian changes: the mirror lacks them; upstream as released)} by hand"
   mkdir src
   tar -xf "$orig" -C src --strip-components=1
-  tar -xf "$debian" -C src
+  [ -z "$debian" ] || tar -xf "$debian" -C src
   if [ -f src/debian/patches/series ]; then
     (cd src && sed -e 's/#.*//' -e '/^[[:space:]]*$/d' debian/patches/series | while read -r patch opts; do
       patch -s ${opts:--p1} < "debian/patches/$patch" || exit 1
