@@ -52,7 +52,7 @@ struct Options {
     bool recursive = false;
     std::string backend = "auto";  ///< auto | inotify | windows | polling (auto: inotify on Linux, windows on Windows)
     double settle_s = 0.1;         ///< inotify: unchanged this long after the writer closed it
-    double quiet_period_s = 1.0;   ///< polling: unchanged this long (size + mtime)
+    double quiet_period_s = 1.0;   ///< polling, windows: unchanged this long (size + mtime)
     double poll_interval_s = 0.5;  ///< polling: how often the folders are listed
     double give_up_s = 120.0;      ///< incomplete header and unchanged this long: skip (logged)
     /// Told about a file skipped after give_up_s, with the one-line reason (on the I/O thread).
