@@ -217,7 +217,10 @@ void read_into(HANDLE pipe, std::shared_ptr<void> keep, std::string* text, bool*
             cv->notify_all();
             break;
         }
+        // A console program's text-mode CRLF line ends read as LF, as a POSIX child writes them.
+        const std::size_t from = text->empty() ? 0 : text->size() - 1;
         text->append(buf, n);
+        for (auto at = text->find("\r\n", from); at != std::string::npos; at = text->find("\r\n", at)) text->erase(at, 1);
         cv->notify_all();
     }
     ::CloseHandle(pipe);
