@@ -8,8 +8,10 @@ win_prefixes=()
 
 win_cmake() {  # a CMake project, static, into $1
   local prefix="$1"; shift
-  local joined; joined="$(IFS=';'; echo "${win_prefixes[*]+"${win_prefixes[*]}"}")"
-  nice -n 10 cmake -S . -B _build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_TOOLCHAIN_FILE="$WIN_TOOLCHAIN" \
+  local joined pc=""; joined="$(IFS=';'; echo "${win_prefixes[*]+"${win_prefixes[*]}"}")"
+  for p in "${win_prefixes[@]+"${win_prefixes[@]}"}"; do pc+="$p/lib/pkgconfig:"; done
+  # pkg-config sees the Windows prefixes only (never the build machine's JACK or PulseAudio).
+  PKG_CONFIG_LIBDIR="$pc" PKG_CONFIG_PATH="" nice -n 10 cmake -S . -B _build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_TOOLCHAIN_FILE="$WIN_TOOLCHAIN" \
     -DMIXSCOUT_WIN_PREFIXES="$joined" -DCMAKE_PREFIX_PATH="$joined" -DCMAKE_INSTALL_PREFIX="$prefix" \
     -DBUILD_SHARED_LIBS=OFF -DBUILD_TESTING=OFF "$@"
   nice -n 10 cmake --build _build -j2
@@ -45,7 +47,21 @@ build_fftw3() {
   # ... and writes a wrong Version into its .pc file; pkg-config only needs the name to resolve.
   sed -i 's/^Version:.*/Version: 3.3.10/' "$1"/lib/pkgconfig/fftw3f.pc
 }
-build_sqlite3() { win_autotools "$1" --disable-readline --disable-tcl --enable-threadsafe; }
+build_sqlite3() {
+  # Its autotools cross build runs helper programs it built for Windows (lemon, mksourceid): make
+  # the amalgamation natively, then compile that one file for Windows.
+  local prefix="$1" version
+  mkdir -p _native
+  (cd _native && ../configure --disable-tcl --disable-readline && nice -n 10 make -j2 sqlite3.c sqlite3.h)
+  nice -n 10 $WIN_HOST-gcc -O2 -DSQLITE_THREADSAFE=1 -DSQLITE_ENABLE_MATH_FUNCTIONS -DSQLITE_ENABLE_COLUMN_METADATA \
+    -c _native/sqlite3.c -o _native/sqlite3.o
+  mkdir -p "$prefix/lib/pkgconfig" "$prefix/include"
+  $WIN_HOST-ar rcs "$prefix/lib/libsqlite3.a" _native/sqlite3.o
+  cp _native/sqlite3.h src/sqlite3ext.h "$prefix/include/"
+  version="$(cat VERSION)"
+  printf 'prefix=%s\nlibdir=${prefix}/lib\nincludedir=${prefix}/include\n\nName: SQLite\nDescription: SQL database engine\nVersion: %s\nLibs: -L${libdir} -lsqlite3\nCflags: -I${includedir}\n' \
+    "$prefix" "$version" > "$prefix/lib/pkgconfig/sqlite3.pc"
+}
 build_re2() {
   # Debian's +dfsg tarball drops the generated tables; they are made from unicode-data, as
   # Debian's own build does (REBUILD_TABLES).
@@ -59,7 +75,10 @@ build_re2() {
   fi
 }
 build_yaml_cpp() { win_cmake "$1" -DYAML_CPP_BUILD_TESTS=OFF -DYAML_CPP_BUILD_TOOLS=OFF -DYAML_CPP_BUILD_CONTRIB=OFF; }
-build_rtaudio() { win_cmake "$1" -DRTAUDIO_BUILD_TESTING=OFF -DRTAUDIO_API_WASAPI=ON -DRTAUDIO_API_DS=ON -DRTAUDIO_API_ASIO=OFF -DRTAUDIO_STATIC_LIBRARY=ON; }
+build_rtaudio() {
+  win_cmake "$1" -DRTAUDIO_BUILD_TESTING=OFF -DRTAUDIO_API_WASAPI=ON -DRTAUDIO_API_DS=ON -DRTAUDIO_API_ASIO=OFF \
+    -DRTAUDIO_API_JACK=OFF -DRTAUDIO_API_PULSE=OFF -DRTAUDIO_API_ALSA=OFF
+}
 build_oscpack() {
   local prefix="$1"
   sed -i 's/^ADD_LIBRARY(oscpack/ADD_LIBRARY(oscpack STATIC/I' CMakeLists.txt
