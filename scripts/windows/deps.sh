@@ -42,7 +42,9 @@ build_libsndfile() {
 }
 build_fftw3() {
   # FFTW's CMake build misses _mm_malloc's check on mingw (its own aligned malloc then fails).
-  win_cmake "$1" -DENABLE_FLOAT=ON -DENABLE_SSE=ON -DENABLE_SSE2=ON -DENABLE_AVX=ON -DENABLE_AVX2=ON \
+  # SSE/SSE2 only: its CMake build (unlike its autotools build) adds -mavx/-mavx2 -mfma to every
+  # file, so the whole library would need an AVX2 CPU; x86-64 always has SSE2.
+  win_cmake "$1" -DENABLE_FLOAT=ON -DENABLE_SSE=ON -DENABLE_SSE2=ON -DENABLE_AVX=OFF -DENABLE_AVX2=OFF \
     -DENABLE_THREADS=OFF -DBUILD_TESTS=OFF -DCMAKE_C_FLAGS="-DHAVE__MM_MALLOC=1"
   # ... and writes a wrong Version into its .pc file; pkg-config only needs the name to resolve.
   sed -i 's/^Version:.*/Version: 3.3.10/' "$1"/lib/pkgconfig/fftw3f.pc
