@@ -80,6 +80,10 @@ build_yaml_cpp() { win_cmake "$1" -DYAML_CPP_BUILD_TESTS=OFF -DYAML_CPP_BUILD_TO
 build_rtaudio() {
   win_cmake "$1" -DRTAUDIO_BUILD_TESTING=OFF -DRTAUDIO_API_WASAPI=ON -DRTAUDIO_API_DS=ON -DRTAUDIO_API_ASIO=OFF \
     -DRTAUDIO_API_JACK=OFF -DRTAUDIO_API_PULSE=OFF -DRTAUDIO_API_ALSA=OFF
+  # Its .pc lists -lpthread (CMake then picks winpthread's import library, which clashes with the
+  # static one) and none of the system libraries a static link needs: list those instead.
+  sed -i 's/^Libs.private:.*/Libs.private: -ldsound -lksuser -lmfplat -lmfuuid -lwmcodecdspuuid -lwinmm -lole32 -luuid/' \
+    "$1/lib/pkgconfig/rtaudio.pc"
 }
 build_oscpack() {
   local prefix="$1"
