@@ -2,7 +2,9 @@
 
 #ifdef _WIN32
 #define WIN32_LEAN_AND_MEAN
+#ifndef NOMINMAX  // mingw's libstdc++ defines it already
 #define NOMINMAX
+#endif
 #include <windows.h>
 
 #include <mutex>

@@ -344,7 +344,7 @@ struct Tonal {  // tonal
 struct Watch {  // watch
     std::vector<std::string> folders;
     bool recursive{};
-    std::string backend;  ///< auto | inotify | polling
+    std::string backend;  ///< auto | inotify | windows | polling
     double settle_s{}, quiet_period_s{}, poll_interval_s{}, give_up_s{};
     int retries{};
     double group_window_s{};

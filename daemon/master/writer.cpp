@@ -3,7 +3,9 @@
 #ifdef _WIN32
 // sf_wchar_open: the path as Windows' UTF-16, so any user name and folder name works.
 #define WIN32_LEAN_AND_MEAN
+#ifndef NOMINMAX  // mingw's libstdc++ defines it already
 #define NOMINMAX
+#endif
 #include <windows.h>
 #define ENABLE_SNDFILE_WINDOWS_PROTOTYPES 1
 #endif

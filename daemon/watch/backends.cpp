@@ -339,12 +339,19 @@ private:
 
 }  // namespace
 
+#ifdef _WIN32
+// ReadDirectoryChangesW (backend_windows.cpp).
+std::unique_ptr<Watcher> make_read_directory_watcher(asio::io_context& io, const Options& options, Watcher::OnReady on_ready);
+#endif
+
 std::unique_ptr<Watcher> make_watcher(asio::io_context& io, const Options& options, Watcher::OnReady on_ready) {
     create_folders(options);
     std::string backend = options.backend;
     if (backend == "auto") {
 #ifdef __linux__
         backend = "inotify";
+#elif defined(_WIN32)
+        backend = "windows";
 #else
         backend = "polling";
 #endif
@@ -357,7 +364,14 @@ std::unique_ptr<Watcher> make_watcher(asio::io_context& io, const Options& optio
         throw InputError("watch.backend: inotify exists only on Linux (use polling or auto)");
 #endif
     }
-    throw InputError("watch.backend: unknown backend '" + options.backend + "' (auto, inotify, polling)");
+    if (backend == "windows") {
+#ifdef _WIN32
+        return make_read_directory_watcher(io, options, std::move(on_ready));
+#else
+        throw InputError("watch.backend: windows (ReadDirectoryChangesW) exists only on Windows (use polling or auto)");
+#endif
+    }
+    throw InputError("watch.backend: unknown backend '" + options.backend + "' (auto, inotify, windows, polling)");
 }
 
 }  // namespace mixscout::watch

@@ -1,6 +1,6 @@
 // mixscout watch: notice finished exports in Live's export folders.
 //
-// A backend (inotify on Linux, polling anywhere) reports "this file changed"; the shared
+// A backend (inotify on Linux, ReadDirectoryChangesW on Windows, polling anywhere) reports "this file changed"; the shared
 // StabilityGate then decides when it is complete: its size and mtime unchanged for a quiet
 // period AND its header complete (a WAV/AIFF whose RIFF/FORM size matches the file, a FLAC
 // whose STREAMINFO has its sample count). Only then is on_ready called, once per completion.
@@ -61,9 +61,9 @@ HeaderState check_header(const std::filesystem::path& path, std::uintmax_t size)
 struct Options {
     std::vector<std::filesystem::path> folders;
     bool recursive = false;
-    std::string backend = "auto";  ///< auto | inotify | polling (auto: inotify on Linux)
+    std::string backend = "auto";  ///< auto | inotify | windows | polling (auto: inotify on Linux, windows on Windows)
     double settle_s = 0.1;         ///< inotify: unchanged this long after the writer closed it
-    double quiet_period_s = 1.0;   ///< polling: unchanged this long (size + mtime)
+    double quiet_period_s = 1.0;   ///< polling, windows: unchanged this long (size + mtime)
     double poll_interval_s = 0.5;  ///< polling: how often the folders are listed
     double give_up_s = 120.0;      ///< incomplete header and unchanged this long: skip (logged)
     /// MP3/Ogg carry no length to check, and a writer that closes the file per chunk looks
@@ -106,7 +106,7 @@ public:
 };
 
 /// Creates the folders if missing and starts watching. Throws InputError on an unknown backend,
-/// inotify on a platform without it, or a folder that cannot be created/watched.
+/// inotify or windows on a platform without it, or a folder that cannot be created/watched.
 std::unique_ptr<Watcher> make_watcher(boost::asio::io_context& io, const Options& options, Watcher::OnReady on_ready);
 
 /// Every export-named regular file in the folders now (recursive per options), sorted.

@@ -30,6 +30,26 @@ debsrc_version() {
   apt-cache showsrc --only-source "$1" | awk '/^Version:/ {print $2}' | sort -V | tail -1
 }
 
+# When apt-get source fails only because the mirror lacks a file the .dsc lists (an upstream
+# signature .orig.tar.*.asc, or seen once: libebur128's .debian.tar.xz), the tarballs it did fetch
+# were still checked against the .dsc (itself checked against the signed index): unpack them as
+# dpkg-source would, Debian's patches applied when they are there.
+debsrc_unpack() {
+  local orig debian
+  orig="$(ls ./*.orig.tar.* 2>/dev/null | grep -v '\.asc$' | head -1)"
+  debian="$(ls ./*.debian.tar.* 2>/dev/null | head -1)"
+  [ -n "$orig" ] || return 1
+  echo "apt-get source failed; unpacking $orig ${debian:-(no Debian changes: the mirror lacks them; upstream as released)} by hand"
+  mkdir src
+  tar -xf "$orig" -C src --strip-components=1
+  [ -z "$debian" ] || tar -xf "$debian" -C src
+  if [ -f src/debian/patches/series ]; then
+    (cd src && sed -e 's/#.*//' -e '/^[[:space:]]*$/d' debian/patches/series | while read -r patch opts; do
+      patch -s ${opts:--p1} < "debian/patches/$patch" || exit 1
+    done)
+  fi
+}
+
 debsrc_prefix() {
   echo "$MIXSCOUT_DEPS_CACHE/$1/$2-$(debsrc_version "$2")"
 }
@@ -39,15 +59,17 @@ debsrc_build() {
   prefix="$(debsrc_prefix "$target" "$pkg")"
   if [ -f "$prefix/.complete" ]; then echo "   $pkg: cached in $prefix"; return 0; fi
   echo "   $pkg: building into $prefix"
-  local scratch; scratch="$(mktemp -d "${TMPDIR:-/tmp}/mixscout-deps.XXXXXX")"
+  local started=$SECONDS scratch; scratch="$(mktemp -d "${TMPDIR:-/tmp}/mixscout-deps.XXXXXX")"
   rm -rf "$prefix"; mkdir -p "$prefix"
   (
     set -e
     cd "$scratch"
-    apt-get source -qq "$pkg" >"$scratch/source.log" 2>&1 || { cat "$scratch/source.log"; exit 1; }
+    apt-get source -qq "$pkg" >"$scratch/source.log" 2>&1 || debsrc_unpack >>"$scratch/source.log" 2>&1 ||
+      { cat "$scratch/source.log"; exit 1; }
     cd "$(find . -mindepth 1 -maxdepth 1 -type d | head -1)"
     "$func" "$prefix" >"$scratch/build.log" 2>&1 || { tail -40 "$scratch/build.log"; exit 1; }
   )
   rm -rf "$scratch"
   touch "$prefix/.complete"
+  echo "   $pkg: built in $((SECONDS - started)) s"
 }

@@ -145,7 +145,7 @@ void write_long_noise(const std::filesystem::path& p, double seconds, int rate) 
     info.samplerate = rate;
     info.channels = 2;
     info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
-    SNDFILE* f = sf_open(p.c_str(), SFM_WRITE, &info);
+    SNDFILE* f = sf_open(p.string().c_str(), SFM_WRITE, &info);
     ASSERT_NE(f, nullptr);
     std::minstd_rand rng(5);
     std::vector<float> chunk(2 * static_cast<std::size_t>(rate));
@@ -157,6 +157,9 @@ void write_long_noise(const std::filesystem::path& p, double seconds, int rate) 
 }
 
 TEST(AnalyzeCli, MemoryDoesNotGrowWithTheFileLength) {
+#ifdef _WIN32
+    GTEST_SKIP() << "peak RSS is read with wait4 (POSIX only)";
+#endif
     test::TempDir dir;
     write_long_noise(dir / "short.wav", 20.0, 44100);
     write_long_noise(dir / "long.wav", 600.0, 44100);  // 106 MB on disk, 212 MB as floats

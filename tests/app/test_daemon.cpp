@@ -72,7 +72,20 @@ struct Fixture {
         if (!d->started()) throw std::runtime_error("the daemon did not start: " + d->process().err());
         return d;
     }
-    std::vector<std::string> env() const { return {"XDG_CONFIG_HOME=" + config_home.string()}; }
+    // XDG_CONFIG_HOME is Linux's; MIXSCOUT_CONFIG_DIR names the same folder on every OS.
+    std::vector<std::string> env() const {
+        return {"XDG_CONFIG_HOME=" + config_home.string(), "MIXSCOUT_CONFIG_DIR=" + (config_home / "mixscout").string()};
+    }
+    /// SIGTERM. Windows has no signals between processes: `mixscout stop` (OSC /mixscout/shutdown
+    /// after a hello with the token), the same orderly stop.
+    void stop(test::DaemonProcess& d) const {
+#ifdef _WIN32
+        const auto r = test::run_mixscout({"stop", "--port", std::to_string(d.port())}, env());
+        EXPECT_EQ(r.code, 0) << r.out << r.err;
+#else
+        d.process().signal(SIGTERM);
+#endif
+    }
     std::string token() const { return test::read_osc_token(config_home); }
     /// Hello with the token from `device` (replies to its own socket, unread: the dump, a fixed
     /// destination, sees everything); later requests from `device` are handled in order after it
@@ -287,7 +300,7 @@ TEST(Daemon, RestartPicksUpExportsThatArrivedWhileDown) {
         auto d = f.start();
         drop(f.exports / "Before.wav", short_mix(1.0, 1));
         ASSERT_TRUE(f.wait_idle(1)) << d->process().err();
-        d->process().signal(SIGTERM);
+        f.stop(*d);
         ASSERT_EQ(d->process().wait_exit(kDeadline), std::optional<int>(0));
     }
     drop(f.exports / "While Down.wav", short_mix(1.0, 2));
@@ -310,7 +323,7 @@ TEST(Daemon, RestartPicksUpAnExportChangedWhileDown) {
         drop(f.exports / "Changed.wav", short_mix(1.0, 1));
         drop(f.exports / "Unchanged.wav", short_mix(1.0, 2));
         ASSERT_TRUE(f.wait_idle(2)) << d->process().err();
-        d->process().signal(SIGTERM);
+        f.stop(*d);
         ASSERT_EQ(d->process().wait_exit(kDeadline), std::optional<int>(0));
     }
     drop(f.exports / "Changed.wav", short_mix(1.0, 3));
@@ -376,7 +389,7 @@ TEST(Daemon, SigtermFinishesQueuedWork) {
             if (m.address == "/mixscout/status" && m.args[1].find(" waiting") != std::string::npos) return true;
         return false;
     }, kDeadline)) << d->process().err();
-    d->process().signal(SIGTERM);
+    f.stop(*d);
     ASSERT_EQ(d->process().wait_exit(kDeadline), std::optional<int>(0)) << d->process().err();
     const std::string log = d->process().err();
     std::smatch m;
@@ -432,6 +445,7 @@ TEST(Daemon, DeviceRequestsAnalyzeHistoryReference) {
 // fix with the moment it clips), a clean re-export is "better" by the numbers, the listener
 // votes "worse" (oscsend), the vote lands in the database and the verdict turns into the advice.
 TEST(Daemon, FixTimesAndEarsVote) {
+    MIXSCOUT_NEEDS_PROGRAM("sqlite3");  // reads the database independently
     Fixture f;
     auto d = f.start();
     auto clipped = short_mix(2.0, 31);
@@ -467,7 +481,7 @@ TEST(Daemon, FixTimesAndEarsVote) {
     EXPECT_EQ(advice.args[0], numbers);
     EXPECT_EQ(advice.args[1], "Ears said #2 was worse, numbers better: undo or halve that change");
     std::string rows;
-    ASSERT_EQ(test::run_command("/usr/bin/sqlite3", {(f.data / "history.sqlite").string(), "SELECT export_id || '|' || vote FROM ears;"}, &rows), 0);
+    ASSERT_EQ(test::run_command(test::find_program("sqlite3"), {(f.data / "history.sqlite").string(), "SELECT export_id || '|' || vote FROM ears;"}, &rows), 0);
     EXPECT_EQ(rows, logged.args[0] + "|worse\n");
     // A vote outside the enum is dropped by the receiver; the daemon keeps answering.
     f.request(d->port(), "/mixscout/ears", "loud");
@@ -485,6 +499,7 @@ TEST(Daemon, FixTimesAndEarsVote) {
 // from the replies whether a path exists, write masters, and push the real device off the list
 // with hellos from other ports. Now only a sender that proved the token is heard.
 TEST(Daemon, UnprovenSendersCannotDriveItNorPushTheDeviceOff) {
+    MIXSCOUT_NEEDS_PROGRAM("sqlite3");  // reads the database independently
     Fixture f;
     f.write_config(Fixture::base_config("  max_devices: 2\nwatch:\n  workers: 1\n"));
     auto d = f.start();
@@ -530,7 +545,7 @@ TEST(Daemon, UnprovenSendersCannotDriveItNorPushTheDeviceOff) {
     EXPECT_TRUE(f.dump.with_address("/mixscout/history_end").empty());
     EXPECT_FALSE(fs::exists(f.data / "masters"));
     std::string rows;
-    ASSERT_EQ(test::run_command("/usr/bin/sqlite3", {(f.data / "history.sqlite").string(),
+    ASSERT_EQ(test::run_command(test::find_program("sqlite3"), {(f.data / "history.sqlite").string(),
                                                      "SELECT count(*) FROM notes; SELECT count(*) FROM reference_tracks;"}, &rows), 0);
     // Intruders heard at most a status (the two with a wrong token: "not authorised").
     for (const auto& m : intruder_dump.messages()) EXPECT_EQ(m.address, "/mixscout/status") << m.line;
@@ -640,7 +655,7 @@ TEST(Daemon, AFloodOfRequestsIsBoundedAndAStopStaysQuick) {
             if (m.address == "/mixscout/export" && m.args[0].ends_with("Real.wav")) return true;
         return false;
     }, kDeadline)) << d->process().err();
-    d->process().signal(SIGTERM);
+    f.stop(*d);
     ASSERT_EQ(d->process().wait_exit(kDeadline), std::optional<int>(0)) << d->process().err();
     EXPECT_LE(f.exported().size(), 8u + 1u);
 }

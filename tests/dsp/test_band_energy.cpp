@@ -193,7 +193,7 @@ TEST(BandEnergy, LowAndHighBandsSeeTheSameStretchOfTime) {
     double sum_w2 = 0.0;
     std::vector<double> w2(n);
     for (std::int64_t t = 0; t < n; ++t) {
-        const double w = 0.5 - 0.5 * std::cos(2.0 * M_PI * static_cast<double>(t) / static_cast<double>(n));
+        const double w = 0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * static_cast<double>(t) / static_cast<double>(n));
         w2[static_cast<std::size_t>(t)] = w * w;
         sum_w2 += w * w;
     }

@@ -9,7 +9,9 @@
 #include <fftw3.h>
 #include <gtest/gtest.h>
 #include <sndfile.h>
+#ifndef _WIN32
 #include <sys/wait.h>
+#endif
 
 #include <array>
 #include <cmath>
@@ -108,12 +110,20 @@ struct CmdResult {
 
 CmdResult run(const std::string& cmd) {
     CmdResult r;
+#ifdef _WIN32
+    FILE* p = _popen((cmd + " 2>&1").c_str(), "r");
+#else
     FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+#endif
     if (!p) return r;
     std::array<char, 4096> buf{};
     while (std::fgets(buf.data(), buf.size(), p)) r.output += buf.data();
+#ifdef _WIN32
+    r.status = _pclose(p);
+#else
     const int st = pclose(p);
     r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+#endif
     return r;
 }
 
@@ -286,7 +296,7 @@ TEST_F(MasterTest, TargetLoudness16BitAndCeilingOptions) {
     EXPECT_NEAR(out.integrated_lufs, -16.0, 0.5);
     EXPECT_LE(out.true_peak_dbtp, -2.0 + 0.1);
     SF_INFO info{};
-    SNDFILE* f = sf_open((dir / "out16.wav").c_str(), SFM_READ, &info);
+    SNDFILE* f = sf_open((dir / "out16.wav").string().c_str(), SFM_READ, &info);
     ASSERT_NE(f, nullptr);
     sf_close(f);
     EXPECT_EQ(info.format, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
@@ -575,11 +585,11 @@ TEST_F(MasterTest, MonoShortSilentAndIdenticalInputsAreRefused) {
 
 TEST_F(MasterTest, CliWritesTheFileAndAJsonReport) {
     MIXSCOUT_NEEDS_PROGRAM("ffmpeg");  // the independent loudness meter
-    const CmdResult r = run(std::string(MIXSCOUT_BIN) + " master '" + (dir / "mix.wav").string() + "' --reference '" +
-                      (dir / "ref.wav").string() + "' -o '" + (dir / "cli.wav").string() +
-                      "' --ceiling-dbtp -1.5 --amount 50 --match loudness,eq --json -q");
-    ASSERT_EQ(r.status, 0) << r.output;
-    const auto j = nlohmann::json::parse(r.output);
+    const MixscoutRun r = run_mixscout({"master", (dir / "mix.wav").string(), "--reference", (dir / "ref.wav").string(), "-o",
+                                        (dir / "cli.wav").string(), "--ceiling-dbtp", "-1.5", "--amount", "50", "--match",
+                                        "loudness,eq", "--json", "-q"});
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    const auto j = nlohmann::json::parse(r.out);
     EXPECT_DOUBLE_EQ(j["peak"]["ceiling_dbtp"].get<double>(), -1.5);
     EXPECT_EQ(j["eq"]["bands"].size(), 10u);
     EXPECT_NEAR(j["width"]["change_db"].get<double>(), 0.0, 0.05);  // width not matched: side follows mid
@@ -604,15 +614,16 @@ TEST_F(MasterTest, CliWritesTheFileAndAJsonReport) {
 
 TEST_F(MasterTest, CliBadInputIsOneLineAndExitTwo) {
     write_audio(dir / "mono.wav", pink_noise(-20.0, 10.0, 48000, 1, 5));
-    const CmdResult r = run(std::string(MIXSCOUT_BIN) + " master '" + (dir / "mono.wav").string() + "' -r '" +
-                      (dir / "ref.wav").string() + "' -o '" + (dir / "x.wav").string() + "' -q");
-    EXPECT_EQ(r.status, 2);
-    EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
-    EXPECT_NE(r.output.find("mono"), std::string::npos);
-    const CmdResult m = run(std::string(MIXSCOUT_BIN) + " master '" + (dir / "mix.wav").string() + "' -r '" +
-                      (dir / "ref.wav").string() + "' -o '" + (dir / "x.wav").string() + "' --match loudness,colour -q");
-    EXPECT_EQ(m.status, 2);
-    EXPECT_NE(m.output.find("colour"), std::string::npos);
+    const MixscoutRun r = run_mixscout({"master", (dir / "mono.wav").string(), "-r", (dir / "ref.wav").string(), "-o",
+                                        (dir / "x.wav").string(), "-q"});
+    const std::string r_output = r.out + r.err;
+    EXPECT_EQ(r.code, 2);
+    EXPECT_EQ(std::count(r_output.begin(), r_output.end(), '\n'), 1) << r_output;
+    EXPECT_NE(r_output.find("mono"), std::string::npos);
+    const MixscoutRun m = run_mixscout({"master", (dir / "mix.wav").string(), "-r", (dir / "ref.wav").string(), "-o",
+                                        (dir / "x.wav").string(), "--match", "loudness,colour", "-q"});
+    EXPECT_EQ(m.code, 2);
+    EXPECT_NE((m.out + m.err).find("colour"), std::string::npos);
 }
 
 }  // namespace

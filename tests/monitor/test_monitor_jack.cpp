@@ -10,7 +10,6 @@
 #include <gtest/gtest.h>
 #include <sndfile.h>
 #include <sqlite3.h>
-#include <unistd.h>
 
 
 #include <csignal>
@@ -20,6 +19,7 @@
 #include <sstream>
 
 #include "support/ebur128_oracle.hpp"
+#include "support/env.hpp"
 #include "support/process.hpp"
 #include "support/signals.hpp"
 
@@ -29,18 +29,9 @@ using std::chrono::milliseconds;
 
 namespace {
 
-std::string which(const std::string& name) {
-    const char* path = std::getenv("PATH");
-    std::stringstream ss(path ? path : "/usr/bin:/bin");
-    std::string dir;
-    while (std::getline(ss, dir, ':'))
-        if (!dir.empty() && ::access((dir + "/" + name).c_str(), X_OK) == 0) return dir + "/" + name;
-    return {};
-}
-
 struct Tools {
-    std::string jackd = which("jackd"), jack_play = which("jack-play"), jack_lsp = which("jack_lsp"),
-                jack_connect = which("jack_connect"), jack_transport = which("jack_transport");
+    std::string jackd = find_program("jackd"), jack_play = find_program("jack-play"), jack_lsp = find_program("jack_lsp"),
+                jack_connect = find_program("jack_connect"), jack_transport = find_program("jack_transport");
     bool ok() const {
         return !jackd.empty() && !jack_play.empty() && !jack_lsp.empty() && !jack_connect.empty() && !jack_transport.empty();
     }
@@ -50,9 +41,9 @@ struct Tools {
 /// a name of its own; children of this test inherit the name through the environment.
 class JackServer {
 public:
-    explicit JackServer(const Tools& tools, const std::string& name) : tools_(tools) {
-        ::setenv("JACK_DEFAULT_SERVER", name.c_str(), 1);
-        ::setenv("JACK_NO_START_SERVER", "1", 1);  // clients must never start a server of their own
+    // Clients must never start a server of their own (JACK_NO_START_SERVER).
+    explicit JackServer(const Tools& tools, const std::string& name)
+        : tools_(tools), server_name_("JACK_DEFAULT_SERVER", name), no_start_("JACK_NO_START_SERVER", "1") {
         start();
     }
     ~JackServer() { stop(); }
@@ -82,6 +73,7 @@ public:
 
 private:
     const Tools& tools_;
+    EnvVar server_name_, no_start_;
     std::unique_ptr<Process> process_;
     bool ready_ = false;
 };
@@ -116,7 +108,7 @@ struct Row {
 std::vector<Row> stored_exports(const std::filesystem::path& db_file) {
     std::vector<Row> rows;
     sqlite3* db = nullptr;
-    if (sqlite3_open_v2(db_file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    if (sqlite3_open_v2(db_file.string().c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
         sqlite3_close(db);
         return rows;
     }

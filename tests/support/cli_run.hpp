@@ -1,12 +1,17 @@
 // Runs the real build/mixscout binary: stdout, stderr, exit code and peak RSS (getrusage via
-// wait4), with a deadline (the child is killed when it passes; the test then fails).
+// wait4), with a deadline (the child is killed when it passes; the test then fails). Windows:
+// support/process's Process (CreateProcessW), no peak RSS (max_rss_kb stays 0).
 #pragma once
+#ifdef _WIN32
+#include "support/process.hpp"
+#else
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#endif
 
 #include <chrono>
 #include <string>
@@ -21,6 +26,19 @@ struct CliResult {
     bool timed_out = false;
 };
 
+#ifdef _WIN32
+inline CliResult run_cli(const std::vector<std::string>& args, std::chrono::milliseconds deadline = std::chrono::seconds(60)) {
+    CliResult r;
+    const char* bin = std::getenv("MIXSCOUT_BIN");
+    Process p(bin && *bin ? bin : MIXSCOUT_BIN, args);
+    const auto code = p.wait_exit(deadline);
+    r.timed_out = !code;
+    r.exit_code = code ? *code : -1;
+    r.out = p.out();
+    r.err = p.err();
+    return r;
+}
+#else
 inline CliResult run_cli(const std::vector<std::string>& args, std::chrono::milliseconds deadline = std::chrono::seconds(60)) {
     CliResult r;
     int out_pipe[2], err_pipe[2];
@@ -75,5 +93,6 @@ inline CliResult run_cli(const std::vector<std::string>& args, std::chrono::mill
     else if (WIFSIGNALED(status)) r.exit_code = 128 + WTERMSIG(status);
     return r;
 }
+#endif
 
 }  // namespace mixscout::test

@@ -1,5 +1,7 @@
-// Test support: real child processes with deadlines, and liblo's oscdump as an independent OSC
-// receiver.
+// Test support: real child processes with deadlines (fork/execve on POSIX, CreateProcessW on
+// Windows), and liblo's oscdump/oscsend as an independent OSC receiver and encoder. Windows has
+// no liblo tools: there an in-process receiver and encoder built on oscpack stand in (the same
+// library as the daemon's, so less independent; the Linux legs keep liblo).
 //
 // Nothing here sleeps to synchronise: every wait polls (or waits on) a condition until a
 // deadline and reports whether it came true, so a test fails with a message instead of hanging.
@@ -33,6 +35,7 @@ int free_udp_port();
 void send_udp(int port, const std::vector<char>& bytes);
 
 /// Packet bytes as liblo's oscsend encodes them (its "file://" URL): an independent encoder.
+/// Windows: oscpack's encoder. Types i h f d s T F N.
 std::vector<char> liblo_packet(const std::string& address, const std::string& types, const std::vector<std::string>& values);
 
 /// A UDP socket bound to 127.0.0.1 for as long as it lives, so every datagram leaves from the
@@ -51,7 +54,8 @@ public:
     }
 
 private:
-    int fd_ = -1;
+    struct Socket;
+    std::unique_ptr<Socket> socket_;
     int port_ = 0;
 };
 
@@ -60,7 +64,8 @@ private:
 std::string read_osc_token(const std::filesystem::path& config_home);
 
 /// A child process: program + args, extra environment "NAME=value", stdout and stderr captured
-/// by reader threads. The destructor kills it (SIGKILL) if it still runs and reaps it.
+/// by reader threads. The destructor kills it (SIGKILL; Windows: TerminateProcess) if it still
+/// runs and reaps it.
 class Process {
 public:
     Process(const std::string& program, const std::vector<std::string>& args,
@@ -82,6 +87,9 @@ public:
     /// How many times `needle` occurs in stderr so far.
     std::size_t count_in_err(const std::string& needle) const;
 
+    /// POSIX: kill(pid, signo). Windows: SIGINT/SIGTERM become a CTRL_BREAK_EVENT to the child's
+    /// process group (what Ctrl+Break in its console sends; the daemon's console stop handles
+    /// it), anything else TerminateProcess with exit code 128+signo.
     void signal(int signo);
     /// Waits for the child to exit and for its output to be read to the end; its exit code
     /// (128+signal when killed), or nullopt at the deadline.
@@ -94,6 +102,9 @@ private:
     pid_t pid_ = -1;
     std::optional<int> exit_code_;
     std::thread out_reader_, err_reader_;
+#ifdef _WIN32
+    void* handle_ = nullptr;  ///< the process HANDLE
+#endif
     bool wait_for(bool err, const std::function<bool(const std::string&)>& pred, milliseconds deadline);
 };
 
@@ -132,10 +143,14 @@ struct DumpedMessage {
 std::optional<DumpedMessage> parse_oscdump_line(const std::string& line);
 
 /// `oscdump -L <port>` on a free port, started and confirmed listening (a probe message is sent
-/// until it shows up). Messages are collected as they arrive.
+/// until it shows up). Messages are collected as they arrive. Windows: an in-process receiver
+/// (oscpack's decoder) on a free port, giving the same DumpedMessage values oscdump prints.
 class OscDump {
 public:
     OscDump();
+    ~OscDump();
+    OscDump(const OscDump&) = delete;
+    OscDump& operator=(const OscDump&) = delete;
     int port() const { return port_; }
     /// Every message so far (the start-up probes excluded).
     std::vector<DumpedMessage> messages() const;
@@ -145,11 +160,13 @@ public:
     bool wait_for(const std::function<bool(const std::vector<DumpedMessage>&)>& pred, milliseconds deadline);
 
 private:
-    std::unique_ptr<Process> process_;
+    struct Receiver;
+    std::unique_ptr<Receiver> receiver_;
     int port_ = 0;
 };
 
 /// `oscsend 127.0.0.1 <port> <address> <types> <values...>`; true when oscsend succeeded.
+/// Windows: liblo_packet(...) sent from a fresh socket (true).
 bool oscsend(int port, const std::string& address, const std::string& types, const std::vector<std::string>& values);
 
 /// `mixscout daemon` as a child: MIXSCOUT_BIN with `args`, started and waited for until it

@@ -108,7 +108,7 @@ void write_audio(const std::filesystem::path& path, const Signal& s, int sf_form
     info.samplerate = s.sample_rate;
     info.channels = s.channels;
     info.format = sf_format ? sf_format : (SF_FORMAT_WAV | SF_FORMAT_PCM_24);
-    SNDFILE* f = sf_open(path.c_str(), SFM_WRITE, &info);
+    SNDFILE* f = sf_open(path.string().c_str(), SFM_WRITE, &info);  // test paths are ASCII
     if (!f) throw std::runtime_error("write_audio: cannot open " + path.string() + ": " + sf_strerror(nullptr));
     // Full-scale samples must stay full scale in PCM, not wrap: let libsndfile clip on conversion.
     sf_command(f, SFC_SET_CLIPPING, nullptr, SF_TRUE);
@@ -119,7 +119,7 @@ void write_audio(const std::filesystem::path& path, const Signal& s, int sf_form
 
 Signal read_audio(const std::filesystem::path& path) {
     SF_INFO info{};
-    SNDFILE* f = sf_open(path.c_str(), SFM_READ, &info);
+    SNDFILE* f = sf_open(path.string().c_str(), SFM_READ, &info);
     if (!f) throw std::runtime_error("read_audio: cannot open " + path.string());
     Signal s{info.samplerate, info.channels, {}};
     s.samples.resize(static_cast<std::size_t>(info.frames) * info.channels);

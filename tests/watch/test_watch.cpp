@@ -68,9 +68,9 @@ struct Harness {
 void write_slowly(const fs::path& p, const std::vector<char>& bytes, int chunks, std::chrono::milliseconds pause,
                   bool reopen = false) {
     const std::size_t step = bytes.size() / static_cast<std::size_t>(chunks) + 1;
-    std::FILE* f = std::fopen(p.c_str(), "wb");
+    std::FILE* f = std::fopen(p.string().c_str(), "wb");
     for (std::size_t at = 0; at < bytes.size(); at += step) {
-        if (reopen && !f) f = std::fopen(p.c_str(), "ab");
+        if (reopen && !f) f = std::fopen(p.string().c_str(), "ab");
         std::fwrite(bytes.data() + at, 1, std::min(step, bytes.size() - at), f);
         std::fflush(f);
         if (reopen) {
@@ -116,7 +116,7 @@ TEST(WatchHeader, CompleteOnlyWhenTheSizesAddUp) {
     info.samplerate = 48000;
     info.channels = 2;
     info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_24;
-    SNDFILE* f = sf_open(p.c_str(), SFM_WRITE, &info);
+    SNDFILE* f = sf_open(p.string().c_str(), SFM_WRITE, &info);
     ASSERT_NE(f, nullptr);
     const auto sig = test::sine(440, -6, 1.0);
     sf_writef_float(f, sig.samples.data(), static_cast<sf_count_t>(sig.frames()));
@@ -180,9 +180,11 @@ TEST_P(WatchBackends, TruncatedFileIsNeverReported) {
     EXPECT_TRUE(h.ready.empty());
 }
 
-// inotify exists on Linux only; polling is the backend everywhere else.
+// inotify exists on Linux only, ReadDirectoryChangesW on Windows only; polling everywhere.
 #ifdef __linux__
 INSTANTIATE_TEST_SUITE_P(Backends, WatchBackends, ::testing::Values("inotify", "polling"));
+#elif defined(_WIN32)
+INSTANTIATE_TEST_SUITE_P(Backends, WatchBackends, ::testing::Values("windows", "polling"));
 #else
 INSTANTIATE_TEST_SUITE_P(Backends, WatchBackends, ::testing::Values("polling"));
 #endif
