@@ -117,7 +117,10 @@ TEST(ExportsThatGrow, OnlyTheNewestRecordOfItsSongGrows) {
     store.record_export(write(dir / "Song v2.wav", "second"), test::make_analysis(), {});
     const auto late = store.record_export(write(a, "first bytes and more, later"), test::make_analysis(), {});
     EXPECT_FALSE(late.replaced);
-    EXPECT_EQ(late.iteration, 3);
+    // A new iteration, numbered by its version (iterations follow version numbers): a second v1,
+    // so after the first v1 and before v2.
+    EXPECT_EQ(late.iteration, 2);
+    EXPECT_NE(late.export_id, r1.export_id);
 }
 
 TEST(ExportsThatGrow, FileReplacedOrRewrittenWhileDecodedIsNotHashed) {
