@@ -6,6 +6,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "core/format.hpp"
 #include "rules/rules.hpp"
 
 namespace mixscout::review {
@@ -13,7 +14,7 @@ namespace {
 
 using Region_rule = config::Rules::TonalRegion config::Rules::Tonal::*;
 
-struct Region {
+struct ChangeRegion {
     const char* id;
     const char* name;
     double lo_hz, hi_hz;       // octave bands whose centre lies in [lo, hi]
@@ -23,7 +24,7 @@ struct Region {
 };
 
 using T = config::Rules::Tonal;
-const Region regions[] = {
+const ChangeRegion regions[] = {
     {"low_end", "Low end", 44.0, 180.0, &T::boomy, &T::thin, "low shelf at 120 Hz, %s%.1f dB"},
     {"low_mids", "Low mids", 177.0, 710.0, &T::muddy, &T::thin, "bell at 350 Hz, Q 0.7, %s%.1f dB"},
     {"upper_mids", "Upper mids", 1400.0, 5700.0, &T::harsh, nullptr, "bell at 3 kHz, Q 0.7, %s%.1f dB"},
@@ -37,14 +38,10 @@ double median(std::vector<double> v) {
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-std::string num(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f", v);
-    return buf;
-}
+std::string num(double v) { return fmt("%.1f", v); }
 
 /// Mean over the region's octave bands of v (indexed like the analysis' octave bands).
-double region_mean(const std::vector<analysis::Band>& bands, const std::vector<double>& v, const Region& r) {
+double region_mean(const std::vector<analysis::Band>& bands, const std::vector<double>& v, const ChangeRegion& r) {
     double sum = 0.0;
     int n = 0;
     for (std::size_t i = 0; i < bands.size() && i < v.size(); ++i) {
@@ -98,7 +95,7 @@ std::vector<rules::Issue> tonal_changes(const analysis::Analysis& before, const 
     };
     const std::vector<double> dev0 = deviation(b0), dev1 = deviation(b1);
 
-    for (const Region& r : regions) {
+    for (const ChangeRegion& r : regions) {
         bool any = false;
         for (std::size_t i = 0; i < b1.size(); ++i) {
             const double c = std::sqrt(b1[i].lo_hz * b1[i].hi_hz);
