@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
-#include <random>
 #include <stdexcept>
 #include <system_error>
 
@@ -11,6 +10,9 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#else
+#include <windows.h>
+#include <bcrypt.h>
 #endif
 
 #include "core/error.hpp"
@@ -52,12 +54,10 @@ std::string random_token() {
     if (f) std::fclose(f);
     if (!ok) throw std::runtime_error("cannot read /dev/urandom for the OSC token");
 #else
-    std::random_device rd;  // rand_s on MSVC and MinGW: the OS CSPRNG
-    if (rd.entropy() <= 0) throw std::runtime_error("std::random_device is not a CSPRNG here; no OSC token");
-    for (std::size_t i = 0; i < sizeof bytes; i += 4) {
-        const unsigned v = rd();
-        for (std::size_t k = 0; k < 4 && i + k < sizeof bytes; ++k) bytes[i + k] = static_cast<unsigned char>(v >> (8 * k));
-    }
+    // The OS CSPRNG itself: MinGW's std::random_device (rand_s) reports entropy() == 0, so it
+    // cannot be told apart from a seeded PRNG and would be refused.
+    if (!BCRYPT_SUCCESS(::BCryptGenRandom(nullptr, bytes, sizeof bytes, BCRYPT_USE_SYSTEM_PREFERRED_RNG)))
+        throw std::runtime_error("BCryptGenRandom failed; no OSC token");
 #endif
     return hex(bytes, sizeof bytes);
 }

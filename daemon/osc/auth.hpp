@@ -26,7 +26,7 @@ namespace mixscout::osc {
 std::filesystem::path token_file();
 
 /// 32 lowercase hex digits (128 bits) from the OS's CSPRNG (/dev/urandom on POSIX,
-/// std::random_device elsewhere, whose entropy is checked). Throws std::runtime_error when no
+/// BCryptGenRandom on Windows). Throws std::runtime_error when no
 /// CSPRNG is available rather than making a guessable token.
 std::string random_token();
 
