@@ -4,9 +4,16 @@
 #include <chrono>
 #include <cctype>
 #include <cerrno>
-#include <cstdio>
 #include <system_error>
 #include <regex>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#ifdef _WIN32
+#include <io.h>
+#else
+#include <unistd.h>
+#endif
 
 #include "analysis/analyzer.hpp"
 #include "app/report_writer.hpp"
@@ -252,12 +259,16 @@ fs::path reserve_master_file(const fs::path& folder, const std::string& stem) {
     if (ec) throw InputError(folder.string() + ": cannot create the masters folder: " + ec.message());
     for (int n = 1; n <= 9999; ++n) {
         const fs::path candidate = folder / (stem + (n == 1 ? " (master).wav" : " (master " + std::to_string(n) + ").wav"));
-        // "x" (C11, exclusive create): the name is ours or it is taken; a master is never written over.
-        errno = 0;
-        if (std::FILE* f = std::fopen(candidate.string().c_str(), "wbx")) {
-            std::fclose(f);
-            return candidate;
-        }
+        // Exclusive create: the name is ours or it is taken; a master is never written over. O_EXCL,
+        // not fopen's "x", which Windows' C runtime ignores (it would truncate the earlier master).
+#ifdef _WIN32
+        const int fd = ::_wopen(candidate.c_str(), _O_WRONLY | _O_CREAT | _O_EXCL | _O_BINARY | _O_NOINHERIT,
+                                _S_IREAD | _S_IWRITE);
+        if (fd >= 0 && ::_close(fd) == 0) return candidate;
+#else
+        const int fd = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd >= 0 && ::close(fd) == 0) return candidate;
+#endif
         if (errno != EEXIST) throw InputError(candidate.string() + ": cannot create the master: " + std::generic_category().message(errno));
     }
     throw InputError(folder.string() + ": no free name for another master of " + stem);
