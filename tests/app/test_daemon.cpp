@@ -269,9 +269,9 @@ TEST(Daemon, AStemsConfigReloadReJudgesTheStoredClash) {
 TEST(Daemon, ConfigEditAppliesLive) {
     Fixture f;
     const auto a = f.dir / "A", b = f.dir / "B";
-    f.write_config(Fixture::base_config("watch:\n  folders: [\"" + a.string() + "\"]\n"));
+    f.write_config(Fixture::base_config("watch:\n  folders: ['" + a.string() + "']\n"));
     auto d = f.start({});
-    f.write_config(Fixture::base_config("watch:\n  folders: [\"" + b.string() + "\"]\n"));
+    f.write_config(Fixture::base_config("watch:\n  folders: ['" + b.string() + "']\n"));
     ASSERT_TRUE(d->process().wait_for_err_line("now watching " + b.string(), kDeadline)) << d->process().err();
     drop(b / "In B.wav", short_mix());
     ASSERT_TRUE(f.wait_idle(1)) << d->process().err();
@@ -281,7 +281,7 @@ TEST(Daemon, ConfigEditAppliesLive) {
 TEST(Daemon, BrokenConfigEditIsRejectedAndTheOldConfigStays) {
     Fixture f;
     const auto a = f.dir / "A";
-    f.write_config(Fixture::base_config("watch:\n  folders: [\"" + a.string() + "\"]\n"));
+    f.write_config(Fixture::base_config("watch:\n  folders: ['" + a.string() + "']\n"));
     auto d = f.start({});
     f.write_config("watch:\n  folders: [oops\n  settle_s: fast\n");
     ASSERT_TRUE(f.dump.wait_for("/mixscout/error", 1, kDeadline)) << d->process().err();
