@@ -11,8 +11,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #else
+#ifndef WIN32_LEAN_AND_MEAN  // no winsock.h: Asio (in the same unity file) wants winsock2.h
+#define WIN32_LEAN_AND_MEAN
+#endif
 #include <windows.h>
+#include <aclapi.h>
 #include <bcrypt.h>
+#include <sddl.h>
+#include <vector>
 #endif
 
 #include "core/error.hpp"
@@ -42,6 +48,69 @@ std::string hex(const unsigned char* bytes, std::size_t n) {
     return out;
 }
 
+#if defined(_WIN32)
+// Windows has no mode bits: the token's privacy is its DACL. ensure_token writes the file with a
+// protected DACL (nothing inherited from the folder) that allows the current user only;
+// read_token refuses a file whose DACL lets anyone else read it.
+struct UserSid {
+    std::vector<unsigned char> buffer;  // TOKEN_USER, whose Sid points into this buffer
+    PSID sid() const { return buffer.empty() ? nullptr : reinterpret_cast<const TOKEN_USER*>(buffer.data())->User.Sid; }
+};
+
+UserSid current_user() {
+    UserSid out;
+    HANDLE token = nullptr;
+    if (!::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, &token)) return out;
+    DWORD size = 0;
+    ::GetTokenInformation(token, TokenUser, nullptr, 0, &size);
+    out.buffer.resize(size);
+    if (size == 0 || !::GetTokenInformation(token, TokenUser, out.buffer.data(), size, &size)) out.buffer.clear();
+    ::CloseHandle(token);
+    return out;
+}
+
+bool only_user_can_read(const fs::path& file) {
+    const UserSid user = current_user();
+    PACL dacl = nullptr;
+    PSECURITY_DESCRIPTOR sd = nullptr;
+    if (!user.sid() || ::GetNamedSecurityInfoW(file.c_str(), SE_FILE_OBJECT, DACL_SECURITY_INFORMATION, nullptr, nullptr,
+                                               &dacl, nullptr, &sd) != ERROR_SUCCESS)
+        return false;
+    bool ok = dacl != nullptr;  // a null DACL grants everyone everything
+    for (DWORD i = 0; ok && i < dacl->AceCount; ++i) {
+        void* ace = nullptr;
+        if (!::GetAce(dacl, i, &ace)) ok = false;
+        else if (static_cast<ACE_HEADER*>(ace)->AceType == ACCESS_ALLOWED_ACE_TYPE) {
+            const auto* allowed = static_cast<ACCESS_ALLOWED_ACE*>(ace);
+            const bool reads = (allowed->Mask & (FILE_READ_DATA | GENERIC_READ | GENERIC_ALL)) != 0;
+            if (reads && !::EqualSid(const_cast<DWORD*>(&allowed->SidStart), user.sid())) ok = false;
+        }
+    }
+    ::LocalFree(sd);
+    return ok;
+}
+
+// Creates `path` (it must not exist) holding `text`, readable and writable by the current user only.
+bool write_private(const fs::path& path, const std::string& text) {
+    const UserSid user = current_user();
+    LPWSTR sid_text = nullptr;
+    if (!user.sid() || !::ConvertSidToStringSidW(user.sid(), &sid_text)) return false;
+    const std::wstring sddl = L"D:P(A;;FA;;;" + std::wstring(sid_text) + L")";  // protected; full access: the user
+    ::LocalFree(sid_text);
+    PSECURITY_DESCRIPTOR sd = nullptr;
+    if (!::ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1, &sd, nullptr)) return false;
+    SECURITY_ATTRIBUTES sa{sizeof sa, sd, FALSE};
+    const HANDLE h = ::CreateFileW(path.c_str(), GENERIC_WRITE, 0, &sa, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, nullptr);
+    ::LocalFree(sd);
+    if (h == INVALID_HANDLE_VALUE) return false;
+    DWORD written = 0;
+    const bool ok = ::WriteFile(h, text.data(), static_cast<DWORD>(text.size()), &written, nullptr) && written == text.size();
+    ::CloseHandle(h);
+    if (!ok) ::DeleteFileW(path.c_str());
+    return ok;
+}
+#endif
+
 }  // namespace
 
 fs::path token_file() { return user_dir(UserDir::config) / "osc-token"; }
@@ -67,6 +136,8 @@ std::optional<std::string> read_token(const fs::path& file) {
     struct stat st{};
     if (::lstat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) != 0 || st.st_uid != ::getuid())
         return std::nullopt;
+#else
+    if (!only_user_can_read(file)) return std::nullopt;
 #endif
     std::ifstream in(file, std::ios::binary);
     char buf[2 * kTokenBytes + 4] = {};
@@ -110,13 +181,8 @@ std::string ensure_token(const fs::path& file) {
     }
     ::unlink(tmp.c_str());
 #else
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << token << "\n";
-        if (!out) throw fail("write failed");
-    }
-    // %APPDATA% is the user's own profile folder (ACL: the user, SYSTEM, administrators).
-    fs::rename(tmp, file, ec);
+    if (!write_private(tmp, token + "\n")) throw fail(std::system_category().message(static_cast<int>(::GetLastError())));
+    fs::rename(tmp, file, ec);  // MoveFileEx: the file keeps its own DACL
     if (ec) throw fail(ec.message());
 #endif
     log::info("osc: new token in " + file.string());

@@ -31,11 +31,12 @@ std::filesystem::path token_file();
 std::string random_token();
 
 /// The token in `file` if it holds a well-formed one (and, on POSIX, is a regular file only the
-/// user can read or write); nullopt otherwise.
+/// user can read or write; on Windows, its DACL lets no one else read it); nullopt otherwise.
 std::optional<std::string> read_token(const std::filesystem::path& file);
 
 /// The token in force: the existing one in `file` if it is valid, else a new one written there
-/// (folder created, file created 0600 and moved into place atomically; when two processes race,
+/// (folder created, file created 0600 — on Windows with a protected DACL allowing the user only —
+/// and moved into place atomically; when two processes race,
 /// both end up with the one that landed). Throws InputError naming the file if it cannot be written.
 std::string ensure_token(const std::filesystem::path& file);
 

@@ -1,14 +1,22 @@
 // OSC authentication (osc/auth.hpp): the token file, and the registry that only proven senders
-// enter. The file's mode is read back with stat(2); the registry's destinations are checked by
-// sending to real oscdump receivers.
+// enter. The file's mode is read back with stat(2) (on Windows its DACL, as SDDL text); the
+// registry's destinations are checked by sending to real oscdump receivers.
 #include <gtest/gtest.h>
 
 #ifndef _WIN32
 #include <sys/stat.h>
+#else
+#ifndef WIN32_LEAN_AND_MEAN  // no winsock.h: Asio (in the same unity file) wants winsock2.h
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+#include <aclapi.h>
+#include <sddl.h>
 #endif
 
 #include <fstream>
 #include <set>
+#include <vector>
 
 #include "osc/auth.hpp"
 #include "support/process.hpp"
@@ -25,6 +33,36 @@ unsigned mode_of(const fs::path& p) {
     EXPECT_EQ(::stat(p.c_str(), &st), 0);
     return st.st_mode & 0777;
 }
+#else
+std::wstring user_sid() {
+    HANDLE token = nullptr;
+    EXPECT_TRUE(::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, &token));
+    DWORD size = 0;
+    ::GetTokenInformation(token, TokenUser, nullptr, 0, &size);
+    std::vector<unsigned char> buf(size);
+    EXPECT_TRUE(::GetTokenInformation(token, TokenUser, buf.data(), size, &size));
+    ::CloseHandle(token);
+    LPWSTR text = nullptr;
+    EXPECT_TRUE(::ConvertSidToStringSidW(reinterpret_cast<TOKEN_USER*>(buf.data())->User.Sid, &text));
+    std::wstring out = text;
+    ::LocalFree(text);
+    return out;
+}
+// The file's DACL as SDDL text, e.g. "D:P(A;;FA;;;S-1-5-21-...)".
+std::string dacl_of(const fs::path& p) {
+    PSECURITY_DESCRIPTOR sd = nullptr;
+    EXPECT_EQ(::GetNamedSecurityInfoW(p.c_str(), SE_FILE_OBJECT, DACL_SECURITY_INFORMATION, nullptr, nullptr, nullptr,
+                                      nullptr, &sd),
+              static_cast<DWORD>(ERROR_SUCCESS));
+    LPSTR text = nullptr;
+    EXPECT_TRUE(::ConvertSecurityDescriptorToStringSecurityDescriptorA(sd, SDDL_REVISION_1, DACL_SECURITY_INFORMATION,
+                                                                       &text, nullptr));
+    std::string out = text ? text : "";
+    ::LocalFree(text);
+    ::LocalFree(sd);
+    return out;
+}
+std::string narrow(const std::wstring& w) { return std::string(w.begin(), w.end()); }  // SIDs are ASCII
 #endif
 osc::Endpoint loopback(int port) { return osc::resolve_endpoint("127.0.0.1", port); }
 }  // namespace
@@ -35,8 +73,10 @@ TEST(OscAuth, TokenFileIsUserOnlyAndKept) {
     const std::string token = osc::ensure_token(file);
     EXPECT_EQ(token.size(), 32u);
     EXPECT_EQ(token.find_first_not_of("0123456789abcdef"), std::string::npos) << token;
-#ifndef _WIN32  // Windows: the profile folder's ACL, no mode bits
+#ifndef _WIN32
     EXPECT_EQ(mode_of(file), 0600u);
+#else  // no mode bits: a protected DACL (nothing inherited) that allows the user only
+    EXPECT_EQ(dacl_of(file), "D:P(A;;FA;;;" + narrow(user_sid()) + ")");
 #endif
     std::ifstream in(file);
     std::string line;
@@ -46,17 +86,33 @@ TEST(OscAuth, TokenFileIsUserOnlyAndKept) {
 }
 
 TEST(OscAuth, TokenReadableByOthersIsReplaced) {
-#ifdef _WIN32
-    GTEST_SKIP() << "POSIX permission bits; on Windows the token's privacy is the profile folder's ACL";
-#else
     test::TempDir dir;
     const auto file = dir / "osc-token";
     const std::string first = osc::ensure_token(file);
+#ifndef _WIN32
     fs::permissions(file, fs::perms::group_read | fs::perms::others_read, fs::perm_options::add);
+#else  // Everyone (WD) may read it too
+    const std::string private_dacl = dacl_of(file);
+    PSECURITY_DESCRIPTOR sd = nullptr;
+    const std::wstring sddl = L"D:P(A;;FA;;;" + user_sid() + L")(A;;FR;;;WD)";
+    ASSERT_TRUE(::ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1, &sd, nullptr));
+    BOOL present = FALSE, defaulted = FALSE;
+    PACL dacl = nullptr;
+    ASSERT_TRUE(::GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted));
+    ASSERT_EQ(::SetNamedSecurityInfoW(const_cast<wchar_t*>(file.c_str()), SE_FILE_OBJECT,
+                                      DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION, nullptr, nullptr,
+                                      dacl, nullptr),
+              static_cast<DWORD>(ERROR_SUCCESS));
+    ::LocalFree(sd);
+    ASSERT_NE(dacl_of(file), private_dacl);
+#endif
     EXPECT_FALSE(osc::read_token(file).has_value());
     const std::string second = osc::ensure_token(file);
     EXPECT_NE(second, first);
+#ifndef _WIN32
     EXPECT_EQ(mode_of(file), 0600u);
+#else
+    EXPECT_EQ(dacl_of(file), private_dacl);
 #endif
 }
 
