@@ -51,7 +51,7 @@ std::string hex(const unsigned char* bytes, std::size_t n) {
 #if defined(_WIN32)
 // Windows has no mode bits: the token's privacy is its DACL. ensure_token writes the file with a
 // protected DACL (nothing inherited from the folder) that allows the current user only;
-// read_token refuses a file whose DACL lets anyone else read it.
+// read_token refuses a file whose DACL lets anyone else read it (SYSTEM and administrators aside).
 struct UserSid {
     std::vector<unsigned char> buffer;  // TOKEN_USER, whose Sid points into this buffer
     PSID sid() const { return buffer.empty() ? nullptr : reinterpret_cast<const TOKEN_USER*>(buffer.data())->User.Sid; }
@@ -83,7 +83,11 @@ bool only_user_can_read(const fs::path& file) {
         else if (static_cast<ACE_HEADER*>(ace)->AceType == ACCESS_ALLOWED_ACE_TYPE) {
             const auto* allowed = static_cast<ACCESS_ALLOWED_ACE*>(ace);
             const bool reads = (allowed->Mask & (FILE_READ_DATA | GENERIC_READ | GENERIC_ALL)) != 0;
-            if (reads && !::EqualSid(const_cast<DWORD*>(&allowed->SidStart), user.sid())) ok = false;
+            PSID sid = const_cast<DWORD*>(&allowed->SidStart);
+            // SYSTEM and the administrators can read every file anyway (and %APPDATA% grants them).
+            const bool user_or_os = ::EqualSid(sid, user.sid()) || ::IsWellKnownSid(sid, WinLocalSystemSid) ||
+                                    ::IsWellKnownSid(sid, WinBuiltinAdministratorsSid);
+            if (reads && !user_or_os) ok = false;
         }
     }
     ::LocalFree(sd);

@@ -31,7 +31,8 @@ std::filesystem::path token_file();
 std::string random_token();
 
 /// The token in `file` if it holds a well-formed one (and, on POSIX, is a regular file only the
-/// user can read or write; on Windows, its DACL lets no one else read it); nullopt otherwise.
+/// user can read or write; on Windows, its DACL lets no other user read it:
+/// SYSTEM and administrators aside); nullopt otherwise.
 std::optional<std::string> read_token(const std::filesystem::path& file);
 
 /// The token in force: the existing one in `file` if it is valid, else a new one written there

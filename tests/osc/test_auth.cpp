@@ -15,6 +15,7 @@
 #endif
 
 #include <fstream>
+#include <regex>
 #include <set>
 #include <vector>
 
@@ -75,8 +76,20 @@ TEST(OscAuth, TokenFileIsUserOnlyAndKept) {
     EXPECT_EQ(token.find_first_not_of("0123456789abcdef"), std::string::npos) << token;
 #ifndef _WIN32
     EXPECT_EQ(mode_of(file), 0600u);
-#else  // no mode bits: a protected DACL (nothing inherited) that allows the user only
-    EXPECT_EQ(dacl_of(file), "D:P(A;;FA;;;" + narrow(user_sid()) + ")");
+#else
+    // No mode bits: every ACE allows the user, SYSTEM (SY) or the administrators (BA) and no one
+    // else. ensure_token writes "D:P(A;;FA;;;<user>)"; wine without xattrs keeps no DACL and
+    // derives one from the Unix mode, "D:(A;;FA;;;SY)(A;;FA;;;<user>)".
+    const std::string dacl = dacl_of(file), user = narrow(user_sid());
+    EXPECT_NE(dacl.find(";;;" + user + ")"), std::string::npos) << dacl;
+    static const std::regex ace(R"(\((A|D);[^;]*;[^;]*;[^;]*;[^;]*;([^)]*)\))");
+    for (auto it = std::sregex_iterator(dacl.begin(), dacl.end(), ace); it != std::sregex_iterator(); ++it) {
+        const std::string who = (*it)[2];
+        if ((*it)[1] == "A") {
+            EXPECT_TRUE(who == user || who == "SY" || who == "BA") << dacl;
+        }
+    }
+    EXPECT_EQ(dacl.rfind("D:", 0), 0u) << dacl;
 #endif
     std::ifstream in(file);
     std::string line;
