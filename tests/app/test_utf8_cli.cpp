@@ -15,6 +15,9 @@ namespace {
 const std::string replacement = "\xef\xbf\xbd";  // U+FFFD in UTF-8
 
 TEST(Utf8Cli, Latin1NamesAndStrayNoteBytesStayValidJson) {
+#ifdef _WIN32
+    GTEST_SKIP() << "POSIX file names are bytes; Windows names are UTF-16, so no name on disk holds a stray Latin-1 byte";
+#endif
     test::TempDir dir;
     const std::vector<std::string> env = {"MIXSCOUT_DATA_DIR=" + (dir / "data").string()};
     const std::filesystem::path file = dir / "Caf\xe9 Mix.wav";  // "Café" in Latin-1: 0xE9 alone is no UTF-8
