@@ -5,6 +5,10 @@
 #include <sndfile.h>
 #ifdef _WIN32
 #include <io.h>
+#ifndef WIN32_LEAN_AND_MEAN  // no winsock.h: Asio, in other unity files, wants winsock2.h
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
 #else
 #include <unistd.h>
 #endif
@@ -168,11 +172,22 @@ std::string open_error(const std::filesystem::path& path, std::int64_t size) {
 }  // namespace
 
 // Positioned reads of a read-only descriptor. Windows has no pread(); there the descriptor is
-// opened in binary mode (text mode would translate CR/LF inside the audio) and not inherited.
+// opened in binary mode (text mode would translate CR/LF inside the audio) and not inherited
+// (CreateFileW's handles are not, without SECURITY_ATTRIBUTES saying so).
 namespace {
 int open_read_only(const std::filesystem::path& path) {
 #ifdef _WIN32
-    return ::_wopen(path.c_str(), _O_RDONLY | _O_BINARY | _O_NOINHERIT);
+    // Shared for delete too (_wopen never is): Live may replace or rename an export while it is
+    // decoded, as on POSIX; the hash check then sees the file changed.
+    const HANDLE h = ::CreateFileW(path.c_str(), GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                                   nullptr, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
+    if (h == INVALID_HANDLE_VALUE) {
+        errno = ::GetLastError() == ERROR_FILE_NOT_FOUND || ::GetLastError() == ERROR_PATH_NOT_FOUND ? ENOENT : EACCES;
+        return -1;
+    }
+    const int fd = ::_open_osfhandle(reinterpret_cast<intptr_t>(h), _O_RDONLY | _O_BINARY);
+    if (fd < 0) ::CloseHandle(h);
+    return fd;
 #else
     return ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
 #endif

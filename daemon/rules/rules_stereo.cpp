@@ -85,8 +85,10 @@ void Evaluator::stereo() {
         const double min_c = r_.phase.min_correlation, min_low = r_.phase.min_low_correlation;
         const double def_all = min_c - s.correlation, def_low = min_low - s.low_correlation;
         if (def_all > 0 || def_low > 0) {
-            const double judged = def_all >= def_low ? s.correlation : s.low_correlation;
-            const bool whole_file = def_all >= def_low;
+            // A tie (an inverted channel: both -1, apart by rounding that differs between FFT
+            // builds) is the whole file's problem.
+            const bool whole_file = def_all >= def_low - 1e-6;
+            const double judged = whole_file ? s.correlation : s.low_correlation;
             // The spaced pair's ambience excuses a slightly negative correlation only while the
             // fold-down loses no more than uncorrelated channels do (mono_loss's limit).
             const bool loses = s.mono_loss_db > r_.stereo.mono_loss.max_loss_db;
@@ -96,7 +98,7 @@ void Evaluator::stereo() {
             // Two rules configured by rules.phase: "phase" (whole file) and "phase.low" (bass).
             Issue& i = add(whole_file ? "phase" : "phase.low", "phase", sev);
             i.target_source = rule_source("phase");
-            if (def_all >= def_low) {
+            if (whole_file) {
                 i.title = "Phase problem: L/R correlation " + num(s.correlation, 2);
                 i.detail = "left and right are " + std::string(s.correlation < -0.5 ? "largely" : "partly") +
                            " out of phase (correlation " + num(s.correlation, 2) + ", at least " + num(min_c, 2) +
