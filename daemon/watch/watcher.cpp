@@ -9,6 +9,13 @@
 #include <fstream>
 #include <system_error>
 
+#ifdef _WIN32
+#ifndef WIN32_LEAN_AND_MEAN  // no winsock.h: Asio, in other unity files, wants winsock2.h
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+#endif
+
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -20,6 +27,19 @@ namespace mixscout::watch {
 namespace fs = std::filesystem;
 
 bool stat_file(const fs::path& path, FileState& out) {
+#ifdef _WIN32
+    // MinGW's std::filesystem reads whole seconds (_wstat64): a same-size rewrite within a second
+    // (a config edit) would look unchanged. The file's own 100-ns time instead.
+    WIN32_FILE_ATTRIBUTE_DATA a{};
+    if (!::GetFileAttributesExW(path.c_str(), GetFileExInfoStandard, &a) || (a.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY))
+        return false;
+    const auto ticks = static_cast<std::int64_t>((static_cast<std::uint64_t>(a.ftLastWriteTime.dwHighDateTime) << 32) |
+                                                 a.ftLastWriteTime.dwLowDateTime);  // 100 ns since 1601
+    out.path = path;
+    out.size = (static_cast<std::uintmax_t>(a.nFileSizeHigh) << 32) | a.nFileSizeLow;
+    out.mtime_ns = (ticks - 116'444'736'000'000'000) * 100;
+    return true;
+#endif
     std::error_code ec;
     const auto status = fs::status(path, ec);
     if (ec || !fs::is_regular_file(status)) return false;
