@@ -139,14 +139,25 @@ TEST(ExportsThatGrow, FileReplacedOrRewrittenWhileDecodedIsNotHashed) {
     {
         // Renamed over while decoded (the audit's case): refused, not filed under the new bytes.
         audio::Decoder d(p);
-        fs::rename(dir / "other.wav", p);
-        while (d.read().frames() > 0) {
-        }
-        try {
-            (void)d.content_hash();
-            ADD_FAILURE() << "no error for a replaced file";
-        } catch (const InputError& e) {
-            EXPECT_NE(std::string(e.what()).find("changed while it was being analysed (replaced)"), std::string::npos) << e.what();
+        std::error_code ec;
+        fs::rename(dir / "other.wav", p, ec);
+        if (ec) {
+#ifdef _WIN32
+            // Without POSIX rename semantics (older Windows, wine) a file open for reading cannot
+            // be replaced at all, even shared for delete: the writer is refused, nothing to detect.
+            EXPECT_EQ(ec, std::errc::permission_denied) << ec.message();
+#else
+            FAIL() << ec.message();
+#endif
+        } else {
+            while (d.read().frames() > 0) {
+            }
+            try {
+                (void)d.content_hash();
+                ADD_FAILURE() << "no error for a replaced file";
+            } catch (const InputError& e) {
+                EXPECT_NE(std::string(e.what()).find("changed while it was being analysed (replaced)"), std::string::npos) << e.what();
+            }
         }
     }
     {
