@@ -43,49 +43,6 @@ namespace mixscout::app {
 namespace {
 
 
-// libsndfile's MP3 decoder (mpg123) prints warnings such as "Xing stream size off" straight to
-// stderr; the CLI promises one line on bad input, so stderr is muted while an MP3 decodes.
-class MuteStderr {
-public:
-    explicit MuteStderr(bool active) {
-        if (!active) return;
-        std::fflush(stderr);
-#ifdef _WIN32
-        saved_ = ::_dup(2);
-        const int null_fd = ::_open("NUL", _O_WRONLY);
-        if (saved_ >= 0 && null_fd >= 0) ::_dup2(null_fd, 2);
-        if (null_fd >= 0) ::_close(null_fd);
-#else
-        saved_ = ::dup(STDERR_FILENO);
-        const int null_fd = ::open("/dev/null", O_WRONLY);
-        if (saved_ >= 0 && null_fd >= 0) ::dup2(null_fd, STDERR_FILENO);
-        if (null_fd >= 0) ::close(null_fd);
-#endif
-    }
-    ~MuteStderr() {
-        if (saved_ < 0) return;
-        std::fflush(stderr);
-#ifdef _WIN32
-        ::_dup2(saved_, 2);
-        ::_close(saved_);
-#else
-        ::dup2(saved_, STDERR_FILENO);
-        ::close(saved_);
-#endif
-    }
-    MuteStderr(const MuteStderr&) = delete;
-    MuteStderr& operator=(const MuteStderr&) = delete;
-
-private:
-    int saved_ = -1;
-};
-
-bool is_mpeg_name(const std::string& file) {
-    std::string ext = std::filesystem::path(file).extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return ext == ".mp3" || ext == ".mp2" || ext == ".mpga";
-}
-
 nlohmann::json build_report(const analysis::Analysis& a, const AnalyzeArgs& args) {
     nlohmann::json report = analysis::to_json(a);
     report["profile"] = args.profile;
@@ -233,11 +190,8 @@ void run_analyze(AnalyzeArgs& args, Context& ctx) {
     const config::Config cfg = args.config_file.empty() ? config::Config::defaults() : config::Config::load(args.config_file);
     rules::check_profile(cfg, args.profile);
     const std::optional<nlohmann::json> master = load_master_json(args.master_file);
-    analysis::Analysis a;
-    {
-        MuteStderr mute(is_mpeg_name(args.file));
-        a = analysis::analyze_file(args.file);
-    }
+    // MP3 decodes through a quiet libmpg123 handle (audio/decoder.cpp): nothing muted here.
+    const analysis::Analysis a = analysis::analyze_file(args.file);
     auto options = history::store_options(cfg);
     if (!args.focus.empty()) options.compare.focus = review::area_or_throw(args.focus, "--focus");
     history::IngestInput input;

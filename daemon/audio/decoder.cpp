@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <mpg123.h>
 #include <sndfile.h>
 #ifdef _WIN32
 #include <io.h>
@@ -238,6 +239,13 @@ struct Decoder::FileReader {
         r.pos = base + offset;
         return r.pos;
     }
+    // libmpg123's reader callbacks (mpg123_replace_reader_handle): the same buffer and position.
+    static mpg123_ssize_t mpg123_read(void* user, void* ptr, std::size_t count) {
+        return static_cast<mpg123_ssize_t>(read(ptr, static_cast<sf_count_t>(count), user));
+    }
+    static off_t mpg123_seek(void* user, off_t offset, int whence) {
+        return static_cast<off_t>(seek(static_cast<sf_count_t>(offset), whence, user));
+    }
     static sf_count_t read(void* ptr, sf_count_t count, void* user) {
         FileReader& r = of(user);
         char* out = static_cast<char*>(ptr);
@@ -277,6 +285,12 @@ Decoder::Decoder(const std::filesystem::path& path, std::size_t block_frames)
     reader_->size = size;
     reader_->buffer.resize(FileReader::buffer_bytes);
     opened_ = identity_of_fd();
+
+    if (container_of_magic(path_) == "MP3") {
+        open_mp3(size);
+        buffer_.resize(2 * block_frames_ * static_cast<std::size_t>(info_.channels));
+        return;
+    }
 
     SF_VIRTUAL_IO io{&FileReader::get_filelen, &FileReader::seek, &FileReader::read, &FileReader::write, &FileReader::tell};
     SF_INFO sfinfo{};
@@ -330,21 +344,113 @@ Decoder::Decoder(const std::filesystem::path& path, std::size_t block_frames)
     // normalisation); floats are passed through unchanged (may exceed 1.0: that is clipping).
 }
 
+// ---- MP3 -------------------------------------------------------------------------------------
+// libsndfile decodes MP3 through a libmpg123 handle it makes without MPG123_QUIET, so damaged
+// frames made libmpg123 print its own notes ("big_values too large!", "Xing stream size off")
+// on the daemon's and the CLI's stderr. Our own handle is quiet and reads through FileReader (the
+// same descriptor content_hash() reads). Flags as libsndfile set them: float output, gapless (the
+// encoder delay and padding of the LAME/Xing header trimmed), no resampling. The length is
+// mpg123_length without mpg123_scan (which would read the whole file): exact from a Xing/Info
+// header, else estimated from the file size, hence exact_frames_ = false and read()'s 1 % slack.
+void Decoder::open_mp3(std::int64_t size) {
+    static const int initialised = mpg123_init();  // a no-op since 1.27; older ones need it once
+    (void)initialised;
+    int err = MPG123_OK;
+    mp3_ = mpg123_new(nullptr, &err);
+    if (!mp3_) fail(DecodeError::Kind::unreadable, std::string("cannot start the MP3 decoder: ") + mpg123_plain_strerror(err));
+    auto close_and_fail = [this](DecodeError::Kind kind, const std::string& what) {
+        mpg123_delete(mp3_);
+        mp3_ = nullptr;
+        fail(kind, what);
+    };
+    mpg123_param(mp3_, MPG123_FLAGS, MPG123_QUIET | MPG123_GAPLESS | MPG123_FORCE_FLOAT, 0.0);
+    // Float output only, at the stream's own rate and channel count.
+    mpg123_format_none(mp3_);
+    const long* rates = nullptr;
+    std::size_t rate_count = 0;
+    mpg123_rates(&rates, &rate_count);
+    for (std::size_t i = 0; i < rate_count; ++i) mpg123_format(mp3_, rates[i], MPG123_MONO | MPG123_STEREO, MPG123_ENC_FLOAT_32);
+    if (mpg123_replace_reader_handle(mp3_, &FileReader::mpg123_read, &FileReader::mpg123_seek, nullptr) != MPG123_OK ||
+        mpg123_open_handle(mp3_, reader_.get()) != MPG123_OK)
+        close_and_fail(DecodeError::Kind::unreadable, std::string("cannot open the MP3 decoder: ") + mpg123_strerror(mp3_));
+    long rate = 0;
+    int channels = 0, encoding = 0;
+    // Reads up to the first frame: fails when no MPEG frame follows the ID3 tag or the first
+    // bytes (cut off, or not MP3 after all).
+    if (mpg123_getformat(mp3_, &rate, &channels, &encoding) != MPG123_OK || encoding != MPG123_ENC_FLOAT_32) {
+        const std::string why = open_error(path_, size);
+        close_and_fail(why.rfind("truncated", 0) == 0 ? DecodeError::Kind::truncated : DecodeError::Kind::unsupported, why);
+    }
+    info_.sample_rate = static_cast<int>(rate);
+    info_.channels = channels;
+    info_.container = "mp3";
+    info_.bit_depth = 0;
+    mpg123_frameinfo frame{};
+    mpg123_info(mp3_, &frame);
+    info_.encoding = frame.layer == 1 ? "mp1" : frame.layer == 2 ? "mp2" : "mp3";
+    exact_frames_ = false;
+    float_samples_ = false;  // libmpg123's synthesis output is bounded: no NaN/Inf to check for
+    if (channels < 1 || channels > 2)
+        close_and_fail(DecodeError::Kind::unsupported, std::to_string(channels) + " channels; only mono and stereo are supported");
+    if (rate < 8000 || rate > 384000)
+        close_and_fail(DecodeError::Kind::unsupported, "sample rate " + std::to_string(rate) + " Hz is outside 8000..384000 Hz");
+    const off_t frames = mpg123_length(mp3_);
+    if (frames < 0)
+        close_and_fail(DecodeError::Kind::truncated, "truncated: the stream has no end (length unknown), is it still being written?");
+    if (frames == 0) close_and_fail(DecodeError::Kind::unsupported, "no audio (0 frames)");
+    info_.frames = static_cast<std::int64_t>(frames);
+    info_.duration_s = static_cast<double>(info_.frames) / info_.sample_rate;
+}
+
+std::size_t Decoder::read_mp3(std::span<float> dst) {
+    const auto channels = static_cast<std::size_t>(info_.channels);
+    auto* out = reinterpret_cast<unsigned char*>(dst.data());
+    const std::size_t want_bytes = dst.size() / channels * channels * sizeof(float);
+    std::size_t have_bytes = 0;
+    while (have_bytes < want_bytes) {
+        std::size_t done = 0;
+        const int rc = mpg123_read(mp3_, out + have_bytes, want_bytes - have_bytes, &done);
+        have_bytes += done;
+        if (rc == MPG123_OK) continue;
+        if (rc == MPG123_DONE) break;
+        if (rc == MPG123_NEW_FORMAT) {
+            long rate = 0;
+            int now_channels = 0, encoding = 0;
+            mpg123_getformat(mp3_, &rate, &now_channels, &encoding);
+            if (rate == info_.sample_rate && now_channels == info_.channels && encoding == MPG123_ENC_FLOAT_32) continue;
+            fail(DecodeError::Kind::corrupt, "damaged: the MPEG stream changes format at frame " +
+                 std::to_string(position_ + static_cast<std::int64_t>(have_bytes / (channels * sizeof(float)))) + " (" +
+                 std::to_string(rate) + " Hz, " + std::to_string(now_channels) + " channels)");
+        }
+        char at[48];
+        const std::int64_t frame = position_ + static_cast<std::int64_t>(have_bytes / (channels * sizeof(float)));
+        std::snprintf(at, sizeof at, "%.3f s (frame %lld of %lld)", static_cast<double>(frame) / info_.sample_rate,
+                      static_cast<long long>(frame), static_cast<long long>(info_.frames));
+        fail(DecodeError::Kind::corrupt, std::string("damaged: the MPEG stream cannot be decoded after ") + at + ": " +
+             one_line(mpg123_plain_strerror(mpg123_errcode(mp3_))));
+    }
+    return have_bytes / (channels * sizeof(float));
+}
+
 Decoder::~Decoder() {
     if (file_) sf_close(file_);
+    if (mp3_) mpg123_delete(mp3_);
 }
 
 Decoder::Decoder(Decoder&& o) noexcept
-    : path_(std::move(o.path_)), reader_(std::move(o.reader_)), file_(std::exchange(o.file_, nullptr)), info_(std::move(o.info_)),
+    : path_(std::move(o.path_)), reader_(std::move(o.reader_)), file_(std::exchange(o.file_, nullptr)),
+      mp3_(std::exchange(o.mp3_, nullptr)), info_(std::move(o.info_)),
       buffer_(std::move(o.buffer_)), next_half_(o.next_half_), block_frames_(o.block_frames_), position_(o.position_),
       exact_frames_(o.exact_frames_), float_samples_(o.float_samples_), opened_(o.opened_) {}
 
 Decoder& Decoder::operator=(Decoder&& o) noexcept {
     if (this != &o) {
         if (file_) sf_close(file_);
+        if (mp3_) mpg123_delete(mp3_);
         path_ = std::move(o.path_);
         reader_ = std::move(o.reader_);
         file_ = std::exchange(o.file_, nullptr);
+        mp3_ = std::exchange(o.mp3_, nullptr);
         info_ = std::move(o.info_);
         buffer_ = std::move(o.buffer_);
         next_half_ = o.next_half_;
@@ -358,7 +464,7 @@ Decoder& Decoder::operator=(Decoder&& o) noexcept {
 }
 
 Block Decoder::read() {
-    if (!file_) return {};
+    if (!file_ && !mp3_) return {};
     const std::size_t block_samples = block_frames_ * static_cast<std::size_t>(info_.channels);
     const Block b = read_into(std::span<float>(buffer_.data() + next_half_ * block_samples, block_samples));
     next_half_ ^= 1u;
@@ -366,12 +472,12 @@ Block Decoder::read() {
 }
 
 Block Decoder::read_into(std::span<float> dst) {
-    if (!file_) return {};
+    if (!file_ && !mp3_) return {};
     const auto frames = static_cast<sf_count_t>(dst.size() / static_cast<std::size_t>(info_.channels));
-    const sf_count_t got = frames > 0 ? sf_readf_float(file_, dst.data(), frames) : 0;
+    const sf_count_t got = frames <= 0 ? 0 : mp3_ ? static_cast<sf_count_t>(read_mp3(dst)) : sf_readf_float(file_, dst.data(), frames);
     if (got < 0) fail(DecodeError::Kind::corrupt, "decode error: " + one_line(sf_strerror(file_)));
     if (got == 0) {
-        const int err = sf_error(file_);
+        const int err = file_ ? sf_error(file_) : SF_ERR_NO_ERROR;  // read_mp3 throws its errors
         if (err != SF_ERR_NO_ERROR && position_ < info_.frames)
             fail(DecodeError::Kind::truncated, "truncated or corrupt: decoding stopped after " + std::to_string(position_) + " of " +
                  std::to_string(info_.frames) + " frames (" + one_line(sf_strerror(file_)) + ")");
@@ -456,8 +562,8 @@ std::string Decoder::content_hash() const {
 }
 
 void Decoder::rewind() {
-    if (!file_) return;
-    if (sf_seek(file_, 0, SEEK_SET) < 0) fail(DecodeError::Kind::unreadable, "cannot seek back to the start");
+    if (!file_ && !mp3_) return;
+    if (mp3_ ? mpg123_seek(mp3_, 0, SEEK_SET) < 0 : sf_seek(file_, 0, SEEK_SET) < 0) fail(DecodeError::Kind::unreadable, "cannot seek back to the start");
     position_ = 0;
 }
 

@@ -1,6 +1,7 @@
-// mixscout audio: streaming file decoder (libsndfile).
+// mixscout audio: streaming file decoder (libsndfile; MP3 through libmpg123 directly).
 //
-// Reads WAV/AIFF/FLAC/OGG/MP3 (libsndfile 1.2 decodes MP3 through mpg123) block by block into
+// Reads WAV/AIFF/FLAC/OGG (libsndfile) and MP3 (libmpg123, gapless, quiet: libsndfile's own mpg123
+// handle would print libmpg123's notes and warnings straight to stderr) block by block into
 // interleaved 32-bit float, full scale = 1.0. Memory is bounded by block_frames: a one-hour
 // file costs what a four-minute one does.
 //
@@ -14,6 +15,8 @@
 //     and a stream that ends before the frame count its header declares (FLAC, OGG, ...) throws
 //     the same message from read() when the short end is reached. The daemon must never analyse
 //     half an export, so there is no "lenient" mode.
+//   - an MP3 whose frames cannot be decoded (garbage in the middle that libmpg123 cannot resync
+//     past) throws from read(): "<path>: damaged: the MPEG stream cannot be decoded after ...".
 //   - a NaN or infinite sample in a float/double file (a plug-in that blew up): read() throws
 //        "<path>: damaged: NaN sample at 12.345 s (frame N, channel C); ..."
 //     so no NaN ever reaches a loudness, peak or spectrum figure.
@@ -31,6 +34,7 @@
 #include "core/error.hpp"
 
 typedef struct sf_private_tag SNDFILE;  // libsndfile's opaque handle (same typedef as <sndfile.h>)
+typedef struct mpg123_handle_struct mpg123_handle;  // libmpg123's (same typedef as <mpg123.h>)
 
 namespace mixscout::audio {
 
@@ -100,6 +104,8 @@ public:
 
 private:
     [[noreturn]] void fail(DecodeError::Kind kind, const std::string& what) const;
+    void open_mp3(std::int64_t size);
+    std::size_t read_mp3(std::span<float> dst);  ///< frames decoded into dst; 0 at the end
     void refuse_non_finite(std::span<const float> samples) const;
     struct Identity {
         std::uint64_t device = 0, inode = 0;
@@ -111,7 +117,8 @@ private:
     struct FileReader;  // libsndfile's virtual I/O over a read-ahead buffer (decoder.cpp)
     std::filesystem::path path_;
     std::unique_ptr<FileReader> reader_;  // outlives file_ (closed after it)
-    SNDFILE* file_ = nullptr;
+    SNDFILE* file_ = nullptr;      ///< every container but MP3
+    mpg123_handle* mp3_ = nullptr;  ///< MP3 (exactly one of file_ and mp3_ is open)
     StreamInfo info_;
     std::vector<float> buffer_;  ///< two blocks, used alternately
     std::size_t next_half_ = 0;
