@@ -17,11 +17,13 @@
 //     half an export, so there is no "lenient" mode.
 //   - an MP3 whose frames cannot be decoded (garbage in the middle that libmpg123 cannot resync
 //     past) throws from read(): "<path>: damaged: the MPEG stream cannot be decoded after ...".
+//     Single frames whose contents are damaged (headers intact) are concealed by libmpg123, not
+//     reported: the file is analysed.
 //   - a NaN or infinite sample in a float/double file (a plug-in that blew up): read() throws
 //        "<path>: damaged: NaN sample at 12.345 s (frame N, channel C); ..."
 //     so no NaN ever reaches a loudness, peak or spectrum figure.
 //
-// Threading: one Decoder per thread; it owns its libsndfile handle and its buffer.
+// Threading: one Decoder per thread; it owns its libsndfile or libmpg123 handle and its buffer.
 #pragma once
 #include <cstddef>
 #include <cstdint>
