@@ -209,13 +209,7 @@ void run_analyze(AnalyzeArgs& args, Context& ctx) {
         input.stems_measured = args.stems_report->measured;
     }
     // Without history the judgement is the same call, with no previous export and no references.
-    review::Measurements m;
-    m.analysis = a;
-    m.profile = args.profile;
-    m.stems = input.stems;
-    m.stem_issues = input.stem_issues;
-    m.stems_measured = input.stems_measured;
-    const review::Review alone = review::review(m, review::Context{cfg, {}, options.reference, options.compare});
+    const review::Review alone = review::review(history::measurements_of(a, input), review::Context{cfg, {}, options.reference, options.compare});
     args.issues = alone.issues;
     args.next = alone.comparison.next;
     if (a.loudness.integrated_lufs > -70.0) args.material = rules::material_of(a, cfg);

@@ -57,14 +57,19 @@ IngestResult review_export(Store& store, std::int64_t export_id, const config::C
     return out;
 }
 
-IngestResult ingest(Store& store, const std::filesystem::path& file, const analysis::Analysis& analysis,
-                    const config::Config& cfg, const IngestInput& in) {
+review::Measurements measurements_of(const analysis::Analysis& analysis, const IngestInput& in) {
     review::Measurements m;
     m.analysis = analysis;
     m.profile = in.profile;
     m.stems = in.stems;
     m.stem_issues = in.stem_issues;
     m.stems_measured = in.stems_measured;
+    return m;
+}
+
+IngestResult ingest(Store& store, const std::filesystem::path& file, const analysis::Analysis& analysis,
+                    const config::Config& cfg, const IngestInput& in) {
+    const review::Measurements m = measurements_of(analysis, in);
     ExportMeta meta;
     meta.role = in.role;
     if (!meta.role && review::is_master_profile(cfg, in.profile)) meta.role = review::Role::master;

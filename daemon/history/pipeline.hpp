@@ -59,6 +59,9 @@ struct IngestInput {
 /// Record (measurements) -> review with `config` against the previous export of the same song
 /// and role -> the verdict stored. An export already stored (same bytes) is judged again with
 /// `config` and the input's profile and stems: a changed config shows its new ranking at once.
+/// What review() judges of an export: its analysis and what `input` says of its profile and stems.
+review::Measurements measurements_of(const analysis::Analysis& analysis, const IngestInput& input);
+
 IngestResult ingest(Store& store, const std::filesystem::path& file, const analysis::Analysis& analysis,
                     const config::Config& config, const IngestInput& input = {});
 
