@@ -137,7 +137,7 @@ int run_monitor(const MonitorArgs& args) {
     monitor::Monitor mon(opts, sender, [&](const monitor::Take& take) {
         const auto o = monitor::process_take(take, cfg, opts.profile, store ? &*store : nullptr, opts.song, data_dir);
         log::info(o.status);
-        for (const auto& m : osc::export_messages(o)) sender.send(m);
+        sender.send_all(osc::export_messages(o));  // back to back, whatever the monitor thread sends meanwhile
     });
 
     // The other requests belong to the daemon: routed, so the table covers the protocol, and

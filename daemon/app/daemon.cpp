@@ -83,7 +83,7 @@ void Daemon::Impl::send_outcome(const Outcome& o) {
         std::lock_guard lock(latest_mutex);
         latest = msgs;
     }
-    for (const auto& m : msgs) svc.sender().send(m);
+    svc.sender().send_all(msgs);
 }
 
 void Daemon::Impl::on_store_thread(std::function<void()> task) { asio::post(store_thread, std::move(task)); }
@@ -186,7 +186,7 @@ Daemon::Daemon(DaemonFlags flags, ExportStep step) : impl_(std::make_unique<Impl
             std::lock_guard lock(d.latest_mutex);
             msgs = d.latest;
         }
-        for (const auto& msg : msgs) d.svc.sender().send_to(msg, device);
+        d.svc.sender().send_all_to(msgs, device);
         d.svc.sender().send_to(d.heartbeat_status(), device);
     };
     hooks.reloaded = [&d](const config::Config& c) {

@@ -127,6 +127,33 @@ bool Sender::send_to(const Message& message, const Endpoint& to) {
     return send_bytes(*bytes, to);
 }
 
+namespace {
+std::vector<std::vector<char>> encode_all_or_log(const std::vector<Message>& messages) {
+    std::vector<std::vector<char>> packets;
+    packets.reserve(messages.size());
+    for (const auto& m : messages)
+        if (auto bytes = encode_or_log(m)) packets.push_back(std::move(*bytes));
+    return packets;
+}
+}  // namespace
+
+bool Sender::send_all(const std::vector<Message>& messages) {
+    const auto packets = encode_all_or_log(messages);
+    std::lock_guard lock(mutex_);  // held for the whole group: that is what keeps it together
+    bool any = false;
+    for (const auto& d : destinations_)
+        for (const auto& p : packets) any = send_bytes(p, d) || any;
+    return any;
+}
+
+bool Sender::send_all_to(const std::vector<Message>& messages, const Endpoint& to) {
+    const auto packets = encode_all_or_log(messages);
+    std::lock_guard lock(mutex_);
+    bool any = false;
+    for (const auto& p : packets) any = send_bytes(p, to) || any;
+    return any;
+}
+
 // ---- Receiver ---------------------------------------------------------------------------------
 
 Receiver::Receiver(asio::io_context& io, ReceiverOptions options, Handler handler)

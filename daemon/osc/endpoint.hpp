@@ -68,6 +68,13 @@ public:
     bool send(const Message& message);
     /// Sends to one endpoint only (a reply), whether or not it is a destination.
     bool send_to(const Message& message, const Endpoint& to);
+    /// Sends the messages back to back: no other thread's message comes between them on the wire
+    /// (an export's fixes from the work thread and a hello reply repeating them from the I/O thread
+    /// must not interleave, or the device pairs a fix with the wrong times). A message that cannot
+    /// be encoded is left out (logged). False if nothing could be sent.
+    bool send_all(const std::vector<Message>& messages);
+    /// The same to one endpoint only (a reply).
+    bool send_all_to(const std::vector<Message>& messages, const Endpoint& to);
     template <class... Ts>
     bool send(std::string address, Ts&&... values) {
         return send(make_message(std::move(address), std::forward<Ts>(values)...));

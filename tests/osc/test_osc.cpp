@@ -3,7 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <atomic>
+#include <map>
+#include <thread>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -130,6 +135,55 @@ TEST(OscOutcome, EachFixIsFollowedByItsTimesOnTheWire) {
     EXPECT_EQ(t[0].args, (std::vector<std::string>{"1", "45.2,83.0"}));
     EXPECT_EQ(t[1].args, (std::vector<std::string>{"2", ""}));
     EXPECT_EQ(t[2].args, (std::vector<std::string>{"3", "0.0"}));
+}
+
+// A group of messages reaches the peer back to back while other threads send too. The daemon sends
+// an export's fixes from its work thread while a hello reply repeats them from the I/O thread; sent
+// one by one, the two interleaved and the device paired a fix with the wrong times (seen in CI).
+// Each thread sends numbered groups; on the wire every group must form one unbroken run (UDP may
+// drop a packet under load, which shortens a run but never splits one).
+TEST(OscSender, AGroupArrivesBackToBackWhileOtherThreadsSend) {
+    namespace ip = boost::asio::ip;
+    boost::asio::io_context io;
+    ip::udp::socket peer(io, ip::udp::endpoint(ip::make_address("127.0.0.1"), 0));
+    peer.set_option(boost::asio::socket_base::receive_buffer_size(8 << 20));
+    constexpr int senders = 3, groups = 150, per_group = 8;
+    std::vector<std::pair<std::int32_t, std::string>> wire;  // (sending thread, group) per packet
+    std::vector<char> buffer(65536);
+    ip::udp::endpoint from;
+    std::function<void(boost::system::error_code, std::size_t)> on_packet = [&](boost::system::error_code ec, std::size_t n) {
+        if (ec) return;
+        const osc::Message m = osc::decode(buffer.data(), n);
+        wire.emplace_back(m.int_arg(0), m.string_arg(2));
+        if (wire.size() == std::size_t{senders} * groups * per_group) return io.stop();
+        peer.async_receive_from(boost::asio::buffer(buffer), from, on_packet);
+    };
+    peer.async_receive_from(boost::asio::buffer(buffer), from, on_packet);
+
+    osc::Sender sender("127.0.0.1", peer.local_endpoint().port());
+    std::atomic<int> ready{0};
+    std::vector<std::thread> threads;
+    for (std::int32_t t = 0; t < senders; ++t)
+        threads.emplace_back([&, t] {
+            ++ready;
+            while (ready < senders) std::this_thread::yield();  // start together: most overlap
+            for (int g = 0; g < groups; ++g) {
+                std::vector<osc::Message> group;
+                for (int i = 0; i < per_group; ++i)
+                    group.push_back(osc::make_message("/mixscout/fix", t, "critical", std::to_string(g), "fix"));
+                sender.send_all(group);
+            }
+        });
+    io.run_for(20s);  // returns early when every packet is in; a drop leaves it to the deadline
+    for (auto& th : threads) th.join();
+
+    ASSERT_GT(wire.size(), std::size_t{per_group} * groups) << "too few packets arrived to judge";
+    std::map<std::pair<std::int32_t, std::string>, int> runs;
+    for (std::size_t i = 0; i < wire.size(); ++i)
+        if (i == 0 || wire[i] != wire[i - 1]) ++runs[wire[i]];
+    for (const auto& [group, count] : runs)
+        EXPECT_EQ(count, 1) << "group " << group.second << " of thread " << group.first << " was split by another's packets";
+    EXPECT_EQ(sender.packets_dropped(), 0u);
 }
 
 // Many times never end in a cut number: whole times only, within max_string_bytes.
