@@ -2,6 +2,9 @@
 // defaults (maps merge key by key, scalars and lists replace). Every problem is collected, each
 // with the file's line and column, so `config check` can print them all.
 #include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <map>
 #include <sstream>
@@ -80,7 +83,14 @@ std::optional<YAML::Node> check_scalar(const Schema& s, const YAML::Node& u, con
                 ctx.add(u.Mark(), where + "expected " + std::string(type_name(s.type)) + ", got " + describe(u));
                 return std::nullopt;
             }
-            const double v = std::stod(text);
+            // strtod, not stod: a number beyond double's range ("1e999") is the user's error, said
+            // by position like any other, not an exception; one too small to represent reads as 0.
+            errno = 0;
+            const double v = std::strtod(text.c_str(), nullptr);
+            if (errno == ERANGE && std::isinf(v)) {
+                ctx.add(u.Mark(), where + text + " is too large for a number");
+                return std::nullopt;
+            }
             // Integers are read as C++ int (settings.hpp): a wider one is refused here, by position.
             if (s.type == Type::integer && (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())) {
                 ctx.add(u.Mark(), where + text + " is too large for an integer");

@@ -102,6 +102,19 @@ TEST(ConfigValidation, IntegerWiderThanIntIsRefusedAtItsPosition) {
     EXPECT_TRUE(problems_of("rules:\n  clipping:\n    max_events: 2147483647\n").empty());
 }
 
+TEST(ConfigValidation, NumberBeyondADoubleIsRefusedAtItsPosition) {
+    // 1e999 has no double (it used to escape as an "internal error" from std::stod); 1e-999 is
+    // merely too small to represent and reads as 0, inside the range.
+    for (const std::string v : {"1e999", "-1e999", "2e308"}) {
+        const auto p = problems_of("rules:\n  loudness:\n    dynamic_plr_db: " + v + "\n");
+        ASSERT_EQ(p.size(), 1u) << v;
+        EXPECT_EQ(p[0].line, 3);
+        EXPECT_EQ(p[0].column, 21);
+        EXPECT_EQ(p[0].message, "rules.loudness.dynamic_plr_db: " + v + " is too large for a number");
+    }
+    EXPECT_TRUE(problems_of("rules:\n  loudness:\n    dynamic_plr_db: 1e-999\n").empty());
+}
+
 TEST(ConfigValidation, EverySeverityKeyIsChecked) {
     // `*_severity` keys are severities too (they used to fall back to "important" silently).
     const auto p = problems_of("rules:\n  tonal:\n    muddy:\n      major_severity: importnt\n");
