@@ -39,9 +39,9 @@ constexpr int max_render_passes = 3;
 constexpr double max_extra_gain_db = 12.0; // the most the limiter is ever asked to give back
 constexpr double min_useful_slope = 0.15;  // LU of loudness per dB of gain worth limiting for
 constexpr double min_compressor_range_db = 0.5;  // a dynamics stage allowed less than this is left out
-constexpr double guard_tolerance_db = 0.3;
-constexpr double lra_tolerance_lu = 0.2;
-constexpr double lra_model_margin_lu = 0.3;  // the model (unweighted chunk energies) reads ~0.2 LU low // a measured limiter guard overshoot worth another render
+constexpr double guard_tolerance_db = 0.3;   // a measured limiter guard overshoot worth another render
+constexpr double lra_tolerance_lu = 0.2;     // a measured LRA loss over the guard worth another render
+constexpr double lra_model_margin_lu = 0.3;  // the model (unweighted chunk energies) reads the loss ~0.2 LU low: aim under the guard
 
 /// printf into a string, for the notes that carry several numbers (core/format's fmt takes one).
 template <class... Args>
