@@ -38,7 +38,10 @@ struct Tools {
 };
 
 /// A JACK server (dummy backend, 48 kHz, no real-time scheduling so it runs unprivileged) under
-/// a name of its own; children of this test inherit the name through the environment.
+/// a name of its own; children of this test inherit the name through the environment. Sync mode
+/// (-S) with a long client timeout: each cycle waits for every client, so on a loaded machine the
+/// audio runs slower than real time instead of losing periods (in the default async mode a late
+/// client misses its cycle, and the tests' timings in audio time lost 25-200 ms under load).
 class JackServer {
 public:
     // Clients must never start a server of their own (JACK_NO_START_SERVER).
@@ -48,7 +51,7 @@ public:
     }
     ~JackServer() { stop(); }
     void start() {
-        process_ = std::make_unique<Process>(tools_.jackd, std::vector<std::string>{"-r", "-d", "dummy", "-r", "48000", "-p", "256"});
+        process_ = std::make_unique<Process>(tools_.jackd, std::vector<std::string>{"-r", "-S", "-t", "10000", "-d", "dummy", "-r", "48000", "-p", "256"});
         ready_ = wait_until([&] { return !process_->running() || run_command(tools_.jack_lsp, {}) == 0; }, milliseconds(10000),
                             milliseconds(50)) &&
                  process_->running();
@@ -83,9 +86,10 @@ std::string server_name(const char* test) { return std::string("mixscout_") + te
 /// Plays `file` into mixscout's input ports from its first sample: jack-play waits for the JACK
 /// transport (-t), its ports are connected, then the transport rolls. (-c 3, zero-order hold:
 /// jack-play always runs libsamplerate, and at ratio 1 only the hold passes samples unchanged;
-/// the sinc converters would round a clipped flat top off.)
+/// the sinc converters would round a clipped flat top off. -b: a ring buffer of 22 s holds every
+/// test file whole before the transport rolls, so a starved disk thread cannot drop audio.)
 std::unique_ptr<Process> play_into_monitor(const Tools& tools, const JackServer& jack, const std::filesystem::path& file) {
-    auto play = std::make_unique<Process>(tools.jack_play, std::vector<std::string>{"-t", "-u", "-n", "player", "-c", "3", file.string()});
+    auto play = std::make_unique<Process>(tools.jack_play, std::vector<std::string>{"-t", "-u", "-n", "player", "-c", "3", "-b", "1048576", file.string()});
     EXPECT_TRUE(jack.wait_for_port("player:out_2", milliseconds(5000))) << jack.ports() << play->err();
     EXPECT_EQ(run_command(tools.jack_connect, {"player:out_1", "mixscout:inport 0"}), 0);
     EXPECT_EQ(run_command(tools.jack_connect, {"player:out_2", "mixscout:inport 1"}), 0);
