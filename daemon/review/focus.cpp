@@ -80,6 +80,14 @@ Severity tier_level(int iteration) {
     return Severity::polish;
 }
 
+std::vector<Issue> critical_outside(const std::vector<Issue>& issues, Area focus) {
+    std::vector<Issue> out;
+    for (const auto& i : issues)
+        if (i.severity == Severity::critical && !in_focus(i, focus)) out.push_back(i);
+    rules::rank(out);
+    return out;
+}
+
 std::vector<Issue> next_fixes(std::vector<Issue> issues, int iteration, Area focus, std::size_t n) {
     std::erase_if(issues, [focus](const Issue& i) { return !in_focus(i, focus); });
     rules::rank(issues);

@@ -13,7 +13,9 @@
 // polish left, important issues are shown.
 //
 // Focus (a session on one area: "this session, only the low end"): the issues outside the area
-// are set aside first, then the tiers apply to what is left. Areas, by rule id:
+// are set aside first, then the tiers apply to what is left. A critical issue set aside is damage
+// all the same: the summary names it (critical_outside; review.cpp), and it blocks the stop signal.
+// Areas, by rule id:
 //   low-end   tonal.boomy, tonal.thin, stereo.low_end, reference.low_end, reference.tonal.bass
 //   mids      tonal.muddy, reference.tonal.low_mids, reference.tonal.mids
 //   highs     tonal.dark, tonal.bright, tonal.harsh, reference.tonal.presence, reference.tonal.air
@@ -50,6 +52,9 @@ std::string area_names(std::string_view separator = "|");
 Area area_of(const rules::Issue& issue);
 /// True when `focus` is all, or the issue belongs to it.
 bool in_focus(const rules::Issue& issue, Area focus);
+
+/// The critical issues that `focus` sets aside, in rank order (empty for Area::all).
+std::vector<rules::Issue> critical_outside(const std::vector<rules::Issue>& issues, Area focus);
 
 /// The most severe level the tier of `iteration` asks for (see above; before widening).
 rules::Severity tier_level(int iteration);

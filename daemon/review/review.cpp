@@ -165,6 +165,9 @@ Review review(const Measurements& now, const Context& ctx) {
     c.focus = ctx.compare.focus;
     c.next = next_fixes(r.issues, ctx.iteration, ctx.compare.focus);
     if (ctx.compare.focus != Area::all && ctx.previous) c.summary += focus_summary(c, ctx.compare.focus);
+    if (const auto outside = critical_outside(r.issues, ctx.compare.focus); !outside.empty())
+        c.summary += "; outside the focus, critical: " + outside[0].title +
+                     (outside.size() > 1 ? " (+" + std::to_string(outside.size() - 1) + " more)" : "");
     c.stop = stop_signal(r.issues, ctx.iteration, recent, ctx.compare);
     return r;
 }

@@ -73,6 +73,28 @@ TEST(Focus, AreasAndNames) {
     EXPECT_THROW(review::area_or_throw("vocals", "--focus"), InputError);
 }
 
+TEST(Focus, ACriticalIssueSetAsideIsNamedInTheSummary) {
+    // A low-end session: the fixes come from the low end only, but a critical clash is damage all
+    // the same: the summary (the device's verdict line) names it, and the stop signal waits for it.
+    const auto cfg = config::Config::defaults();
+    review::Measurements m;
+    m.analysis = test::make_analysis("a.wav");
+    m.stems = Names{"Kick", "Bass"};
+    m.stem_issues = {make_issue("clash.kick.bass", Severity::critical, 9, 2, "dB", "Kick and Bass clash", "clash"),
+                     make_issue("clash.kick.keys", Severity::critical, 8, 2, "dB", "Kick and Keys clash", "clash")};
+    review::Context ctx{cfg, {}, {}, {}, 1, nullptr, std::nullopt};
+    ctx.compare.focus = Area::low_end;
+    const auto r = review::review(m, ctx);
+    for (const auto& i : r.comparison.next) EXPECT_EQ(review::area_of(i), Area::low_end) << i.rule;
+    EXPECT_TRUE(test::contains(r.comparison.summary, "outside the focus, critical: Kick and Bass clash (+1 more)"))
+        << r.comparison.summary;
+    ctx.compare.focus = Area::clashes;  // in the focus: shown as a fix, nothing said besides
+    const auto in = review::review(m, ctx);
+    EXPECT_EQ(rules_of(in.comparison.next), Names({"clash.kick.bass", "clash.kick.keys"}));
+    EXPECT_FALSE(test::contains(in.comparison.summary, "outside the focus")) << in.comparison.summary;
+    EXPECT_TRUE(review::critical_outside(m.stem_issues, Area::all).empty());
+}
+
 TEST(StopSignal, NeverWhileACriticalIssueRemains) {
     const std::vector<rules::Issue> issues = {make_issue("clash.kick.bass", Severity::critical, 8, 2, "dB", "Kick and Bass clash"),
                                               make_issue("dc_offset", Severity::polish, -50, -60, "dBFS", "DC offset")};
