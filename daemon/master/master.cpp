@@ -41,7 +41,7 @@ constexpr double min_useful_slope = 0.15;  // LU of loudness per dB of gain wort
 constexpr double min_compressor_range_db = 0.5;  // a dynamics stage allowed less than this is left out
 constexpr double guard_tolerance_db = 0.3;   // a measured limiter guard overshoot worth another render
 constexpr double lra_tolerance_lu = 0.2;     // a measured LRA loss over the guard worth another render
-constexpr double lra_model_margin_lu = 0.3;  // the model (unweighted chunk energies) reads the loss ~0.2 LU low: aim under the guard
+constexpr double lra_model_margin_lu = 0.3;  // aim under the guard: the model (unweighted chunk energies) is off by a few tenths of an LU either way; the render measures it
 
 /// printf into a string, for the notes that carry several numbers (core/format's fmt takes one).
 template <class... Args>
