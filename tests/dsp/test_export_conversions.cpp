@@ -76,6 +76,25 @@ TEST(Dither, DigitalSilenceAndLoudNoiseAreNoEvidence) {
     EXPECT_EQ(q.undithered_frames(), 0);
 }
 
+TEST(Dither, BlockSizeDoesNotChangeTheFrames) {
+    // The frames run across pushes: single samples (the stream's first two have no second
+    // difference), blocks shorter than the meter's 4-sample step, and one block of everything
+    // find the same frames; only the sums' order differs.
+    test::Signal s = test::concat(test::sine(440.0, -70.0, 1.0, 44100, 2), test::white_noise(-60.0, 1.0, 44100, 2));
+    for (float& v : s.samples) v = std::floor(v * 32768.0f) / 32768.0f;  // truncated: undithered
+    QuantisationMeter whole(44100, 2, 16);
+    whole.push(test::as_block(s));
+    ASSERT_GT(whole.sounding_frames(), 0);
+    ASSERT_GT(whole.undithered_frames(), 0);
+    for (const std::size_t block : {std::size_t{1}, std::size_t{3}, std::size_t{4099}}) {
+        QuantisationMeter q(44100, 2, 16);
+        test::push_in_blocks(q, s, block);
+        EXPECT_EQ(q.sounding_frames(), whole.sounding_frames()) << block;
+        EXPECT_EQ(q.undithered_frames(), whole.undithered_frames()) << block;
+        EXPECT_NEAR(q.lowest_noise_lsb2(), whole.lowest_noise_lsb2(), 1e-9 * whole.lowest_noise_lsb2()) << block;
+    }
+}
+
 TEST(Dither, RefusesABlockOfAnotherChannelCount) {
     QuantisationMeter q(44100, 2, 16);
     const std::vector<float> mono(64, 0.0f);
