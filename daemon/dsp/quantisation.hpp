@@ -24,7 +24,7 @@
 // min_rms_lsb) is skipped: it is neither evidence for nor against dither.
 //
 // Kernel contract (audio/block.hpp): 1..max_kernel_channels channels; push() never allocates.
-// Cost: about 6 flops (~10 instructions) per sample. Threading: one thread at a time.
+// Cost: about 6 flops (~14 instructions) per sample. Threading: one thread at a time.
 #pragma once
 #include <cstdint>
 #include <vector>
