@@ -281,6 +281,7 @@ struct BandEnergy::Impl {
     std::vector<BiquadCoeffs> coeffs;   // [band]: both sections use the same coefficients
     std::vector<BiquadState> states;    // [channel][band][2]
     std::vector<double> energy;         // per band, over the current hop
+    std::vector<double> energy_diff;    // per band, left minus right over the hop (stereo balance only)
     std::int64_t in_hop = 0;            // frames in the current hop
 
     // Positions from here on are all zero so far (digital silence): frames, decimated pairs and
@@ -326,7 +327,6 @@ BandEnergy::BandEnergy(int sample_rate, int channels, BandEnergyOptions options)
     }
     latest_.assign(bands_.size(), 0.0f);
     if (options.stereo_balance && channels == 2) {
-        if (options.method != BandMethod::fft) throw std::invalid_argument("BandEnergy: stereo_balance needs the fft method");
         latest_balance_.assign(bands_.size(), 0.0f);
     }
     Impl& m = *impl_;
@@ -389,6 +389,7 @@ BandEnergy::BandEnergy(int sample_rate, int channels, BandEnergyOptions options)
         }
         m.states.assign(static_cast<std::size_t>(channels) * bands_.size() * 2, BiquadState{});
         m.energy.assign(bands_.size(), 0.0);
+        if (!latest_balance_.empty()) m.energy_diff.assign(bands_.size(), 0.0);
     }
     reset();
 }
@@ -415,6 +416,7 @@ void BandEnergy::reset() {
     } else {
         for (BiquadState& st : m.states) st.reset();
         std::fill(m.energy.begin(), m.energy.end(), 0.0);
+        std::fill(m.energy_diff.begin(), m.energy_diff.end(), 0.0);
         m.in_hop = 0;
     }
 }
@@ -457,6 +459,7 @@ std::size_t BandEnergy::consume(const audio::Block& block, std::size_t offset) {
                 acc += y * y;
             }
             m.energy[b] += acc;
+            if (!m.energy_diff.empty()) m.energy_diff[b] += c == 0 ? acc : -acc;
             s1.flush_denormals();
             s2.flush_denormals();
         }
@@ -478,11 +481,15 @@ void BandEnergy::pad_zeros() {
     const std::size_t nb = bands_.size();
     for (int c = 0; c < channels_; ++c) {
         BiquadState* st = m.states.data() + static_cast<std::size_t>(c) * nb * 2;
-        for (std::size_t b = 0; b < nb; ++b)
+        for (std::size_t b = 0; b < nb; ++b) {
+            double acc = 0.0;
             for (std::int64_t i = m.in_hop; i < hop_; ++i) {
                 const double y = st[2 * b + 1].process(m.coeffs[b], st[2 * b].process(m.coeffs[b], 0.0));
-                m.energy[b] += y * y;
+                acc += y * y;
             }
+            m.energy[b] += acc;
+            if (!m.energy_diff.empty()) m.energy_diff[b] += c == 0 ? acc : -acc;
+        }
     }
     m.in_hop = hop_;
 }
@@ -572,6 +579,10 @@ bool BandEnergy::frame_ready() {
     for (std::size_t b = 0; b < bands_.size(); ++b) {
         latest_[b] = static_cast<float>(m.energy[b] * scale);
         m.energy[b] = 0.0;
+    }
+    for (std::size_t b = 0; b < m.energy_diff.size(); ++b) {  // (pL - pR) / 2, as the FFT's
+        latest_balance_[b] = static_cast<float>(m.energy_diff[b] * scale);
+        m.energy_diff[b] = 0.0;
     }
     m.in_hop = 0;
     ++frames_out_;

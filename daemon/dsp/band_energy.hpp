@@ -64,9 +64,9 @@ struct BandEnergyOptions {
     double window_s = 0.17;  ///< FFT analysis window, seconds (rounded up to a power of two, >= the hop)
     BandScale scale = BandScale::third_octave;
     BandMethod method = BandMethod::fft;
-    /// Also measure each band's left/right balance (stereo, fft method only): latest_balance().
-    /// The same transform carries it (|L_k|^2 - |R_k|^2 = Re(Z_k Z_{n-k})): one more dot product
-    /// per band, no second transform.
+    /// Also measure each band's left/right balance (stereo only): latest_balance(). The same
+    /// transform carries it (|L_k|^2 - |R_k|^2 = Re(Z_k Z_{n-k})): one more dot product per band,
+    /// no second transform; the filter bank keeps each channel's energy apart.
     bool stereo_balance = false;
 };
 
