@@ -206,15 +206,16 @@ struct Rules {  // rules
             f("narrow", narrow), f("low_end", low_end), f("mono_loss", mono_loss), f("balance", balance);
         }
     };
-    /// rules.phase: configures both phase rules, "phase" (whole file) and "phase.low" (below 120 Hz).
+    /// rules.phase: configures the phase rules, "phase" (whole file), "phase.low" (below 120 Hz) and
+    /// "phase.band" (one octave band).
     struct Phase : Rule {
-        double min_correlation{}, min_low_correlation{}, major_correlation{};
+        double min_correlation{}, min_low_correlation{}, major_correlation{}, min_band_correlation{};
         Severity major_severity{}, acoustic_severity{};
         template <class F> void fields(F&& f) {
             Rule::fields(f);
             f("min_correlation", min_correlation), f("min_low_correlation", min_low_correlation),
                 f("major_correlation", major_correlation), f("major_severity", major_severity),
-                f("acoustic_severity", acoustic_severity);
+                f("acoustic_severity", acoustic_severity), f("min_band_correlation", min_band_correlation);
         }
     };
     struct DcOffset : Rule {

@@ -103,10 +103,15 @@ json report_data(const ReportInput& in) {
     d["issues"] = issues_with_index(in.issues);
     d["fixes"] = fixes_json(in);
     d["tonal_target"] = {{"curve", in.tonal.curve},
+                         {"source", in.tonal.source},
+                         {"family", in.tonal.family},
+                         {"why", in.tonal.why},
                          {"offset_db", in.tonal.offset_db},
                          {"centre_hz", in.tonal.centre_hz},
                          {"db", in.tonal.db},
-                         {"tolerance_db", in.tonal.tolerance_db}};
+                         {"tolerance_db", in.tonal.tolerance_db},
+                         {"below_db", in.tonal.below_db},
+                         {"above_db", in.tonal.above_db}};
     json refs = json::array();
     for (const auto& r : in.references)
         refs.push_back({{"name", r.name},

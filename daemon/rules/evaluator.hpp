@@ -139,15 +139,26 @@ private:
     /// Bands with nothing in them (above Nyquist) are skipped.
     std::vector<std::pair<double, double>> deviations(const std::vector<Band>& bands, const Curve& target, double band_offset_db) const;
 
+    /// The curve tonal() judges against (the classifier's pick under tonal.choose: auto, else
+    /// tonal.curve) and where that choice came from, for the issues and the report.
+    std::string tonal_curve_name() const;
+    std::string tonal_source() const;
+    /// A region's allowed deviation on this material (a family's own spread where the config gives one).
+    double tonal_threshold(const config::Rules::TonalRegion& rule) const;
+
 public:
-    /// The target curve as tonal() places it on this mix (see TonalTarget in rules.hpp).
-    TonalTarget tonal_target() const;
+    /// The target curve as tonal() places it on this mix (see TonalTarget in rules.hpp): the
+    /// same curve, family and tolerances the tonal rules used.
+    TonalTarget tonal_target();
 
 private:
     void tonal();
 
     // ---- stereo and phase ----------------------------------------------------------------------
     void stereo();
+    /// The octave band (45 Hz up, below Nyquist, with content) with the lowest L/R correlation at
+    /// or below rules.phase.min_band_correlation; null when none is.
+    const analysis::BandCorrelation* most_negative_band() const;
 
     // ---- DC, silence, format -------------------------------------------------------------------
     void dc_offset();

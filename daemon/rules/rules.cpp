@@ -43,7 +43,7 @@ std::vector<Issue> Evaluator::run() {
     format();
     // A phase problem (whole file or bass) is the cause of the mono loss: report it once, in the
     // phase finding, at the higher of the two severities.
-    const auto phase = std::find_if(out_.begin(), out_.end(), [](const Issue& i) { return i.rule == "phase" || i.rule == "phase.low"; });
+    const auto phase = std::find_if(out_.begin(), out_.end(), [](const Issue& i) { return i.rule == "phase" || i.rule == "phase.low" || i.rule == "phase.band"; });
     const auto loss = std::find_if(out_.begin(), out_.end(), [](const Issue& i) { return i.rule == "stereo.mono_loss"; });
     if (phase != out_.end() && loss != out_.end()) {
         phase->severity = std::min(phase->severity, loss->severity);  // enum order: critical first
@@ -106,7 +106,8 @@ std::vector<Issue> evaluate(const analysis::Analysis& a, const config::Config& c
 std::vector<std::string> profile_names(const config::Config& cfg) { return cfg.settings().profiles.names(); }
 
 TonalTarget tonal_target(const analysis::Analysis& a, const config::Config& cfg) {
-    return Evaluator(a, cfg, Profile{}).tonal_target();
+    Evaluator e(a, cfg, Profile{});
+    return e.tonal_target();
 }
 
 ProfileTargets profile_targets(const config::Config& cfg, std::string_view profile) {

@@ -18,6 +18,8 @@
 //   stereo.balance      stereo     L/R level imbalance
 //   phase               phase      L/R correlation below 0 (whole file)
 //   phase.low           phase      L/R correlation below 0 below 120 Hz (configured by rules.phase too)
+//   phase.band          phase      one octave band at or below rules.phase.min_band_correlation (-0.7)
+//                                  while the whole file and the bass read positive
 //   dc_offset           format     DC offset
 //   silence.head|tail   format     silence at the start / end
 //   format.bit_depth|sample_rate|lossy   format   (premaster profiles) export settings
@@ -55,11 +57,18 @@ std::vector<std::string> profile_names(const config::Config& cfg);
 /// The tonal target curve the tonal rules judge the mix against, at the mix's octave-band
 /// centres, placed on the mix's level as the rules place it (curve + the median deviation), and
 /// the tolerance there: the tightest threshold_db of the enabled tonal rules covering the band
-/// (0 where none does). For plots: the mix's bands minus db are the deviations the rules see.
+/// (0 where none does), and the same for the rules judging too little (below) and too much (above)
+/// on their own: a family's spread may be asymmetric (acoustic: 12 dB dark, 6 dB bright). For plots: the mix's bands minus db are the deviations the rules see.
+/// The curve is the one the rules judged by: the material classifier's pick under
+/// `tonal.choose: auto` (then `family` and `why` say which family and why), else tonal.curve.
 struct TonalTarget {
-    std::string curve;                ///< tonal.curve
+    std::string curve;                ///< the key of tonal.curves the rules judged against
+    std::string source;               ///< the issues' target_source: "curve orchestral, picked by the material classifier: ..."
+    std::string family;               ///< "acoustic" | "modern" (the classifier's pick, or the fixed curve's family)
+    std::string why;                  ///< the classifier's votes ("tilt -3.1 dB/oct (acoustic: <= -2.4), ...")
     double offset_db = 0.0;           ///< the level offset removed before judging
     std::vector<double> centre_hz, db, tolerance_db;
+    std::vector<double> below_db, above_db;  ///< allowed deviation under / over db (0: no rule judges that side)
 };
 TonalTarget tonal_target(const analysis::Analysis& a, const config::Config& cfg);
 

@@ -118,8 +118,38 @@ void Evaluator::stereo() {
             }
             i.unit = "";
             i.score = 1.0 + std::max(def_all, def_low) / 0.1;
+        } else if (const analysis::BandCorrelation* worst = most_negative_band(); worst) {
+            // The whole file reads positive, yet one range cancels: an inverted part (or channel)
+            // whose energy sits there (a bright inverted copy of a dark mix reads like this).
+            const double lim = r_.phase.min_band_correlation;
+            Issue& i = add("phase.band", "phase", r_.phase.severity);
+            i.target_source = rule_source("phase.min_band_correlation");
+            const std::string range = hz(worst->lo_hz) + "-" + hz(worst->hi_hz);
+            i.title = "Out of phase at " + range + " (correlation " + num(worst->correlation, 2) + ")";
+            i.detail = "L/R correlation " + num(worst->correlation, 2) + " in the " + range + " octave (at least " + num(lim, 2) +
+                       "; the whole file " + num(s.correlation, 2) + "): what sounds there cancels in mono";
+            i.fix = "Utility on the master: Mono, to hear what vanishes at " + range +
+                    "; on that track, Utility: invert one channel (Phz-L or Phz-R) or remove its stereo widener";
+            i.value = worst->correlation;
+            i.target = lim;
+            i.unit = "";
+            i.score = 1.0 + (lim - worst->correlation) / 0.1;
         }
     }
+}
+
+const analysis::BandCorrelation* Evaluator::most_negative_band() const {
+    const auto& bc = a_.stereo.band_correlation;
+    const auto& bands = a_.spectrum.bands;
+    const double nyquist = a_.format.sample_rate > 0 ? a_.format.sample_rate / 2.0 : 24000.0;
+    const analysis::BandCorrelation* worst = nullptr;
+    for (std::size_t k = 0; k < bc.size() && k < bands.size(); ++k) {
+        const auto& c = bc[k];
+        // As the tonal rules: no infrasonic 31.5 Hz band, nothing above Nyquist or without content.
+        if (std::sqrt(c.lo_hz * c.hi_hz) < 45.0 || c.hi_hz > nyquist * 1.01 || bands[k].db <= silence_floor_db + 1.0) continue;
+        if (c.correlation <= r_.phase.min_band_correlation && (!worst || c.correlation < worst->correlation)) worst = &c;
+    }
+    return worst;
 }
 
 }  // namespace mixscout::rules::detail

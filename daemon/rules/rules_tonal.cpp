@@ -63,11 +63,32 @@ std::vector<std::pair<double, double>> Evaluator::deviations(const std::vector<B
     return dev;
 }
 
+std::string Evaluator::tonal_curve_name() const {
+    return tonal_.choose == config::CurveChoice::automatic && !material_.curve.empty() ? material_.curve : tonal_.curve;
+}
+
+std::string Evaluator::tonal_source() const {
+    // The classifier's reasons are printed once (analyze's Material line, the JSON's `material`);
+    // the issue names the pick and its vote.
+    if (tonal_.choose != config::CurveChoice::automatic || material_.curve.empty()) return "curve " + tonal_curve_name() + " (tonal.curve)";
+    return "curve " + material_.curve + ", picked by the material classifier: " + material_.family + ", " +
+           std::to_string(material_.votes) + " of " + std::to_string(material_.voters) + " acoustic votes";
+}
+
+double Evaluator::tonal_threshold(const config::Rules::TonalRegion& rule) const {
+    return acoustic() && rule.acoustic_threshold_db ? *rule.acoustic_threshold_db : rule.threshold_db;
+}
+
 /// The target curve as tonal() places it on this mix (see TonalTarget in rules.hpp).
-TonalTarget Evaluator::tonal_target() const {
+TonalTarget Evaluator::tonal_target() {
+    // run() picks the material before the rules; a report asks without running them.
+    if (material_.curve.empty() && a_.loudness.integrated_lufs > silent_lufs) material_ = material_of(a_, cfg_);
     TonalTarget t;
-    t.curve = tonal_.curve;
-    const Curve target = target_curve(tonal_);
+    t.curve = tonal_curve_name();
+    t.source = tonal_source();
+    t.family = material_.family;
+    t.why = material_.why;
+    const Curve target = target_curve(tonal_, t.curve);
     // deviations() = band - (target + offset): the offset is what the band minus its deviation leaves.
     double offset = 0.0;
     const auto dev = deviations(a_.spectrum.bands, target, 0.0);
@@ -81,14 +102,19 @@ TonalTarget Evaluator::tonal_target() const {
         const double c = std::sqrt(b.lo_hz * b.hi_hz);
         t.centre_hz.push_back(c);
         t.db.push_back(target.at(c) + offset);
-        double tol = 0.0;  // the tightest enabled region over this band; 0 = no rule judges it
+        // The tightest enabled region over this band (0 = no rule judges it), both sides and each.
+        auto tightest = [](double now, double th) { return now == 0.0 ? th : std::min(now, th); };
+        double tol = 0.0, below = 0.0, above = 0.0;
         for (const Region& r : regions()) {
             const config::Rules::TonalRegion& rule = r_.tonal.*r.config;
             if (c < r.lo_hz || c > r.hi_hz || !rule.enabled) continue;
-            const double th = rule.threshold_db;
-            tol = tol == 0.0 ? th : std::min(tol, th);
+            const double th = tonal_threshold(rule);
+            tol = tightest(tol, th);
+            (r.sign < 0 ? below : above) = tightest(r.sign < 0 ? below : above, th);
         }
         t.tolerance_db.push_back(tol);
+        t.below_db.push_back(below);
+        t.above_db.push_back(above);
     }
     return t;
 }
@@ -96,14 +122,8 @@ TonalTarget Evaluator::tonal_target() const {
 void Evaluator::tonal() {
     if (a_.spectrum.bands.empty()) return;
     const bool automatic = tonal_.choose == config::CurveChoice::automatic;
-    const std::string curve_name = automatic ? material_.curve : tonal_.curve;
-    const Curve target = target_curve(tonal_, curve_name);
-    // The classifier's reasons are printed once (analyze's Material line, the JSON's `material`);
-    // the issue names the pick and its vote.
-    const std::string source = automatic ? "curve " + curve_name + ", picked by the material classifier: " + material_.family +
-                                               ", " + std::to_string(material_.votes) + " of " + std::to_string(material_.voters) +
-                                               " acoustic votes"
-                                         : "curve " + curve_name + " (tonal.curve)";
+    const Curve target = target_curve(tonal_, tonal_curve_name());
+    const std::string source = tonal_source();
     const double eq_limit = r_.tonal.eq_limit_db;
     const auto oct = deviations(a_.spectrum.bands, target, 0.0);
     // A third-octave band holds a third of an octave band's power: -4.77 dB.
@@ -124,7 +144,7 @@ void Evaluator::tonal() {
         const double dev = sum / n;
         const double excess = r.sign * dev;
         // A family's own spread, where the config gives one (dark: acoustic recordings vary more).
-        const double threshold = acoustic() && cfg.acoustic_threshold_db ? *cfg.acoustic_threshold_db : cfg.threshold_db;
+        const double threshold = tonal_threshold(cfg);
         if (excess <= threshold) continue;
         Severity sev = excess >= cfg.major_db ? cfg.major_severity : cfg.severity;
         // A dark top on acoustic material is the instrumentation and the room, unless it is

@@ -113,6 +113,10 @@ test("a report from the real binary renders offline in chromium, with every plot
     assert.deepEqual(eqDrawn, master.eq.bands.map((b) => b.mid_db));
     const grDrawn = await page.evaluate(() => window.mixscoutReport.plots["plot-master-gr"].data[1]);
     assert.deepEqual(grDrawn, master.limiter.series_db);
+    // The tonal plot names the curve the rules judged by: the classifier's pick, and why.
+    const targetText = await page.locator("#tonal p.target-source").textContent();
+    assert.ok(targetText.startsWith(`Target: curve ${json.material.curve}, picked by the material classifier: ${json.material.family}`), targetText);
+    assert.ok(targetText.includes(json.material.why), targetText);
     // The history row of this export is there.
     assert.equal(await page.locator("#history tr.current").count(), 1);
   } finally {

@@ -72,6 +72,11 @@ TEST(Report, EmbeddedDataIsTheAnalysisJsonAndTheIssues) {
     for (std::size_t i = 0; i < d["fixes"].size(); ++i) EXPECT_EQ(d["fixes"][i]["index"], i);
     // The target curve sits on the mix's level: mix band - target = the deviation the rules judge.
     ASSERT_EQ(d["tonal_target"]["db"].size(), b.a.spectrum.bands.size());
+    // ... and names the curve the rules picked, and why (the report prints both over the plot).
+    EXPECT_EQ(d["tonal_target"]["curve"], b.in.tonal.curve);
+    EXPECT_EQ(d["tonal_target"]["source"], b.in.tonal.source);
+    EXPECT_EQ(d["tonal_target"]["why"], b.in.tonal.why);
+    EXPECT_NE(b.in.tonal.source.find("picked by the material classifier"), std::string::npos) << b.in.tonal.source;
     EXPECT_EQ(d["profile"]["target_lufs"], -14.0);
 }
 

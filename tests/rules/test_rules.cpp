@@ -37,6 +37,9 @@ struct Shape {
     double side_db = -8.0;        ///< side level relative to mid (above the low band)
     bool mono_low = true;         ///< no side below 120 Hz
     bool low_side_only = false;   ///< below 120 Hz: all side, no mid (bass out of phase)
+    /// In [band_lo_hz, band_hi_hz): mid and side split so that L/R correlate by band_correlation
+    /// (mid^2 - side^2 over their sum), the band's power unchanged. -1: that range inverted in one channel.
+    double band_lo_hz = 0.0, band_hi_hz = 0.0, band_correlation = 1.0;
     double seconds = 4.0;
     std::uint32_t seed = 7;
 };
@@ -88,8 +91,13 @@ Signal shaped(const Config& cfg, double rms_dbfs, const Shape& shape = {}) {
     auto base = [&](double f) { return std::sqrt(std::pow(10.0, (target_at(f) + shape.gain_db(f)) / 10.0) / f); };
     const double side_gain = std::pow(10.0, shape.side_db / 20.0);
     const double low_hz = 120.0;
-    auto mid_mag = [&](double f) { return shape.low_side_only && f < low_hz ? 0.0 : base(f); };
+    auto in_band = [&](double f) { return f >= shape.band_lo_hz && f < shape.band_hi_hz; };
+    auto mid_mag = [&](double f) {
+        if (in_band(f)) return base(f) * std::sqrt((1.0 + shape.band_correlation) / 2.0);
+        return shape.low_side_only && f < low_hz ? 0.0 : base(f);
+    };
     auto side_mag = [&](double f) {
+        if (in_band(f)) return base(f) * std::sqrt((1.0 - shape.band_correlation) / 2.0);
         if (f < low_hz) return shape.low_side_only ? base(f) : (shape.mono_low ? 0.0 : base(f) * side_gain);
         return base(f) * side_gain;
     };
@@ -433,6 +441,34 @@ TEST_F(Rules, SlightlyNegativeCorrelationIsImportantNotCritical) {
     EXPECT_EQ(i->severity, Severity::important);
 }
 
+TEST_F(Rules, OneOctaveOutOfPhaseIsNamedWhileTheWholeFileReadsPositive) {
+    // The 8 kHz octave (5.7-11.3 kHz) inverted in one channel: built with correlation -1 there;
+    // the rest of the mix correlates +0.73 (side 8 dB under mid), so the whole file reads positive.
+    Shape sh;
+    sh.band_lo_hz = 8000.0 / std::sqrt(2.0);
+    sh.band_hi_hz = 8000.0 * std::sqrt(2.0);
+    sh.band_correlation = -1.0;
+    const Analysis a = analyse(control("mix", sh));
+    ASSERT_GT(a.stereo.correlation, 0.0);
+    const auto v = mixscout::rules::evaluate(a, cfg);
+    EXPECT_EQ(find(v, "phase"), nullptr) << rules_of(v);
+    EXPECT_EQ(find(v, "phase.low"), nullptr) << rules_of(v);
+    const Issue* i = find(v, "phase.band");
+    ASSERT_NE(i, nullptr) << rules_of(v);
+    EXPECT_EQ(i->category, "phase");
+    EXPECT_EQ(i->severity, Severity::important);
+    EXPECT_LT(i->value, -0.9);  // built -1; the analysis' band edges leak a little of the neighbours
+    EXPECT_DOUBLE_EQ(i->target, cfg.settings().rules.phase.min_band_correlation);
+    EXPECT_EQ(i->target_source, "rules.phase.min_band_correlation");
+    EXPECT_NE(i->title.find("5.7 kHz-11 kHz"), std::string::npos) << i->title;
+    // Built at -0.5 (side 4.8 dB over mid there, as the most negative band of a released spaced-pair
+    // recording measures): ambience, not an inverted part.
+    sh.band_correlation = -0.5;
+    const Analysis b = analyse(control("mix", sh));
+    const auto w = mixscout::rules::evaluate(b, cfg);
+    EXPECT_EQ(find(w, "phase.band"), nullptr) << rules_of(w);
+}
+
 TEST_F(Rules, TonalCurveMustFitTheCentres) {
     const Analysis a = analyse(control());
     // A curve that does not exist is refused by the config itself (@keyof(tonal.curves)).
@@ -593,6 +629,23 @@ double curve_at(const Config& cfg, const std::string& name, double f) {
     for (std::size_t k = 1; k < c.size(); ++k)
         if (f <= c[k]) return v[k - 1] + std::log2(f / c[k - 1]) / std::log2(c[k] / c[k - 1]) * (v[k] - v[k - 1]);
     return v.back();
+}
+
+/// The control reshaped from the modern curve to the orchestral one, with a wide low end (side 3 dB
+/// under mid everywhere, as spaced microphones give): what the classifier should call acoustic.
+Shape orchestral_shape(const Config& cfg) {
+    Shape sh;
+    // Tabulated once per semitone (the synthesis asks for every FFT bin).
+    std::vector<std::pair<double, double>> table;
+    for (double f = 10.0; f < 30000.0; f *= std::pow(2.0, 1.0 / 12.0))
+        table.emplace_back(f, curve_at(cfg, "orchestral", f) - curve_at(cfg, "modern", f));
+    sh.gain_db = [table](double f) {
+        const auto it = std::lower_bound(table.begin(), table.end(), std::make_pair(f, -1e9));
+        return it == table.end() ? table.back().second : it->second;
+    };
+    sh.mono_low = false;
+    sh.side_db = -3.0;
+    return sh;
 }
 
 /// A quarter-rate sine at 45 degrees: samples at amp * 0.707, the waveform (true peak) reaches amp.
@@ -795,18 +848,7 @@ TEST_F(Rules, MaterialClassifierPicksTheFamilyAndSaysWhy) {
     EXPECT_EQ(mm.voters, 4);
     // Shaped to the orchestral curve (about -3 dB/oct tilt) with a wide low end (side 3 dB under
     // mid everywhere, as spaced microphones give): two votes at least, acoustic.
-    Shape sh;
-    // Tabulated once per semitone (the synthesis asks for every FFT bin).
-    std::vector<std::pair<double, double>> table;
-    for (double f = 10.0; f < 30000.0; f *= std::pow(2.0, 1.0 / 12.0))
-        table.emplace_back(f, curve_at(cfg, "orchestral", f) - curve_at(cfg, "modern", f));
-    sh.gain_db = [table](double f) {
-        const auto it = std::lower_bound(table.begin(), table.end(), std::make_pair(f, -1e9));
-        return it == table.end() ? table.back().second : it->second;
-    };
-    sh.mono_low = false;
-    sh.side_db = -3.0;
-    const Analysis orch = analyse(control("mix", sh));
+    const Analysis orch = analyse(control("mix", orchestral_shape(cfg)));
     ASSERT_LE(orch.spectrum.tilt_db_per_octave, -2.4);
     const auto om = mixscout::rules::classify(orch, cfg);
     EXPECT_EQ(om.family, "acoustic") << om.why;
@@ -843,6 +885,49 @@ TEST_F(Rules, MaterialClassifierPicksTheFamilyAndSaysWhy) {
     const Issue* low = find(w, "stereo.low_end");
     ASSERT_NE(low, nullptr) << rules_of(w);
     EXPECT_EQ(low->severity, Severity::important);
+}
+
+TEST_F(Rules, TonalTargetForPlotsIsTheCurveTheRulesJudgedBy) {
+    // The report plots rules::tonal_target: it must be the family the tonal rules picked (not the
+    // configured tonal.curve), say why, and place the curve where the rules measured deviations.
+    Analysis orch = analyse(control("mix", orchestral_shape(cfg)));
+    for (auto* bands : {&orch.spectrum.bands, &orch.spectrum.third_octave})
+        for (auto& band : *bands)
+            if (band.lo_hz >= 5000.0) band.db -= 15.0;  // dark beyond the acoustic spread: tonal.dark fires
+    const auto v = mixscout::rules::evaluate(orch, cfg);
+    const Issue* dark = find(v, "tonal.dark");
+    ASSERT_NE(dark, nullptr) << rules_of(v);
+    const auto t = mixscout::rules::tonal_target(orch, cfg);
+    EXPECT_EQ(cfg.settings().tonal.curve, "modern");  // the configured curve is not the one judged by
+    EXPECT_EQ(t.curve, "orchestral");
+    EXPECT_EQ(t.family, "acoustic");
+    EXPECT_EQ(t.source, dark->target_source);
+    EXPECT_EQ(t.why, mixscout::rules::classify(orch, cfg).why);
+    // The plot's deviations (band - target) are the rule's: dark's value is their mean over the
+    // 8 and 16 kHz bands; the allowed darkness there is the acoustic family's (12 dB, not 6), the
+    // allowed brightness bright's 6 dB.
+    double sum = 0.0;
+    int n = 0;
+    for (std::size_t k = 0; k < t.centre_hz.size(); ++k)
+        if (t.centre_hz[k] >= 5600.0) {
+            sum += orch.spectrum.bands[k].db - t.db[k];
+            ++n;
+            EXPECT_DOUBLE_EQ(t.below_db[k], -dark->target);
+            EXPECT_DOUBLE_EQ(t.above_db[k], cfg.settings().rules.tonal.bright.threshold_db);
+            EXPECT_DOUBLE_EQ(t.tolerance_db[k], std::min(t.below_db[k], t.above_db[k]));
+        }
+    ASSERT_EQ(n, 2);
+    EXPECT_NEAR(sum / n, dark->value, 1e-9);
+    EXPECT_DOUBLE_EQ(dark->target, -12.0);
+    // A fixed curve: the plot shows tonal.curve and says so.
+    cfg = Config::parse("tonal:\n  choose: fixed\n");
+    const auto f = mixscout::rules::tonal_target(orch, cfg);
+    EXPECT_EQ(f.curve, "modern");
+    EXPECT_EQ(f.source, "curve modern (tonal.curve)");
+    const auto fixed = mixscout::rules::evaluate(orch, cfg);
+    const Issue* fixed_dark = find(fixed, "tonal.dark");
+    ASSERT_NE(fixed_dark, nullptr) << rules_of(fixed);
+    EXPECT_EQ(fixed_dark->target_source, f.source);
 }
 
 TEST_F(Rules, ClassifierVotesOnEachMeasurement) {

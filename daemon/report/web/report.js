@@ -187,6 +187,11 @@
     var s = section("tonal", "Tonal balance",
       "The mix's 1/3-octave spectrum (relative to its loudness, +4.8 dB so a third-octave reads on the octave scale) against the target curve '" +
       data.tonal_target.curve + "' the rules judged it by, placed at the mix's level, with the tolerance band; and each reference track.");
+    // Which target, and why: the same words as the tonal issues' target_source.
+    if (data.tonal_target.source) {
+      s.appendChild(el("p", { class: "target-source", text: "Target: " + data.tonal_target.source +
+        (data.tonal_target.why ? " (" + data.tonal_target.why + ")" : "") + "." }));
+    }
     var third = a.spectrum.third_octave || [];
     if (!third.length) { gap(s, "No spectrum."); return; }
     var toOct = 10 * Math.log10(3);
@@ -206,9 +211,11 @@
     var nyq = a.format.sample_rate / 2;
     var mix = third.map(function (b) { return b.hi_hz > nyq * 1.01 || b.db <= -119 ? null : b.db + toOct; });
     var target = x.map(function (f) { return interp(f, tt.centre_hz, tt.db); });
-    var tol = x.map(function (f) { return interp(f, tt.centre_hz, tt.tolerance_db); });
-    var lo = target.map(function (v, i) { return v === null || !tol[i] ? null : v - tol[i]; });
-    var hi = target.map(function (v, i) { return v === null || !tol[i] ? null : v + tol[i]; });
+    // Each side's own allowance (a family's spread may be asymmetric); older data: the symmetric one.
+    var below = x.map(function (f) { return interp(f, tt.centre_hz, tt.below_db || tt.tolerance_db); });
+    var above = x.map(function (f) { return interp(f, tt.centre_hz, tt.above_db || tt.tolerance_db); });
+    var lo = target.map(function (v, i) { return v === null || !below[i] ? null : v - below[i]; });
+    var hi = target.map(function (v, i) { return v === null || !above[i] ? null : v + above[i]; });
     var series = [{ label: "Hz", value: function (u, v) { return v === null ? "-" : hz(v); } },
       { label: "mix", stroke: "#1b4f8a", width: 2.5, points: { show: true, size: 4 } },
       { label: "target", stroke: "#27ae60", width: 2 },
@@ -226,8 +233,11 @@
     (a.spectrum.bands || []).forEach(function (b, k) {
       var c = tt.centre_hz[k];
       if (c === undefined || b.db <= -119) return;
-      var d = b.db - tt.db[k], t = tt.tolerance_db[k];
-      dev.appendChild(el("tr", { class: t && Math.abs(d) > t ? "out" : "" }, [hz(c), fmt(b.db), fmt(tt.db[k]), signed(d), t ? "\u00b1" + fmt(t) : "-"].map(function (v) { return el("td", { text: v }); })));
+      var d = b.db - tt.db[k];
+      var lo = (tt.below_db || tt.tolerance_db)[k], hi = (tt.above_db || tt.tolerance_db)[k];
+      var out = (hi && d > hi) || (lo && d < -lo);
+      var allowed = !lo && !hi ? "-" : lo === hi ? "\u00b1" + fmt(lo) : (lo ? "-" + fmt(lo) : "") + (lo && hi ? " / " : "") + (hi ? "+" + fmt(hi) : "");
+      dev.appendChild(el("tr", { class: out ? "out" : "" }, [hz(c), fmt(b.db), fmt(tt.db[k]), signed(d), allowed].map(function (v) { return el("td", { text: v }); })));
     });
     s.appendChild(el("details", {}, [el("summary", { text: "Octave bands against the target" }), dev]));
   }
