@@ -6,6 +6,8 @@ Usage: judge-eval-report.py OUT_DIR   (OUT_DIR/json/*.json from `mixscout analyz
 import collections
 import json
 import os
+import re
+import statistics
 import sys
 
 JUDGEMENT = {"tonal", "stereo", "phase", "dynamics"}
@@ -48,6 +50,40 @@ def load(path):
 
 def family(name):
     return name.split("-", 1)[0]
+
+
+def curves():
+    """tonal.curves and tonal.centres_hz from config/mixscout.yaml (the shipped defaults)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "config", "mixscout.yaml")
+    found = {}
+    with open(path) as f:
+        for line in f:
+            m = re.match(r"\s+(centres_hz|modern|orchestral):\s*\[([^\]]*)\]", line)
+            if m:
+                found[m.group(1)] = [float(v) for v in m.group(2).split(",")]
+    return found
+
+
+def low_end_deviation(j, cv):
+    """The boomy region's deviation (octave bands 63 and 125 Hz) from the curve the file was judged
+    by, after removing the median deviation: what rules_tonal.cpp (Evaluator::deviations) reads."""
+    target = cv.get(j.get("material", {}).get("curve", ""))
+    bands = j["spectrum"]["bands"]
+    if not target or len(bands) != len(target):
+        return None
+    nyq = j["format"]["sample_rate"] / 2
+    dev = [(( b["lo_hz"] * b["hi_hz"]) ** 0.5, b["db"] - t) for b, t in zip(bands, target)
+           if (b["lo_hz"] * b["hi_hz"]) ** 0.5 >= 45 and b["hi_hz"] <= nyq * 1.01 and b["db"] > -119]
+    if not dev:
+        return None
+    off = statistics.median(v for _, v in dev)
+    low = [v - off for c, v in dev if 44 <= c <= 180]
+    return sum(low) / len(low) if low else None
+
+
+def pct(v, q):
+    v = sorted(v)
+    return v[min(len(v) - 1, max(0, round(q * (len(v) - 1))))]
 
 
 def per_set(tracks, hit):
@@ -148,6 +184,46 @@ def main():
             missed = sorted(set(tracks) - hit)
             print(f"  {kind:9s} {len(hit)}/{len(tracks)} ({per_set(tracks, hit)})" + ("   missed: " + ", ".join(missed) if missed else ""))
         print(f"  ALL: {iok}/{itot} detected")
+
+    # Why a bass shelf without history is hard: the low end of untouched released music against
+    # its family's curve, and where the shelf puts the same tracks (released sets only).
+    cv = curves()
+    print("== The low end (boomy region, 63 + 125 Hz octaves) against the family's curve, released sets ==")
+    untouched = collections.defaultdict(list)
+    for name, j in list(clean.items()) + list(defects.get("base", {}).items()):
+        if family(name) in ("wesnoth", "fof"):
+            d = low_end_deviation(j, cv)
+            if d is not None:
+                untouched[j["material"]["family"]].append(d)
+    boosted = collections.defaultdict(list)
+    moved = []
+    flips = []
+    for t, j in defects.get("bass", {}).items():
+        if family(t) not in ("wesnoth", "fof"):
+            continue
+        d = low_end_deviation(j, cv)
+        if d is not None:
+            boosted[j["material"]["family"]].append(d)
+        b = defects.get("base", {}).get(t)
+        if b:
+            if b["material"]["family"] != j["material"]["family"]:
+                flips.append(f"{t} {b['material']['family']}->{j['material']['family']}")
+            # The shelf's move, judged against the untouched excerpt's own curve both times.
+            jb = dict(j, material=b["material"])
+            x, y = low_end_deviation(jb, cv), low_end_deviation(b, cv)
+            if x is not None and y is not None:
+                moved.append(x - y)
+    for fam in sorted(untouched):
+        u, v = untouched[fam], boosted.get(fam, [])
+        line = (f"  {fam:8s} untouched (as released + excerpts) n={len(u)}: p10 {pct(u, .1):+.1f}, p90 {pct(u, .9):+.1f}, "
+                f"max {max(u):+.1f} dB")
+        if v:
+            line += (f" | with the shelf n={len(v)}: min {min(v):+.1f}, median {statistics.median(v):+.1f}; above the untouched max: "
+                     f"{sum(x > max(u) for x in v)}/{len(v)}")
+        print(line)
+    if moved:
+        print(f"  the shelf moves the region {min(moved):+.1f} to {max(moved):+.1f} dB (same curve before and after)")
+    print(f"  family changed by the shelf: {len(flips)}/{len(defects.get('bass', {}))}" + (": " + ", ".join(sorted(flips)) if flips else ""))
 
     # The excerpts before the defects: what was already flagged (context, not a failure).
     base = defects.get("base", {})

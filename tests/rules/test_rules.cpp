@@ -930,6 +930,36 @@ TEST_F(Rules, TonalTargetForPlotsIsTheCurveTheRulesJudgedBy) {
     EXPECT_EQ(fixed_dark->target_source, f.source);
 }
 
+TEST_F(Rules, ABassShelfIsJudgedAgainstTheSameFamilyNotExcusedByIt) {
+    // A +10 dB shelf below 88 Hz (flat +10 in the 63 Hz octave, half of it, +5, at the 125 Hz
+    // octave's centre, 0 from 177 Hz up) on noise shaped to each family's own curve: the boomy
+    // region (63 + 125 Hz octaves) reads the shelf's +7.5 dB, and the classifier keeps the family
+    // (it must not call the boosted mix a bassier family and so excuse the boost). Whether +7.5
+    // is polish or important is the region's threshold (5 and 9 dB, the family's spread:
+    // docs/JUDGEMENT.md); the previous export names the move itself (TonalChange.*).
+    auto shelf_db = [](double f) {
+        if (f <= 88.0) return 10.0;
+        if (f >= 177.0) return 0.0;
+        return 10.0 * std::log2(177.0 / f) / std::log2(177.0 / 88.0);
+    };
+    for (const bool acoustic : {false, true}) {
+        Shape sh = acoustic ? orchestral_shape(cfg) : Shape{};
+        const auto family_db = sh.gain_db;
+        const Analysis plain = analyse(control("mix", sh));
+        sh.gain_db = [family_db, shelf_db](double f) { return family_db(f) + shelf_db(f); };
+        const Analysis boosted = analyse(control("mix", sh));
+        const auto before = mixscout::rules::classify(plain, cfg), after = mixscout::rules::classify(boosted, cfg);
+        EXPECT_EQ(before.family, acoustic ? "acoustic" : "modern") << before.why;
+        EXPECT_EQ(after.family, before.family) << after.why;
+        const auto v = mixscout::rules::evaluate(boosted, cfg);
+        const Issue* boomy = find(v, "tonal.boomy");
+        ASSERT_NE(boomy, nullptr) << rules_of(v);
+        EXPECT_NEAR(boomy->value, 7.5, 1.0) << after.why;
+        EXPECT_NE(boomy->target_source.find("curve " + before.curve), std::string::npos) << boomy->target_source;
+        EXPECT_EQ(find(mixscout::rules::evaluate(plain, cfg), "tonal.boomy"), nullptr);
+    }
+}
+
 TEST_F(Rules, ClassifierVotesOnEachMeasurement) {
     // The classifier reads four fields: set each on either side of its threshold.
     Analysis a = analyse(control());
