@@ -1,9 +1,12 @@
-// mixscout audio: streaming file decoder (libsndfile; MP3 through libmpg123 directly).
+// mixscout audio: streaming file decoder (libsndfile; MP3 and Ogg/Vorbis through their own
+// libraries directly).
 //
-// Reads WAV/AIFF/FLAC/OGG (libsndfile) and MP3 (libmpg123, gapless, quiet: libsndfile's own mpg123
-// handle would print libmpg123's notes and warnings straight to stderr) block by block into
-// interleaved 32-bit float, full scale = 1.0. Memory is bounded by block_frames: a one-hour
-// file costs what a four-minute one does.
+// Reads WAV/AIFF/FLAC (libsndfile), Ogg/Vorbis (libvorbisfile: libsndfile 1.2's Ogg/Vorbis open
+// leaks libvorbis' codec setup on every malformed file it refuses), Ogg/Opus and Ogg/FLAC
+// (libsndfile) and MP3 (libmpg123, gapless, quiet: libsndfile's own mpg123 handle would print
+// libmpg123's notes and warnings straight to stderr) block by block into interleaved 32-bit
+// float, full scale = 1.0. Memory is bounded by block_frames: a one-hour file costs what a
+// four-minute one does.
 //
 // Every problem with the file is a DecodeError (an InputError) whose message is one line
 // "<path>: <what is wrong>":
@@ -13,8 +16,12 @@
 //     (a half-written export) is rejected in the constructor:
 //        "<path>: truncated: header says N frames, file has M"
 //     and a stream that ends before the frame count its header declares (FLAC, OGG, ...) throws
-//     the same message from read() when the short end is reached. The daemon must never analyse
-//     half an export, so there is no "lenient" mode.
+//     the same message from read() when the short end is reached. An Ogg/Vorbis file whose last
+//     page is not marked as the end of the stream was cut off (or is still being written) and is
+//     refused in the constructor. The daemon must never analyse half an export, so there is no
+//     "lenient" mode.
+//   - an Ogg/Vorbis stream with a gap (a page lost or failing its checksum) or a packet libvorbis
+//     cannot decode throws from read(): "<path>: damaged: the Ogg/Vorbis stream ... at 12.345 s".
 //   - an MP3 whose frames cannot be decoded (garbage in the middle that libmpg123 cannot resync
 //     past) throws from read(): "<path>: damaged: the MPEG stream cannot be decoded after ...".
 //     Single frames whose contents are damaged (headers intact) are concealed by libmpg123, not
@@ -23,7 +30,8 @@
 //        "<path>: damaged: NaN sample at 12.345 s (frame N, channel C); ..."
 //     so no NaN ever reaches a loudness, peak or spectrum figure.
 //
-// Threading: one Decoder per thread; it owns its libsndfile or libmpg123 handle and its buffer.
+// Threading: one Decoder per thread; it owns its libsndfile, libmpg123 or libvorbisfile handle and
+// its buffer.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -37,6 +45,7 @@
 
 typedef struct sf_private_tag SNDFILE;  // libsndfile's opaque handle (same typedef as <sndfile.h>)
 typedef struct mpg123_handle_struct mpg123_handle;  // libmpg123's (same typedef as <mpg123.h>)
+struct OggVorbis_File;  // libvorbisfile's decoder state (<vorbis/vorbisfile.h>)
 
 namespace mixscout::audio {
 
@@ -108,6 +117,10 @@ private:
     [[noreturn]] void fail(DecodeError::Kind kind, const std::string& what) const;
     void open_mp3(std::int64_t size);
     std::size_t read_mp3(std::span<float> dst);  ///< frames decoded into dst; 0 at the end
+    void open_vorbis(std::int64_t size);  ///< an Ogg file that is not Opus or FLAC, through libvorbisfile
+    std::size_t read_vorbis(std::span<float> dst);  ///< frames decoded into dst; 0 at the end
+    void close_codec();  ///< closes whichever of file_, mp3_, vorbis_ is open
+    bool is_open() const { return file_ || mp3_ || vorbis_; }
     void refuse_non_finite(std::span<const float> samples) const;
     struct Identity {
         std::uint64_t device = 0, inode = 0;
@@ -119,8 +132,9 @@ private:
     struct FileReader;  // libsndfile's virtual I/O over a read-ahead buffer (decoder.cpp)
     std::filesystem::path path_;
     std::unique_ptr<FileReader> reader_;  // outlives file_ (closed after it)
-    SNDFILE* file_ = nullptr;      ///< every container but MP3
-    mpg123_handle* mp3_ = nullptr;  ///< MP3 (exactly one of file_ and mp3_ is open)
+    SNDFILE* file_ = nullptr;      ///< every container but MP3 and Ogg/Vorbis
+    mpg123_handle* mp3_ = nullptr;  ///< MP3
+    OggVorbis_File* vorbis_ = nullptr;  ///< Ogg/Vorbis, on the heap: libvorbis points into it (exactly one of the three is open)
     StreamInfo info_;
     std::vector<float> buffer_;  ///< two blocks, used alternately
     std::size_t next_half_ = 0;
