@@ -1,5 +1,5 @@
 // Fuzz target: a file's bytes into the decoder front end (audio/decoder.hpp: libsndfile for WAV,
-// AIFF, FLAC, Ogg/Vorbis, MP3), decoded to the end. An InputError is the expected answer to a bad
+// AIFF, FLAC, Ogg/Opus; libvorbisfile for Ogg/Vorbis; libmpg123 for MP3), decoded to the end. An InputError is the expected answer to a bad
 // file; a crash, a sanitizer report, a leak or a timeout is a finding. The bytes go through a
 // real file, as the daemon reads them.
 #include <unistd.h>
