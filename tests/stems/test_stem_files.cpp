@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "config/config.hpp"
@@ -80,6 +81,46 @@ TEST(StemFiles, AnUnreadableStemIsReportedAndTheRestAnalysed) {
     EXPECT_EQ(r.errors[0].message.find('\n'), std::string::npos);
     ASSERT_EQ(r.stems.size(), 2u);
     EXPECT_NE(low_clash(r), nullptr);
+}
+
+// Issue 20 item 7, the audit's case: a 64 KB MP3 whose LAME/Info header claims 2^31-1 MPEG
+// frames (2.5 * 10^12 sample frames) made `stems` reserve its band series from that claim
+// (127 GB) and skip the stem with a bare "std::bad_alloc". The reservation is now bounded by the
+// file's bytes: the stem gets the decoder's clear one-line error and the other stem is analysed.
+TEST(StemFiles, AHeaderClaimingTeraframesIsAClearErrorNotAnAllocation) {
+    MIXSCOUT_NEEDS_PROGRAM("ffmpeg");
+    TempDir dir;
+    test::write_audio(dir / "1-Kick.wav", sig::kick(4.0));
+    test::write_audio(dir / "bass.wav", sig::bass(4.0));
+    const std::filesystem::path mp3 = dir / "2-Bass.mp3";
+    std::string log;
+    ASSERT_EQ(test::run_command(test::find_program("ffmpeg"),
+                                {"-v", "error", "-y", "-i", (dir / "bass.wav").string(), "-c:a", "libmp3lame", "-b:a", "128k", mp3.string()}, &log),
+              0) << log;
+    std::string bytes;
+    {
+        std::ifstream in(mp3, std::ios::binary);
+        bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    // LAME's Info tag in the first frame: "Info", 4 flag bytes (bit 0: a frame count follows), the
+    // frame count big-endian.
+    const auto tag = bytes.find("Info");
+    ASSERT_LT(tag, 2000u) << "no LAME Info tag in ffmpeg's MP3";
+    ASSERT_TRUE(bytes[tag + 7] & 1);
+    bytes.replace(tag + 8, 4, std::string("\x7f\xff\xff\xff", 4));
+    std::ofstream(mp3, std::ios::binary | std::ios::trunc) << bytes;
+    ASSERT_LT(std::filesystem::file_size(mp3), 80'000u);
+
+    const StemsMeasured m = measure_stems({dir / "1-Kick.wav", mp3}, StemsOptions::defaults());
+    ASSERT_EQ(m.errors.size(), 1u);
+    const std::string& e = m.errors[0].message;
+    EXPECT_EQ(e.find("bad_alloc"), std::string::npos) << e;
+    EXPECT_EQ(e.rfind(mp3.string() + ": truncated: header says ", 0), 0u) << e;
+    // 2^31-1 MPEG frames of 1152 samples, less the encoder delay and padding.
+    const std::string claimed = e.substr(e.find("header says ") + 12);
+    EXPECT_NEAR(std::stod(claimed), 2147483647.0 * 1152, 4000.0) << e;
+    ASSERT_EQ(m.stems.size(), 1u);
+    EXPECT_NEAR(m.stems[0].info.duration_s, 4.0, 1e-6);
 }
 
 TEST(StemFiles, NoReadableStemIsAnInputError) {
