@@ -359,8 +359,9 @@ Decoder::Decoder(const std::filesystem::path& path, std::size_t block_frames)
     info_.channels = sfinfo.channels;
     info_.container = container_name(major);
     encoding_of(sub, info_.encoding, info_.bit_depth);
-    // MP3 and Ogg lengths are estimates (MP3 without a Xing header; Ogg's last granule position
-    // can run past the decoded samples, e.g. wesnoth's northerners.ogg by 5806 frames).
+    // MP3 and Ogg lengths are estimates (MP3 without a Xing header; Ogg's last granule position,
+    // which libsndfile's Ogg decoders can stop short of: its Vorbis decoder, by 5806 frames of
+    // wesnoth's northerners.ogg).
     exact_frames_ = major != SF_FORMAT_MPEG && major != SF_FORMAT_OGG;
 
     auto close_and_fail = [this](DecodeError::Kind kind, const std::string& what) {
@@ -483,8 +484,8 @@ void Decoder::open_vorbis(std::int64_t size) {
     info_.container = "ogg";
     info_.encoding = "vorbis";
     info_.bit_depth = 0;
-    // The last granule position can run past the decoded samples (wesnoth's northerners.ogg by
-    // 5806 frames): read()'s 1 % slack, as for MP3.
+    // The length is the last page's granule position, the encoder's claim: a stream whose last
+    // packets hold fewer samples ends before it. read()'s 1 % slack, as for MP3.
     exact_frames_ = false;
     // libvorbis' synthesis of a damaged packet is not bounded like libmpg123's: checked per block.
     float_samples_ = true;

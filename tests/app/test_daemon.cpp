@@ -1018,3 +1018,71 @@ TEST(DaemonStore, AFullDiskIsReportedAndTheExportRecordedWhenThereIsRoomAgain) {
     EXPECT_EQ(d->process().wait_exit(kDeadline), std::optional<int>(0));
 #endif
 }
+
+
+// Issue 20 (the audit's faults): a history database that cannot be written. Permissions do not
+// stop root (CI's tests run as root), so the data folder is a tmpfs remounted read-only in a
+// private mount namespace: the kernel refuses every write with EROFS, to root too. The daemon
+// starts on it, analyses, tells the device in one clear line, keeps running, and records what
+// it kept once the folder is writable again. Needs CAP_SYS_ADMIN; skipped, saying so, without it.
+TEST(DaemonStore, AReadOnlyDatabaseIsReportedAndTheDaemonKeepsRunning) {
+#ifndef __linux__
+    GTEST_SKIP() << "a read-only tmpfs in a private mount namespace (unshare, mount) is Linux's";
+#else
+    MIXSCOUT_NEEDS_PROGRAM("sqlite3");
+    Fixture f;
+    if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+        GTEST_SKIP() << "no private mount namespace here (" << std::strerror(errno) << "): this test needs CAP_SYS_ADMIN";
+    fs::create_directories(f.data);
+    ASSERT_EQ(::mount("tmpfs", f.data.c_str(), "tmpfs", 0, "size=16m"), 0) << std::strerror(errno);
+    struct Unmount {  // after the daemons (declared below) are gone, before the temp folder goes
+        fs::path at;
+        ~Unmount() { ::umount2(at.c_str(), MNT_DETACH); }
+    } unmount{f.data};
+    {
+        auto d = f.start();
+        drop(f.exports / "Read Song v1.wav", short_mix(1.0, 101));
+        ASSERT_TRUE(f.wait_idle(1)) << d->process().err();
+        f.stop(*d);
+        ASSERT_EQ(d->process().wait_exit(kDeadline), std::optional<int>(0)) << d->process().err();
+    }
+    ASSERT_EQ(::mount(nullptr, f.data.c_str(), nullptr, MS_REMOUNT | MS_RDONLY, nullptr), 0) << std::strerror(errno);
+    {
+        std::FILE* probe = std::fopen((f.data / "probe").c_str(), "wb");
+        const int why = errno;
+        if (probe) std::fclose(probe);
+        ASSERT_EQ(probe, nullptr) << "the read-only mount let root write";
+        ASSERT_EQ(why, EROFS) << std::strerror(why);
+    }
+
+    test::OscDump dump;  // the second daemon's messages only
+    test::DaemonProcess d(std::vector<std::string>{"--config", f.config.string(), "--data-dir", f.data.string(), "--listen", "0", "--send",
+                                                   "127.0.0.1:" + std::to_string(dump.port()), "--watch", f.exports.string()},
+                          f.env());
+    ASSERT_TRUE(d.started()) << d.process().err();
+    drop(f.exports / "Read Song v2.wav", short_mix(1.0, 102));
+    ASSERT_TRUE(dump.wait_for("/mixscout/error", 1, kDeadline)) << d.process().err();
+    EXPECT_EQ(dump.with_address("/mixscout/error")[0].args[0],
+              "Read Song v2.wav: analysed, not recorded in the history: the database cannot be written (read-only); "
+              "kept until the history can be written")
+        << d.process().err();
+    ASSERT_TRUE(dump.wait_for("/mixscout/export", 1, kDeadline)) << d.process().err();  // its fixes all the same
+    // Still running: the next export is analysed too, and the heartbeat counts what waits.
+    drop(f.exports / "Read Song v3.wav", short_mix(1.0, 103));
+    ASSERT_TRUE(dump.wait_for([](const auto& ms) { return status_with(ms, "2 analysed; 2 not recorded yet"); }, kDeadline))
+        << d.process().err();
+    EXPECT_FALSE(d.process().wait_exit(std::chrono::milliseconds(0)).has_value());
+
+    // Writable again: the kept exports are recorded, in order, after the first daemon's.
+    ASSERT_EQ(::mount(nullptr, f.data.c_str(), nullptr, MS_REMOUNT, nullptr), 0) << std::strerror(errno);
+    ASSERT_TRUE(dump.wait_for([](const auto& ms) { return status_with(ms, "recorded 2 export(s) kept while the history was unavailable"); },
+                              kDeadline)) << d.process().err();
+    std::string rows;
+    ASSERT_EQ(test::run_command(test::find_program("sqlite3"), {(f.data / "history.sqlite").string(),
+                                                               "SELECT iteration || '|' || path FROM exports ORDER BY id;"}, &rows), 0);
+    EXPECT_EQ(rows, "1|" + (f.exports / "Read Song v1.wav").string() + "\n2|" + (f.exports / "Read Song v2.wav").string() + "\n3|" +
+                        (f.exports / "Read Song v3.wav").string() + "\n");
+    d.process().signal(SIGTERM);
+    EXPECT_EQ(d.process().wait_exit(kDeadline), std::optional<int>(0));
+#endif
+}
