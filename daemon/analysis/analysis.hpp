@@ -21,6 +21,10 @@ struct FormatInfo {
     std::string encoding;       ///< "pcm_16", "pcm_24", "float", "vorbis", ...
     std::int64_t frames = 0;
     double duration_s = 0.0;
+    /// MP3 only: damaged frames libmpg123 concealed instead of decoding (audio::Decoder::
+    /// concealed_frames), and their length. The figures include them: a warning, not an error.
+    std::int64_t concealed_frames = 0;
+    double concealed_s = 0.0;
     bool operator==(const FormatInfo&) const = default;
 };
 

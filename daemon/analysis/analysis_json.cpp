@@ -104,7 +104,9 @@ json to_json(const Analysis& a) {
           {"container", a.format.container},
           {"encoding", a.format.encoding},
           {"frames", a.format.frames},
-          {"duration_s", a.format.duration_s}}},
+          {"duration_s", a.format.duration_s},
+          {"concealed_frames", a.format.concealed_frames},
+          {"concealed_s", a.format.concealed_s}}},
         {"peak",
          {{"sample_peak_dbfs", a.peak.sample_peak_dbfs},
           {"true_peak_dbtp", a.peak.true_peak_dbtp},
@@ -167,6 +169,8 @@ Analysis analysis_from_json(const json& j) {
     f.get("encoding", a.format.encoding);
     f.get("frames", a.format.frames);
     f.get("duration_s", a.format.duration_s);
+    f.get_optional("concealed_frames", a.format.concealed_frames);
+    f.get_optional("concealed_s", a.format.concealed_s);
 
     const Reader p = r.sub("peak");
     p.get("sample_peak_dbfs", a.peak.sample_peak_dbfs);

@@ -5,6 +5,7 @@
 #include <exception>
 #include <cmath>
 #include <condition_variable>
+#include <cstdio>
 #include <limits>
 #include <mutex>
 #include <optional>
@@ -500,6 +501,8 @@ Analysis analyze_decoder(audio::Decoder& decoder, const AnalyzeOptions& options)
     analyzer.consume(decoder);
     Analysis a = analyzer.finish(decoder.info());
     a.path = decoder.path().string();
+    a.format.concealed_frames = decoder.concealed_frames();  // known now that the stream has ended
+    a.format.concealed_s = decoder.concealed_s();
     return a;
 }
 }  // namespace
@@ -507,6 +510,14 @@ Analysis analyze_decoder(audio::Decoder& decoder, const AnalyzeOptions& options)
 Analysis analyze_file(const std::filesystem::path& path, const AnalyzeOptions& options) {
     audio::Decoder decoder(path, options.block_frames);
     return analyze_decoder(decoder, options);
+}
+
+std::string concealed_warning(const Analysis& a) {
+    if (a.format.concealed_frames <= 0) return {};
+    char text[96];
+    std::snprintf(text, sizeof text, "%lld corrupt MP3 frame%s concealed (%.1f s)", static_cast<long long>(a.format.concealed_frames),
+                  a.format.concealed_frames == 1 ? "" : "s", a.format.concealed_s);
+    return text;
 }
 
 AnalysedExport analyze_export(const std::filesystem::path& path, const AnalyzeOptions& options) {

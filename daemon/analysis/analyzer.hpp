@@ -87,6 +87,11 @@ struct AnalysedExport {
 };
 AnalysedExport analyze_export(const std::filesystem::path& path, const AnalyzeOptions& options = {});
 
+/// "72 corrupt MP3 frames concealed (1.9 s)" when the decoder concealed damaged frames
+/// (FormatInfo::concealed_frames), else "": the figures include them, so the CLI and the daemon
+/// show it beside them.
+std::string concealed_warning(const Analysis& a);
+
 /// One thread per core, at most 4 (where analyze_file stops gaining).
 int default_threads();
 

@@ -213,6 +213,8 @@ void run_analyze(AnalyzeArgs& args, Context& ctx) {
     args.issues = alone.issues;
     args.next = alone.comparison.next;
     if (a.loudness.integrated_lufs > -70.0) args.material = rules::material_of(a, cfg);
+    if (const std::string w = analysis::concealed_warning(a); !w.empty())  // also in the JSON: format.concealed_frames
+        std::fprintf(stderr, "mixscout: warning: %s: %s\n", a.path.c_str(), w.c_str());
     if (!args.no_history) {  // history helper: store, compare; a failing store only warns
         std::string warning;
         args.history_result = history::try_ingest(args.data_dir, cfg, options, args.file, a, input, warning);

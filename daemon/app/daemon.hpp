@@ -68,6 +68,9 @@ struct Outcome : osc::ExportOutcome {
     /// Non-empty: analysed, but the database could not record it (one line for the device); the
     /// export is kept and recorded when the database works again.
     std::string not_recorded;
+    /// Non-empty: analysed from a damaged file, with a caveat (analysis::concealed_warning); also
+    /// at the end of `status`.
+    std::string warning;
 };
 
 /// The pluggable "process this export" step: analyses job.file (and job.stems) under `cfg`,

@@ -193,6 +193,8 @@ Outcome process_export(const Job& job, const config::Config& cfg, StoreAccess& a
     }
 
     out.path = job.file.path.string();
+    const std::string concealed = analysis::concealed_warning(a);
+    if (!concealed.empty()) out.warning = job.file.path.filename().string() + ": " + concealed;
     double report_ms = 0.0;
     std::lock_guard lock(access.mutex);
     try {
@@ -227,7 +229,7 @@ Outcome process_export(const Job& job, const config::Config& cfg, StoreAccess& a
                  std::to_string(out.iteration) + ", " + (out.verdict.empty() ? "-" : out.verdict) + ", " +
                  std::to_string(out.fixes.size()) + " fixes" + (stems_report ? ", with stems" : "") + " (" +
                  std::to_string(static_cast<int>(ms)) + " ms" + (report_ms > 0 ? ", report " + std::to_string(static_cast<int>(report_ms)) + " ms" : "") +
-                 (out.is_new ? "" : ", already in history") + ")";
+                 (out.is_new ? "" : ", already in history") + ")" + (concealed.empty() ? "" : "; " + concealed);
     return out;
 }
 

@@ -70,6 +70,7 @@ void Daemon::Impl::run_job(const Job& job) {
                 if (job.kind == Job::Kind::export_file) asio::post(svc.io(), [this, path = job.file.path] { failures.erase(path); });
                 ++processed;
                 log::info(o.status);
+                if (!o.warning.empty()) log::warn(o.warning);
                 send_outcome(o);
                 if (!o.not_recorded.empty()) {
                     {

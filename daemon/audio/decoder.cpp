@@ -256,6 +256,7 @@ bool ogg_ends_with_last_page(int fd, std::int64_t size) {
 struct Decoder::FileReader {
     static constexpr std::size_t buffer_bytes = 1 << 20;
     int fd = -1;
+    bool owns_fd = true;         // false: a second reader over the decoder's descriptor
     sf_count_t size = 0;
     sf_count_t pos = 0;          // libsndfile's file position
     sf_count_t buffer_at = 0;    // file offset of buffer[0]
@@ -264,9 +265,9 @@ struct Decoder::FileReader {
 
     ~FileReader() {
 #ifdef _WIN32
-        if (fd >= 0) ::_close(fd);
+        if (fd >= 0 && owns_fd) ::_close(fd);
 #else
-        if (fd >= 0) ::close(fd);
+        if (fd >= 0 && owns_fd) ::close(fd);
 #endif
     }
 
@@ -532,6 +533,95 @@ std::size_t Decoder::read_vorbis(std::span<float> dst) {
     return have;
 }
 
+namespace {
+/// MSB-first bits of a frame body; reads past the end give 0 and set `overrun`.
+struct Bits {
+    const unsigned char* data;
+    std::size_t bytes;
+    std::size_t at = 0;  // bit position
+    bool overrun = false;
+    unsigned get(int n) {
+        unsigned v = 0;
+        for (int i = 0; i < n; ++i, ++at) {
+            if (at / 8 >= bytes) {
+                overrun = true;
+                return 0;
+            }
+            v = (v << 1) | ((data[at / 8] >> (7 - at % 8)) & 1u);
+        }
+        return v;
+    }
+};
+
+/// Whether libmpg123 conceals this frame rather than decode it as written: its Layer III side
+/// information (ISO 11172-3 2.4.1.7; ISO 13818-3 for MPEG-2/2.5) has a window switch with block
+/// type 0 (libmpg123: "not allowed", the frame is silenced) or more than 288 big values (it
+/// clamps them: "big_values too large!", the frame is a guess). Layers I and II have no side
+/// information and are never counted.
+bool layer3_frame_concealed(unsigned long header, const unsigned char* body, std::size_t body_bytes) {
+    const unsigned version = (header >> 19) & 3u;  // 3: MPEG-1, 2: MPEG-2, 0: MPEG-2.5
+    if (((header >> 17) & 3u) != 1u) return false;  // not Layer III
+    const bool crc = ((header >> 16) & 1u) == 0;    // protection bit 0: a CRC-16 precedes the side information
+    const bool mono = ((header >> 6) & 3u) == 3u;
+    const bool lsf = version != 3;  // MPEG-2/2.5: one granule, shorter fields
+    const int channels = mono ? 1 : 2;
+    Bits b{body, body_bytes};
+    b.get(crc ? 16 : 0);
+    b.get(lsf ? 8 : 9);                                 // main_data_begin
+    b.get(lsf ? (mono ? 1 : 2) : (mono ? 5 : 3));       // private bits
+    if (!lsf) b.get(4 * channels);                      // scfsi
+    for (int gr = 0; gr < (lsf ? 1 : 2); ++gr) {
+        for (int ch = 0; ch < channels; ++ch) {
+            b.get(12);                                   // part2_3_length
+            const unsigned big_values = b.get(9);
+            b.get(8);                                    // global_gain
+            b.get(lsf ? 9 : 4);                          // scalefac_compress
+            bool bad = big_values > 288;
+            if (b.get(1)) {                              // window switching
+                const unsigned block_type = b.get(2);
+                bad = bad || block_type == 0;
+                b.get(1 + 2 * 5 + 3 * 3);                // mixed block, table selects, subblock gains
+            } else {
+                b.get(3 * 5 + 4 + 3);                    // table selects, region counts
+            }
+            b.get(lsf ? 2 : 3);                          // (preflag,) scalefac_scale, count1table_select
+            if (b.overrun) return false;                 // a short body is the parser's business, not ours
+            if (bad) return true;
+        }
+    }
+    return false;
+}
+}  // namespace
+
+// libmpg123 conceals frames without a word (quiet) and has no counter of them: a second handle
+// parses the frames (no decoding: cheap) through a second reader over the same descriptor, and
+// each Layer III frame's side information is checked as libmpg123 checks it. Once per decoder.
+void Decoder::count_concealed_mp3_frames() {
+    concealed_counted_ = true;
+    FileReader scan;
+    scan.fd = reader_->fd;
+    scan.owns_fd = false;
+    scan.size = reader_->size;
+    scan.buffer.resize(FileReader::buffer_bytes);
+    int err = MPG123_OK;
+    mpg123_handle* h = mpg123_new(nullptr, &err);
+    if (!h) return;
+    mpg123_param(h, MPG123_FLAGS, MPG123_QUIET, 0.0);
+    if (mpg123_replace_reader_handle(h, &FileReader::mpg123_read, &FileReader::mpg123_seek, nullptr) == MPG123_OK &&
+        mpg123_open_handle(h, &scan) == MPG123_OK) {
+        for (int rc = mpg123_framebyframe_next(h); rc == MPG123_OK || rc == MPG123_NEW_FORMAT; rc = mpg123_framebyframe_next(h)) {
+            unsigned long header = 0;
+            unsigned char* body = nullptr;
+            std::size_t body_bytes = 0;
+            if (mpg123_framedata(h, &header, &body, &body_bytes) != MPG123_OK || !layer3_frame_concealed(header, body, body_bytes))
+                continue;
+            ++concealed_frames_;
+            concealed_samples_ += ((header >> 19) & 3u) == 3u ? 1152 : 576;  // Layer III samples per frame
+        }
+    }
+    mpg123_delete(h);
+}
+
 std::size_t Decoder::read_mp3(std::span<float> dst) {
     const auto channels = static_cast<std::size_t>(info_.channels);
     auto* out = reinterpret_cast<unsigned char*>(dst.data());
@@ -577,7 +667,8 @@ Decoder::Decoder(Decoder&& o) noexcept
     : path_(std::move(o.path_)), reader_(std::move(o.reader_)), file_(std::exchange(o.file_, nullptr)),
       mp3_(std::exchange(o.mp3_, nullptr)), vorbis_(std::exchange(o.vorbis_, nullptr)), info_(std::move(o.info_)),
       buffer_(std::move(o.buffer_)), next_half_(o.next_half_), block_frames_(o.block_frames_), position_(o.position_),
-      exact_frames_(o.exact_frames_), float_samples_(o.float_samples_), opened_(o.opened_) {}
+      exact_frames_(o.exact_frames_), float_samples_(o.float_samples_), opened_(o.opened_),
+      concealed_counted_(o.concealed_counted_), concealed_frames_(o.concealed_frames_), concealed_samples_(o.concealed_samples_) {}
 
 Decoder& Decoder::operator=(Decoder&& o) noexcept {
     if (this != &o) {
@@ -595,6 +686,9 @@ Decoder& Decoder::operator=(Decoder&& o) noexcept {
         exact_frames_ = o.exact_frames_;
         float_samples_ = o.float_samples_;
         opened_ = o.opened_;
+        concealed_counted_ = o.concealed_counted_;
+        concealed_frames_ = o.concealed_frames_;
+        concealed_samples_ = o.concealed_samples_;
     }
     return *this;
 }
@@ -627,6 +721,7 @@ Block Decoder::read_into(std::span<float> dst) {
         if (position_ + slack < info_.frames)
             fail(DecodeError::Kind::truncated, "truncated: header says " + std::to_string(info_.frames) + " frames, file has " +
                  std::to_string(position_));
+        if (mp3_ && !concealed_counted_) count_concealed_mp3_frames();
         return {};
     }
     if (float_samples_) refuse_non_finite(dst.first(static_cast<std::size_t>(got) * info_.channels));

@@ -24,8 +24,9 @@
 //     cannot decode throws from read(): "<path>: damaged: the Ogg/Vorbis stream ... at 12.345 s".
 //   - an MP3 whose frames cannot be decoded (garbage in the middle that libmpg123 cannot resync
 //     past) throws from read(): "<path>: damaged: the MPEG stream cannot be decoded after ...".
-//     Single frames whose contents are damaged (headers intact) are concealed by libmpg123, not
-//     reported: the file is analysed.
+//     Single frames whose contents are damaged (headers intact) are concealed by libmpg123 (that
+//     frame silent, or decoded from clamped side information): the file is analysed, and
+//     concealed_frames() says how many, once the stream has been read to its end.
 //   - a NaN or infinite sample in a float/double file (a plug-in that blew up): read() throws
 //        "<path>: damaged: NaN sample at 12.345 s (frame N, channel C); ..."
 //     so no NaN ever reaches a loudness, peak or spectrum figure.
@@ -112,11 +113,18 @@ public:
     std::string content_hash() const;
     /// Bytes of the file when it was opened.
     std::int64_t size_bytes() const { return opened_.size; }
+    /// MP3 only, known once read() has reached the end (0 before, and for every other format):
+    /// MPEG frames libmpg123 concealed instead of decoding, those whose Layer III side
+    /// information it rejects (a window switch with block type 0: the frame is silent) or clamps
+    /// (more than 288 big values: the frame is a guess). Its decoded length: concealed_s().
+    std::int64_t concealed_frames() const { return concealed_frames_; }
+    double concealed_s() const { return info_.sample_rate > 0 ? static_cast<double>(concealed_samples_) / info_.sample_rate : 0.0; }
 
 private:
     [[noreturn]] void fail(DecodeError::Kind kind, const std::string& what) const;
     void open_mp3(std::int64_t size);
     std::size_t read_mp3(std::span<float> dst);  ///< frames decoded into dst; 0 at the end
+    void count_concealed_mp3_frames();  ///< a second pass over the MPEG frames' side information
     void open_vorbis(std::int64_t size);  ///< an Ogg file that is not Opus or FLAC, through libvorbisfile
     std::size_t read_vorbis(std::span<float> dst);  ///< frames decoded into dst; 0 at the end
     void close_codec();  ///< closes whichever of file_, mp3_, vorbis_ is open
@@ -143,6 +151,9 @@ private:
     bool exact_frames_ = true;  ///< header frame count is exact (not an MP3 estimate)
     bool float_samples_ = false;  ///< float/double encoding: may hold NaN/Inf, checked per block
     Identity opened_;             ///< the file as opened (check_unchanged compares)
+    bool concealed_counted_ = false;
+    std::int64_t concealed_frames_ = 0;
+    std::int64_t concealed_samples_ = 0;  ///< per channel
 };
 
 /// Only the header: format, rate, channels, frames. Same checks and errors as Decoder.

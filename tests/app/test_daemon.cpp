@@ -1060,22 +1060,27 @@ TEST(DaemonStore, AReadOnlyDatabaseIsReportedAndTheDaemonKeepsRunning) {
                                                    "127.0.0.1:" + std::to_string(dump.port()), "--watch", f.exports.string()},
                           f.env());
     ASSERT_TRUE(d.started()) << d.process().err();
+    // Without its history the start-up scan cannot know v1 was recorded: analysed and kept again
+    // (recorded once, by its content hash, when the history is back).
+    ASSERT_TRUE(dump.wait_for([](const auto& ms) { return status_with(ms, "1 analysed; 1 not recorded yet"); }, kDeadline))
+        << d.process().err();
     drop(f.exports / "Read Song v2.wav", short_mix(1.0, 102));
-    ASSERT_TRUE(dump.wait_for("/mixscout/error", 1, kDeadline)) << d.process().err();
-    EXPECT_EQ(dump.with_address("/mixscout/error")[0].args[0],
+    ASSERT_TRUE(dump.wait_for("/mixscout/error", 2, kDeadline)) << d.process().err();
+    EXPECT_EQ(dump.with_address("/mixscout/error")[1].args[0],
               "Read Song v2.wav: analysed, not recorded in the history: the database cannot be written (read-only); "
               "kept until the history can be written")
         << d.process().err();
-    ASSERT_TRUE(dump.wait_for("/mixscout/export", 1, kDeadline)) << d.process().err();  // its fixes all the same
+    ASSERT_TRUE(dump.wait_for("/mixscout/export", 2, kDeadline)) << d.process().err();  // its fixes all the same
+    EXPECT_EQ(fs::path(dump.with_address("/mixscout/export")[1].args[0]).filename(), "Read Song v2.wav");
     // Still running: the next export is analysed too, and the heartbeat counts what waits.
     drop(f.exports / "Read Song v3.wav", short_mix(1.0, 103));
-    ASSERT_TRUE(dump.wait_for([](const auto& ms) { return status_with(ms, "2 analysed; 2 not recorded yet"); }, kDeadline))
+    ASSERT_TRUE(dump.wait_for([](const auto& ms) { return status_with(ms, "3 analysed; 3 not recorded yet"); }, kDeadline))
         << d.process().err();
     EXPECT_FALSE(d.process().wait_exit(std::chrono::milliseconds(0)).has_value());
 
     // Writable again: the kept exports are recorded, in order, after the first daemon's.
     ASSERT_EQ(::mount(nullptr, f.data.c_str(), nullptr, MS_REMOUNT, nullptr), 0) << std::strerror(errno);
-    ASSERT_TRUE(dump.wait_for([](const auto& ms) { return status_with(ms, "recorded 2 export(s) kept while the history was unavailable"); },
+    ASSERT_TRUE(dump.wait_for([](const auto& ms) { return status_with(ms, "recorded 3 export(s) kept while the history was unavailable"); },
                               kDeadline)) << d.process().err();
     std::string rows;
     ASSERT_EQ(test::run_command(test::find_program("sqlite3"), {(f.data / "history.sqlite").string(),
@@ -1085,4 +1090,32 @@ TEST(DaemonStore, AReadOnlyDatabaseIsReportedAndTheDaemonKeepsRunning) {
     d.process().signal(SIGTERM);
     EXPECT_EQ(d.process().wait_exit(kDeadline), std::optional<int>(0));
 #endif
+}
+
+// Issue 20: an MP3 export whose frames libmpg123 conceals (side information scrambled) is
+// analysed, and the device is told how much of it was guessed, in the status of that export.
+TEST(Daemon, ConcealedMp3FramesAreInTheExportsStatus) {
+    MIXSCOUT_NEEDS_PROGRAM("ffmpeg");
+    Fixture f;
+    auto d = f.start();
+    const fs::path wav = f.dir / "mix.wav", mp3 = f.dir / "mix.mp3";
+    test::write_audio(wav, test::pink_noise(-20, 6.0, 44100, 2, 111));
+    std::string log;
+    ASSERT_EQ(test::run_command(test::find_program("ffmpeg"), {"-v", "error", "-y", "-i", wav.string(), "-c:a", "libmp3lame", "-b:a", "192k", mp3.string()},
+                                &log), 0) << log;
+    const std::string bytes = test::file_bytes(mp3);
+    test::write_file_bytes(f.dir / "Damaged Song.mp3", test::scramble_mp3_side_info(bytes, bytes.size() / 2, 7));
+    log.clear();
+    // The independent count: frames ffmpeg's own decoder refuses.
+    test::run_command(test::find_program("ffmpeg"), {"-v", "error", "-i", (f.dir / "Damaged Song.mp3").string(), "-f", "null", "-"}, &log);
+    std::size_t refused = 0;
+    for (auto at = log.find("Error while decoding MPEG audio frame"); at != std::string::npos; at = log.find("Error while decoding MPEG audio frame", at + 1))
+        ++refused;
+    ASSERT_GT(refused, 20u) << log;
+    fs::rename(f.dir / "Damaged Song.mp3", f.exports / "Damaged Song.mp3");
+    const std::string needle = "; " + std::to_string(refused) + " corrupt MP3 frames concealed (";
+    ASSERT_TRUE(f.dump.wait_for([&](const auto& ms) { return status_with(ms, needle); }, kDeadline)) << d->process().err();
+    EXPECT_NE(d->process().err().find("mixscout warn: Damaged Song.mp3: " + std::to_string(refused) + " corrupt MP3 frames concealed ("), std::string::npos)
+        << d->process().err();
+    EXPECT_EQ(f.dump.with_address("/mixscout/export").size(), 1u);  // analysed all the same
 }

@@ -3,9 +3,11 @@
 // ("Warning: Xing stream size off ...", "[src/libmpg123/layer3.c:...] error: big_values too
 // large!"), which libsndfile's unquiet mpg123 handle printed in `compare` and the daemon.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -60,11 +62,6 @@ double correlation(const std::vector<float>& a, const std::vector<float>& b) {
     return ab / std::sqrt(aa * bb);
 }
 
-std::string bytes_of(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), {}};
-}
-void write_bytes(const fs::path& p, const std::string& bytes) { std::ofstream(p, std::ios::binary) << bytes; }
 
 /// Music-like: a tone over pink noise, 6 s at 44.1 kHz stereo.
 test::Signal music() {
@@ -133,31 +130,22 @@ struct DamagedMp3s {
 DamagedMp3s damaged_mp3s(const test::TempDir& dir) {
     DamagedMp3s m;
     m.good = encode_mp3(dir, music(), "good.mp3");
-    const std::string bytes = bytes_of(m.good);
+    const std::string bytes = test::file_bytes(m.good);
     const std::size_t half = bytes.size() / 2;
     // Cut off mid-frame (an export still being written): libmpg123 warned "Xing stream size off".
     m.truncated = dir / "truncated.mp3";
-    write_bytes(m.truncated, bytes.substr(0, half + 7));
+    test::write_file_bytes(m.truncated, bytes.substr(0, half + 7));
     // 64 kB of noise inside (a damaged copy): more than libmpg123's 1024-byte resync limit.
     std::mt19937 rng(20);
     std::string junk(65536, '\0');
     for (char& c : junk) c = static_cast<char>(rng() & 0xFF);
     m.junk_inside = dir / "junk_inside.mp3";
-    write_bytes(m.junk_inside, bytes.substr(0, half) + junk + bytes.substr(half));
+    test::write_file_bytes(m.junk_inside, bytes.substr(0, half) + junk + bytes.substr(half));
     // Side information scrambled in every frame of the second half, frame headers intact: the
     // frames are found but cannot be decoded ("big_values too large!"); libmpg123 conceals them.
-    std::string scrambled = bytes;
-    for (std::size_t i = half; i + 40 < scrambled.size();) {
-        const auto b0 = static_cast<unsigned char>(scrambled[i]), b1 = static_cast<unsigned char>(scrambled[i + 1]);
-        if (b0 == 0xFF && (b1 & 0xFE) == 0xFA) {  // MPEG-1 layer III sync
-            for (std::size_t j = i + 4; j < i + 36; ++j) scrambled[j] = static_cast<char>(rng() & 0xFF);
-            i += 400;  // past this frame's side information (a 192 kb/s frame is 626/627 bytes)
-        } else {
-            ++i;
-        }
-    }
+    const std::string scrambled = test::scramble_mp3_side_info(bytes, half, 20);
     m.damaged_frames = dir / "damaged_frames.mp3";
-    write_bytes(m.damaged_frames, scrambled);
+    test::write_file_bytes(m.damaged_frames, scrambled);
     return m;
 }
 
@@ -184,6 +172,39 @@ TEST(Mp3Errors, TruncatedAndJunkInsideGiveTheirKind) {
     EXPECT_NE(junk_text.find("resync"), std::string::npos) << junk_text;  // libmpg123's reason, in its words
 }
 
+/// MPEG frames ffmpeg's own MP3 decoder (an independent implementation) cannot decode.
+std::int64_t frames_ffmpeg_rejects(const fs::path& mp3) {
+    std::string log;
+    EXPECT_EQ(test::run_command(test::find_program("ffmpeg"), {"-v", "error", "-i", mp3.string(), "-f", "null", "-"}, &log), 0) << log;
+    std::int64_t n = 0;
+    for (auto at = log.find("Error while decoding MPEG audio frame"); at != std::string::npos;
+         at = log.find("Error while decoding MPEG audio frame", at + 1))
+        ++n;
+    return n;
+}
+
+// Issue 20: scrambled frames were concealed silently. The decoder counts the frames libmpg123
+// conceals (side information it rejects or clamps), as many as ffmpeg's decoder refuses.
+TEST(Mp3Errors, ConcealedFramesAreCountedAsFfmpegRefusesThem) {
+    MIXSCOUT_NEEDS_PROGRAM("ffmpeg");
+    test::TempDir dir;
+    const DamagedMp3s m = damaged_mp3s(dir);
+    auto concealed = [](const fs::path& p) {
+        audio::Decoder d(p, 4096);
+        EXPECT_EQ(d.concealed_frames(), 0);  // not known before the end
+        while (d.read().frames() > 0) {
+        }
+        return std::pair{d.concealed_frames(), d.concealed_s()};
+    };
+    EXPECT_EQ(frames_ffmpeg_rejects(m.good), 0);
+    EXPECT_EQ(concealed(m.good).first, 0);
+    const std::int64_t refused = frames_ffmpeg_rejects(m.damaged_frames);
+    ASSERT_GT(refused, 20);  // most of the second half's ~115 frames
+    const auto [frames, seconds] = concealed(m.damaged_frames);
+    EXPECT_EQ(frames, refused);
+    EXPECT_DOUBLE_EQ(seconds, static_cast<double>(refused) * 1152 / 44100);  // MPEG-1 Layer III: 1152 samples a frame
+}
+
 TEST(Mp3Errors, TheCliPrintsOneLineAndNothingOfLibmpg123s) {
     MIXSCOUT_NEEDS_PROGRAM("ffmpeg");
     test::TempDir dir;
@@ -206,11 +227,26 @@ TEST(Mp3Errors, TheCliPrintsOneLineAndNothingOfLibmpg123s) {
             << command << "\n" << junk.err;
         EXPECT_EQ(std::count(junk.err.begin(), junk.err.end(), '\n'), 1) << command << "\n" << junk.err;
 
-        // Concealed frames: analysed, and stderr stays empty.
+        // Concealed frames: analysed, nothing of libmpg123's; `analyze` warns how many (the
+        // count ffmpeg's decoder refuses) in one line.
         const auto concealed = run(m.damaged_frames);
         EXPECT_EQ(concealed.code, 0) << command << "\n" << concealed.err;
-        EXPECT_EQ(concealed.err, "") << command;
+        if (command == "analyze") {
+            const std::int64_t n = frames_ffmpeg_rejects(m.damaged_frames);
+            char seconds[16];
+            std::snprintf(seconds, sizeof seconds, "%.1f", static_cast<double>(n) * 1152 / 44100);
+            EXPECT_EQ(concealed.err, "mixscout: warning: " + m.damaged_frames.string() + ": " + std::to_string(n) +
+                                         " corrupt MP3 frames concealed (" + seconds + " s)\n");
+        } else {
+            EXPECT_EQ(concealed.err, "") << command;
+        }
     }
+    // And in the JSON.
+    const auto json = test::run_mixscout({"analyze", "--no-history", "--json", m.damaged_frames.string()}, env);
+    ASSERT_EQ(json.code, 0) << json.err;
+    const auto j = nlohmann::json::parse(json.out);
+    EXPECT_EQ(j["format"]["concealed_frames"].get<std::int64_t>(), frames_ffmpeg_rejects(m.damaged_frames));
+    EXPECT_GT(j["format"]["concealed_s"].get<double>(), 0.0);
 }
 
 }  // namespace

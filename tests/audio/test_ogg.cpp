@@ -48,11 +48,6 @@ std::optional<std::pair<Kind, std::string>> ogg_error(const fs::path& p) {
     return std::nullopt;
 }
 
-std::string bytes_of(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), {}};
-}
-void write_bytes(const fs::path& p, const std::string& bytes) { std::ofstream(p, std::ios::binary) << bytes; }
 
 /// Start offsets of the Ogg pages in a well-formed file (RFC 3533: 27-byte header, segment table).
 std::vector<std::size_t> page_starts(const std::string& ogg) {
@@ -147,13 +142,13 @@ TEST(OggVorbis, CutAtAPageBoundaryIsTruncated) {
     test::TempDir dir;
     const fs::path whole = dir / "whole.ogg";
     test::write_audio(whole, test::white_noise(-12, 4.0, 44100, 2), SF_FORMAT_OGG | SF_FORMAT_VORBIS);
-    const std::string bytes = bytes_of(whole);
+    const std::string bytes = test::file_bytes(whole);
     const std::vector<std::size_t> pages = page_starts(bytes);
     ASSERT_GE(pages.size(), 5u) << "expected header pages and several audio pages";
     EXPECT_EQ(ogg_error(whole), std::nullopt);
     for (const std::size_t cut : {pages[pages.size() - 1], pages[pages.size() / 2], pages[pages.size() / 2] + 100}) {
         const fs::path p = dir / ("cut-" + std::to_string(cut) + ".ogg");
-        write_bytes(p, bytes.substr(0, cut));
+        test::write_file_bytes(p, bytes.substr(0, cut));
         const auto e = ogg_error(p);
         ASSERT_TRUE(e.has_value()) << "cut at byte " << cut << " of " << bytes.size() << " decoded without an error";
         EXPECT_EQ(e->first, Kind::truncated) << e->second;
@@ -167,11 +162,11 @@ TEST(OggVorbis, LostPageIsCorruptWithItsPlace) {
     test::TempDir dir;
     const fs::path p = dir / "hole.ogg";
     test::write_audio(p, test::white_noise(-12, 4.0, 44100, 2), SF_FORMAT_OGG | SF_FORMAT_VORBIS);
-    std::string bytes = bytes_of(p);
+    std::string bytes = test::file_bytes(p);
     const std::vector<std::size_t> pages = page_starts(bytes);
     ASSERT_GE(pages.size(), 5u);
     bytes[pages[pages.size() / 2] + 200] ^= 0x5A;
-    write_bytes(p, bytes);
+    test::write_file_bytes(p, bytes);
     const auto e = ogg_error(p);
     ASSERT_TRUE(e.has_value());
     EXPECT_EQ(e->first, Kind::corrupt) << e->second;
@@ -187,7 +182,7 @@ TEST(OggVorbis, MalformedFilesLeaveNothingBehind) {
     test::TempDir dir;
     const fs::path whole = dir / "whole.ogg";
     test::write_audio(whole, test::white_noise(-12, 1.0, 44100, 2), SF_FORMAT_OGG | SF_FORMAT_VORBIS);
-    const std::string bytes = bytes_of(whole);
+    const std::string bytes = test::file_bytes(whole);
     const std::vector<std::size_t> pages = page_starts(bytes);
     ASSERT_GE(pages.size(), 3u);
     // Cut inside the comment/setup header page, and that page with bytes flipped (checksum
@@ -195,13 +190,13 @@ TEST(OggVorbis, MalformedFilesLeaveNothingBehind) {
     std::vector<fs::path> bad;
     for (const std::size_t cut : {pages[1] + 40, (pages[1] + pages[2]) / 2, pages[2] - 1}) {
         bad.push_back(dir / ("cut-" + std::to_string(cut) + ".ogg"));
-        write_bytes(bad.back(), bytes.substr(0, cut));
+        test::write_file_bytes(bad.back(), bytes.substr(0, cut));
     }
     for (const std::size_t at : {pages[1] + 60, (pages[1] + pages[2]) / 2}) {
         std::string damaged = bytes;
         damaged[at] ^= 0x21;
         bad.push_back(dir / ("flip-" + std::to_string(at) + ".ogg"));
-        write_bytes(bad.back(), damaged);
+        test::write_file_bytes(bad.back(), damaged);
     }
     for (const fs::path& p : bad) {
         const auto e = ogg_error(p);

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "config/config.hpp"
@@ -97,18 +96,14 @@ TEST(StemFiles, AHeaderClaimingTeraframesIsAClearErrorNotAnAllocation) {
     ASSERT_EQ(test::run_command(test::find_program("ffmpeg"),
                                 {"-v", "error", "-y", "-i", (dir / "bass.wav").string(), "-c:a", "libmp3lame", "-b:a", "128k", mp3.string()}, &log),
               0) << log;
-    std::string bytes;
-    {
-        std::ifstream in(mp3, std::ios::binary);
-        bytes.assign(std::istreambuf_iterator<char>(in), {});
-    }
+    std::string bytes = test::file_bytes(mp3);
     // LAME's Info tag in the first frame: "Info", 4 flag bytes (bit 0: a frame count follows), the
     // frame count big-endian.
     const auto tag = bytes.find("Info");
     ASSERT_LT(tag, 2000u) << "no LAME Info tag in ffmpeg's MP3";
     ASSERT_TRUE(bytes[tag + 7] & 1);
     bytes.replace(tag + 8, 4, std::string("\x7f\xff\xff\xff", 4));
-    std::ofstream(mp3, std::ios::binary | std::ios::trunc) << bytes;
+    test::write_file_bytes(mp3, bytes);
     ASSERT_LT(std::filesystem::file_size(mp3), 80'000u);
 
     const StemsMeasured m = measure_stems({dir / "1-Kick.wav", mp3}, StemsOptions::defaults());

@@ -6,6 +6,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <numbers>
 #include <random>
 #include <stdexcept>
@@ -115,6 +117,29 @@ void write_audio(const std::filesystem::path& path, const Signal& s, int sf_form
     const sf_count_t written = sf_writef_float(f, s.samples.data(), static_cast<sf_count_t>(s.frames()));
     sf_close(f);
     if (written != static_cast<sf_count_t>(s.frames())) throw std::runtime_error("write_audio: short write to " + path.string());
+}
+
+std::string file_bytes(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+void write_file_bytes(const std::filesystem::path& path, const std::string& bytes) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+std::string scramble_mp3_side_info(std::string mp3, std::size_t from, std::uint32_t seed) {
+    std::mt19937 rng(seed);
+    for (std::size_t i = from; i + 40 < mp3.size();) {
+        const auto b0 = static_cast<unsigned char>(mp3[i]), b1 = static_cast<unsigned char>(mp3[i + 1]);
+        if (b0 == 0xFF && (b1 & 0xFE) == 0xFA) {  // MPEG-1 Layer III sync
+            for (std::size_t j = i + 4; j < i + 36; ++j) mp3[j] = static_cast<char>(rng() & 0xFF);
+            i += 400;  // past this frame's side information (a 192 kb/s frame is 626/627 bytes)
+        } else {
+            ++i;
+        }
+    }
+    return mp3;
 }
 
 Signal read_audio(const std::filesystem::path& path) {

@@ -42,6 +42,14 @@ void write_audio(const std::filesystem::path& path, const Signal& s, int sf_form
 /// Reads any libsndfile-readable file.
 Signal read_audio(const std::filesystem::path& path);
 
+/// A file's bytes, and a file made of bytes (damaged copies of real files).
+std::string file_bytes(const std::filesystem::path& path);
+void write_file_bytes(const std::filesystem::path& path, const std::string& bytes);
+/// An MPEG-1 Layer III file's bytes with the side information of every frame from byte `from`
+/// on replaced by random bytes (seeded), frame headers intact: frames a decoder finds but cannot
+/// decode as written (libmpg123 conceals them).
+std::string scramble_mp3_side_info(std::string mp3, std::size_t from, std::uint32_t seed);
+
 /// A fresh empty directory under the system temp dir, removed (recursively) on destruction.
 class TempDir {
 public:
