@@ -68,8 +68,8 @@ struct Outcome : osc::ExportOutcome {
     /// Non-empty: analysed, but the database could not record it (one line for the device); the
     /// export is kept and recorded when the database works again.
     std::string not_recorded;
-    /// Non-empty: analysed from a damaged file, with a caveat (analysis::concealed_warning); also
-    /// at the end of `status`.
+    /// Non-empty: analysed from a damaged file, with a caveat (analysis::concealed_warning),
+    /// logged as a warning; also at the end of `summary` (/mixscout/verdict) and `status`.
     std::string warning;
 };
 

@@ -224,6 +224,8 @@ Outcome process_export(const Job& job, const config::Config& cfg, StoreAccess& a
         out.verdict = "first";
         out.summary = std::string("history unavailable: ") + StoreError::describe(e.kind());
     }
+    // The device shows the verdict's summary with the fixes: the caveat goes with them.
+    if (!concealed.empty()) out.summary += (out.summary.empty() ? "" : "; ") + concealed;
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     out.status = "analysed " + job.file.path.filename().string() + ": " + out.song + " #" +
                  std::to_string(out.iteration) + ", " + (out.verdict.empty() ? "-" : out.verdict) + ", " +
