@@ -16,11 +16,13 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <regex>
 #include <set>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 #include "analysis/analyzer.hpp"
 #include "app/daemon_pipeline.hpp"
@@ -970,6 +972,29 @@ TEST(Daemon, SigtermDuringTheStartUpScanStopsAfterTheCurrentFile) {
         << d.process().err();
 }
 
+#ifdef __linux__
+/// A 16 MB tmpfs on `at` (created) in a mount namespace of this test process alone (the daemon,
+/// its child, shares it; the mount goes with them), unmounted when this goes. Nothing (errno
+/// set) without CAP_SYS_ADMIN. Declare it before the daemon: the daemon goes first.
+struct PrivateTmpfs {
+    fs::path at;
+    static std::optional<PrivateTmpfs> mount_on(const fs::path& at) {
+        if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return std::nullopt;
+        fs::create_directories(at);
+        if (::mount("tmpfs", at.c_str(), "tmpfs", 0, "size=16m") != 0) return std::nullopt;
+        return PrivateTmpfs{at};
+    }
+    PrivateTmpfs(const PrivateTmpfs&) = delete;
+    PrivateTmpfs(PrivateTmpfs&& o) noexcept : at(std::exchange(o.at, {})) {}
+    ~PrivateTmpfs() {
+        if (!at.empty()) ::umount2(at.c_str(), MNT_DETACH);
+    }
+
+private:
+    explicit PrivateTmpfs(fs::path p) : at(std::move(p)) {}
+};
+#endif
+
 // A full disk, really: the data folder on a 16 MB tmpfs mounted in a mount namespace of this
 // test process alone (the daemon, its child, shares it; the mount goes with them). Needs
 // CAP_SYS_ADMIN (root in CI's container); skipped, saying so, without it.
@@ -979,14 +1004,8 @@ TEST(DaemonStore, AFullDiskIsReportedAndTheExportRecordedWhenThereIsRoomAgain) {
 #else
     MIXSCOUT_NEEDS_PROGRAM("sqlite3");
     Fixture f;
-    if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-        GTEST_SKIP() << "no private mount namespace here (" << std::strerror(errno) << "): this test needs CAP_SYS_ADMIN";
-    fs::create_directories(f.data);
-    ASSERT_EQ(::mount("tmpfs", f.data.c_str(), "tmpfs", 0, "size=16m"), 0) << std::strerror(errno);
-    struct Unmount {  // after the daemon (declared below) is gone, before the temp folder goes
-        fs::path at;
-        ~Unmount() { ::umount2(at.c_str(), MNT_DETACH); }
-    } unmount{f.data};
+    const std::optional<PrivateTmpfs> data = PrivateTmpfs::mount_on(f.data);  // unmounted after the daemon below
+    if (!data) GTEST_SKIP() << "no private mount namespace here (" << std::strerror(errno) << "): this test needs CAP_SYS_ADMIN";
     auto d = f.start();
     drop(f.exports / "Full Song v1.wav", short_mix(1.0, 91));
     ASSERT_TRUE(f.wait_idle(1)) << d->process().err();
@@ -1031,14 +1050,8 @@ TEST(DaemonStore, AReadOnlyDatabaseIsReportedAndTheDaemonKeepsRunning) {
 #else
     MIXSCOUT_NEEDS_PROGRAM("sqlite3");
     Fixture f;
-    if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-        GTEST_SKIP() << "no private mount namespace here (" << std::strerror(errno) << "): this test needs CAP_SYS_ADMIN";
-    fs::create_directories(f.data);
-    ASSERT_EQ(::mount("tmpfs", f.data.c_str(), "tmpfs", 0, "size=16m"), 0) << std::strerror(errno);
-    struct Unmount {  // after the daemons (declared below) are gone, before the temp folder goes
-        fs::path at;
-        ~Unmount() { ::umount2(at.c_str(), MNT_DETACH); }
-    } unmount{f.data};
+    const std::optional<PrivateTmpfs> data = PrivateTmpfs::mount_on(f.data);  // unmounted after the daemon below
+    if (!data) GTEST_SKIP() << "no private mount namespace here (" << std::strerror(errno) << "): this test needs CAP_SYS_ADMIN";
     {
         auto d = f.start();
         drop(f.exports / "Read Song v1.wav", short_mix(1.0, 101));
