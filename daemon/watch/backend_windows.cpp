@@ -224,10 +224,7 @@ private:
     void reopen(Folder& f) {
         const std::uint64_t written = last_write(f.handle.native_handle());
         close_handle(f);
-        if (folder_id_at(f.path) != f.id) {
-            lose(f, "was deleted or moved away");
-            return;
-        }
+        if (!still_there(f)) return;
         arm(f, false, false);
         if (f.watched && last_write(f.handle.native_handle()) != written) rescan(f);
     }
