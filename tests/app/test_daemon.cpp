@@ -641,7 +641,7 @@ TEST(Daemon, HotReloadRefusesWhatStartUpRefuses) {
 // with 250 queued took 45 s. Requests now wait at most 8 deep (queued or being analysed); the
 // rest are refused at once. How many of a flood get in depends on how fast the worker empties
 // the queue meanwhile; what does not: every refusal happens at the bound, and a stop, however
-// deep the flood, finishes at most the 8 waiting (and everything accepted is analysed).
+// deep the flood, finishes at most the 8 waiting.
 TEST(Daemon, AFloodOfRequestsIsBoundedAndAStopStaysQuick) {
     constexpr std::size_t kBound = 8, kFlood = 200;
     Fixture f;
@@ -673,13 +673,15 @@ TEST(Daemon, AFloodOfRequestsIsBoundedAndAStopStaysQuick) {
     std::smatch m;
     ASSERT_TRUE(std::regex_search(log, m, std::regex(R"(stopping: finishing (\d+) queued job)"))) << log;
     const std::size_t at_stop = std::stoul(m[1].str());
-    EXPECT_LE(at_stop, kBound) << log;
-    // What was waiting at the stop, and nothing else, was analysed after it; everything accepted
-    // was analysed and sent.
+    EXPECT_LE(at_stop, kBound) << log;  // the stop found at most the bound waiting
+    // Only what was waiting at the stop was analysed after it: at most the bound. (Compared with
+    // the bound, not at_stop: the stop line counts queued and running jobs, and a job between
+    // the two, popped but not begun, or logged but not ended, can fall on either side of it.)
     const auto after = log.substr(static_cast<std::size_t>(m.position(0)));
     std::size_t analysed_after = 0;
     for (auto at = after.find("info: analysed "); at != std::string::npos; at = after.find("info: analysed ", at + 1)) ++analysed_after;
-    EXPECT_EQ(analysed_after, at_stop) << log;
+    EXPECT_LE(analysed_after, kBound) << log;
+    // Everything analysed was sent.
     const auto exported = f.exported();
     EXPECT_EQ(exported.size(), d->process().count_in_err("info: analysed ")) << log;
     EXPECT_EQ(exported.count("Real.wav"), 1u);
