@@ -244,9 +244,16 @@ TEST(Daemon, AStemsConfigReloadReJudgesTheStoredClash) {
     const std::string roles = "focus: clashes\nstems:\n  roles: {\"thing\": kick}\n";
     f.write_config(Fixture::base_config(roles));
     auto d = f.start();
-    test::write_audio(f.exports / "Tune 1-Thing.wav", test::stems::kick(6.0));
-    test::write_audio(f.exports / "Tune 2-Wobble.wav", test::stems::bass(6.0));
-    test::write_audio(f.exports / "Tune Master.wav", short_mix(6.0));
+    // Written elsewhere and moved in together: they complete within group_window_s (0.3 s) of
+    // each other however slowly a loaded machine writes them (the windows backend reports each
+    // file quiet_period_s after its last write, so files written one after the other complete
+    // that far apart).
+    const auto staging = f.dir / "staging";
+    fs::create_directories(staging);
+    test::write_audio(staging / "Tune 1-Thing.wav", test::stems::kick(6.0));
+    test::write_audio(staging / "Tune 2-Wobble.wav", test::stems::bass(6.0));
+    test::write_audio(staging / "Tune Master.wav", short_mix(6.0));
+    for (const auto* name : {"Tune 1-Thing.wav", "Tune 2-Wobble.wav", "Tune Master.wav"}) fs::rename(staging / name, f.exports / name);
     ASSERT_TRUE(f.dump.wait_for("/mixscout/fixes_end", 1, kDeadline)) << d->process().err();
     auto fixes_after = [&f](std::size_t nth_end) {
         std::vector<std::string> texts;
