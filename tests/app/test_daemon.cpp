@@ -960,7 +960,13 @@ TEST(Daemon, HeartbeatSaysWhenTheWatchedFolderIsGone) {
     Fixture f;
     auto d = f.start();
     ASSERT_TRUE(f.dump.wait_for([](const auto& ms) { return status_with(ms, "watching 1 folder(s)"); }, kDeadline));
-    fs::remove_all(f.exports);
+    // Windows refuses to delete a folder while a program lists it (the daemon's start-up scan may
+    // still be at it): deleted as a user would, again until it is gone.
+    ASSERT_TRUE(test::wait_until([&] {
+        std::error_code ec;
+        fs::remove_all(f.exports, ec);
+        return !ec;
+    }, kDeadline, 50ms)) << d->process().err();
     ASSERT_TRUE(f.dump.wait_for([](const auto& ms) { return status_with(ms, "watching 0 of 1 folder(s)"); }, kDeadline))
         << d->process().err();
 }
