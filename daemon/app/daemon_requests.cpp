@@ -121,9 +121,9 @@ void Daemon::Impl::on_file_request(Job::Kind kind, const std::string& path_text)
     }
     // Device requests are bounded apart from exports: a flood of them must not delay a real
     // export by minutes, nor hold up a stop (the audit queued 400).
-    if (requests_waiting >= kMaxRequestsWaiting) {
-        svc.report_error(path.filename().string() + ": not queued, " + std::to_string(requests_waiting.load()) +
-                         " requests are waiting already");
+    // One read: a worker finishing in between must not make the refusal name fewer than the bound.
+    if (const int waiting = requests_waiting.load(); waiting >= kMaxRequestsWaiting) {
+        svc.report_error(path.filename().string() + ": not queued, " + std::to_string(waiting) + " requests are waiting already");
         return;
     }
     Job job;

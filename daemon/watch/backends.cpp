@@ -8,6 +8,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "watch/gate.hpp"
@@ -34,10 +35,6 @@ void create_folders(const Options& options) {
         if (ec || !fs::is_directory(f))
             throw InputError("watch folder " + f.string() + ": cannot create it: " + (ec ? ec.message() : "not a folder"));
     }
-}
-
-std::chrono::steady_clock::duration seconds(double s) {
-    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
 }
 
 // ---- polling ----------------------------------------------------------------------------------
@@ -79,7 +76,7 @@ public:
 
 private:
     void schedule() {
-        timer_.expires_after(seconds(options_.poll_interval_s));
+        timer_.expires_after(steady_seconds(options_.poll_interval_s));
         timer_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
             if (ec || !*alive) return;
             scan();
@@ -243,7 +240,7 @@ private:
     void schedule_recheck() {
         if (recheck_armed_) return;
         recheck_armed_ = true;
-        recheck_.expires_after(seconds(options_.missing_recheck_s));
+        recheck_.expires_after(steady_seconds(options_.missing_recheck_s));
         recheck_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
             if (ec || !*alive) return;
             recheck_armed_ = false;

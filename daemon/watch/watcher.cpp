@@ -216,8 +216,7 @@ void StabilityGate::touch_if_pending(const fs::path& path) {
 
 void StabilityGate::arm(const fs::path& path, Pending& p) {
     p.generation = next_generation_++;
-    p.timer.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-        std::chrono::duration<double>(p.delay_s)));
+    p.timer.expires_after(steady_seconds(p.delay_s));
     p.timer.async_wait([this, path, gen = p.generation, alive = alive_](const boost::system::error_code& ec) {
         if (!ec && *alive) fire(path, gen);
     });

@@ -9,7 +9,9 @@
 //
 // Folders: a watched folder that is deleted, or moved away, is no longer watched; the watcher
 // then looks for it again every missing_recheck_s (one stat per missing folder) and watches it
-// again, with the files already in it, as soon as a folder exists at that path again.
+// again, with the files already in it, as soon as a folder exists at that path again. The
+// windows backend also checks every watched folder that often (one open: is the folder at its
+// path still the one it watches?), since Windows tells no watcher about a folder moved away.
 // folder_status() says which folders are being watched right now.
 //
 // Recursive watches do not follow symbolic links to folders inside the tree (no loops, nothing

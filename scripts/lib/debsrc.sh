@@ -5,7 +5,8 @@
 #   MIXSCOUT_DEPS_CACHE   cache root (default /var/cache/mixscout/deps)
 #   debsrc_prefix TARGET PKG         -> prints $MIXSCOUT_DEPS_CACHE/TARGET/PKG-VERSION
 #   debsrc_build TARGET PKG FUNC     -> unless that prefix is complete: apt-get source PKG into a
-#                                       scratch folder, cd into it, run FUNC PREFIX, mark it done.
+#                                       scratch folder, cd into it, run FUNC PREFIX, mark it done;
+#                                       prints its wall time and CPU time.
 # Long builds run under `nice -n 10` (the machine is shared).
 
 MIXSCOUT_DEPS_CACHE="${MIXSCOUT_DEPS_CACHE:-/var/cache/mixscout/deps}"
@@ -59,7 +60,8 @@ debsrc_build() {
   prefix="$(debsrc_prefix "$target" "$pkg")"
   if [ -f "$prefix/.complete" ]; then echo "   $pkg: cached in $prefix"; return 0; fi
   echo "   $pkg: building into $prefix"
-  local started=$SECONDS scratch; scratch="$(mktemp -d "${TMPDIR:-/tmp}/mixscout-deps.XXXXXX")"
+  local started=$SECONDS cpu_before scratch; scratch="$(mktemp -d "${TMPDIR:-/tmp}/mixscout-deps.XXXXXX")"
+  debsrc_cpu_s; cpu_before="$debsrc_cpu"
   rm -rf "$prefix"; mkdir -p "$prefix"
   (
     set -e
@@ -71,5 +73,16 @@ debsrc_build() {
   )
   rm -rf "$scratch"
   touch "$prefix/.complete"
-  echo "   $pkg: built in $((SECONDS - started)) s"
+  debsrc_cpu_s
+  echo "   $pkg: built in $((SECONDS - started)) s ($(awk -v a="$cpu_before" -v b="$debsrc_cpu" 'BEGIN {printf "%.0f", b - a}') s of CPU)"
+}
+
+# Sets debsrc_cpu: CPU seconds (user + system) of this shell's finished child processes so far
+# (on a shared machine the wall time says more about the load than about the build). Called
+# directly, never in $(...): a subshell's `times` counts only its own children.
+debsrc_cpu_s() {
+  local t; t="$(mktemp)"
+  times >"$t"
+  debsrc_cpu="$(awk 'NR == 2 { n = 0; for (i = 1; i <= 2; i++) { split($i, p, /[ms]/); n += p[1] * 60 + p[2] } printf "%.1f", n }' "$t")"
+  rm -f "$t"
 }

@@ -14,7 +14,7 @@ win_cmake() {  # a CMake project, static, into $1
   PKG_CONFIG_LIBDIR="$pc" PKG_CONFIG_PATH="" nice -n 10 cmake -S . -B _build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_TOOLCHAIN_FILE="$WIN_TOOLCHAIN" \
     -DMIXSCOUT_WIN_PREFIXES="$joined" -DCMAKE_PREFIX_PATH="$joined" -DCMAKE_INSTALL_PREFIX="$prefix" \
     -DBUILD_SHARED_LIBS=OFF -DBUILD_TESTING=OFF "$@"
-  nice -n 10 cmake --build _build -j2
+  nice -n 10 cmake --build _build -j "$(nproc)"
   cmake --install _build
 }
 win_autotools() {  # an autotools project, static, into $1
@@ -24,7 +24,7 @@ win_autotools() {  # an autotools project, static, into $1
   [ -x configure ] || nice -n 10 autoreconf -fi
   CPPFLAGS="$cpp" LDFLAGS="$ld" PKG_CONFIG_LIBDIR="$pc" nice -n 10 ./configure --host=$WIN_HOST --prefix="$prefix" \
     --enable-static --disable-shared "$@"
-  nice -n 10 make -j2
+  nice -n 10 make -j "$(nproc)"
   make install
 }
 
@@ -54,7 +54,7 @@ build_sqlite3() {
   # the amalgamation natively, then compile that one file for Windows.
   local prefix="$1" version
   mkdir -p _native
-  (cd _native && ../configure --disable-tcl --disable-readline && nice -n 10 make -j2 sqlite3.c sqlite3.h)
+  (cd _native && ../configure --disable-tcl --disable-readline && nice -n 10 make -j "$(nproc)" sqlite3.c sqlite3.h)
   nice -n 10 $WIN_HOST-gcc -O2 -DSQLITE_THREADSAFE=1 -DSQLITE_ENABLE_MATH_FUNCTIONS -DSQLITE_ENABLE_COLUMN_METADATA \
     -c _native/sqlite3.c -o _native/sqlite3.o
   mkdir -p "$prefix/lib/pkgconfig" "$prefix/include"
@@ -90,7 +90,7 @@ build_oscpack() {
   sed -i 's/^ADD_LIBRARY(oscpack/ADD_LIBRARY(oscpack STATIC/I' CMakeLists.txt
   local joined; joined="$(IFS=';'; echo "${win_prefixes[*]}")"
   nice -n 10 cmake -S . -B _build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_TOOLCHAIN_FILE="$WIN_TOOLCHAIN" -DMIXSCOUT_WIN_PREFIXES="$joined"
-  nice -n 10 cmake --build _build -j2 --target oscpack
+  nice -n 10 cmake --build _build -j "$(nproc)" --target oscpack
   mkdir -p "$prefix/lib" "$prefix/include/oscpack/osc" "$prefix/include/oscpack/ip"
   cp _build/liboscpack.a "$prefix/lib/"
   cp osc/*.h "$prefix/include/oscpack/osc/"; cp ip/*.h "$prefix/include/oscpack/ip/"
