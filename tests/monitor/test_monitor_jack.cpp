@@ -38,20 +38,25 @@ struct Tools {
 };
 
 /// A JACK server (dummy backend, 48 kHz, no real-time scheduling so it runs unprivileged) under
-/// a name of its own; children of this test inherit the name through the environment. Sync mode
-/// (-S) with a long client timeout: each cycle waits for every client, so on a loaded machine the
-/// audio runs slower than real time instead of losing periods (in the default async mode a late
-/// client misses its cycle, and the tests' timings in audio time lost 25-200 ms under load).
+/// a name of its own; children of this test inherit the name through the environment.
+/// Timing::audio_time runs it in sync mode (-S) with a long client timeout: each cycle waits for
+/// every client, so on a loaded machine the audio runs slower than real time instead of losing
+/// periods (in the default async mode a late client misses its cycle, and the tests' timings in
+/// audio time lost 25-200 ms under load). The server-gone test keeps the default: a sync server
+/// being stopped under a client once left the monitor's reconnection waiting past its deadline.
 class JackServer {
 public:
     // Clients must never start a server of their own (JACK_NO_START_SERVER).
-    explicit JackServer(const Tools& tools, const std::string& name)
-        : tools_(tools), server_name_("JACK_DEFAULT_SERVER", name), no_start_("JACK_NO_START_SERVER", "1") {
+    enum class Timing { real_time, audio_time };
+    JackServer(const Tools& tools, const std::string& name, Timing timing)
+        : tools_(tools), timing_(timing), server_name_("JACK_DEFAULT_SERVER", name), no_start_("JACK_NO_START_SERVER", "1") {
         start();
     }
     ~JackServer() { stop(); }
     void start() {
-        process_ = std::make_unique<Process>(tools_.jackd, std::vector<std::string>{"-r", "-S", "-t", "10000", "-d", "dummy", "-r", "48000", "-p", "256"});
+        std::vector<std::string> args{"-r", "-d", "dummy", "-r", "48000", "-p", "256"};
+        if (timing_ == Timing::audio_time) args.insert(args.begin() + 1, {"-S", "-t", "10000"});
+        process_ = std::make_unique<Process>(tools_.jackd, args);
         ready_ = wait_until([&] { return !process_->running() || run_command(tools_.jack_lsp, {}) == 0; }, milliseconds(10000),
                             milliseconds(50)) &&
                  process_->running();
@@ -76,6 +81,7 @@ public:
 
 private:
     const Tools& tools_;
+    Timing timing_;
     EnvVar server_name_, no_start_;
     std::unique_ptr<Process> process_;
     bool ready_ = false;
@@ -139,7 +145,7 @@ TEST(MonitorJack, MetersLiveIssueAndTakeFromAPlayedFile) {
     const Tools tools;
     if (!tools.ok()) GTEST_SKIP() << "JACK tools not installed (need jackd, jack-play, jack_lsp, jack_connect: "
                                      "apt install jackd2 jack-tools)";
-    JackServer jack(tools, server_name("play"));
+    JackServer jack(tools, server_name("play"), JackServer::Timing::audio_time);
     ASSERT_TRUE(jack.ready()) << "jackd did not start: " << jack.log();
 
     TempDir dir;
@@ -247,7 +253,7 @@ TEST(MonitorJack, MetersLiveIssueAndTakeFromAPlayedFile) {
 TEST(MonitorJack, ServerGoneIsReportedAndMonitoringResumes) {
     const Tools tools;
     if (!tools.ok()) GTEST_SKIP() << "JACK tools not installed (apt install jackd2 jack-tools)";
-    JackServer jack(tools, server_name("gone"));
+    JackServer jack(tools, server_name("gone"), JackServer::Timing::real_time);
     ASSERT_TRUE(jack.ready()) << jack.log();
     TempDir dir;
     OscDump dump;
@@ -288,7 +294,7 @@ TEST(MonitorJack, ServerGoneIsReportedAndMonitoringResumes) {
 TEST(MonitorJack, DaemonMonitorsWhenTheConfigSaysSo) {
     const Tools tools;
     if (!tools.ok()) GTEST_SKIP() << "JACK tools not installed (apt install jackd2 jack-tools)";
-    JackServer jack(tools, server_name("daemon"));
+    JackServer jack(tools, server_name("daemon"), JackServer::Timing::audio_time);
     ASSERT_TRUE(jack.ready()) << jack.log();
     TempDir dir;
     std::filesystem::create_directories(dir / "exports");
