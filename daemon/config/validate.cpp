@@ -84,11 +84,13 @@ std::optional<YAML::Node> check_scalar(const Schema& s, const YAML::Node& u, con
                 return std::nullopt;
             }
             // strtod, not stod: a number beyond double's range ("1e999") is the user's error, said
-            // by position like any other, not an exception; one too small to represent reads as 0.
+            // by position like any other, not an exception. So is one too small to hold exactly
+            // ("1e-999"): yaml-cpp's reading of it later differs by standard library (libstdc++
+            // gives 0, libc++ refuses it).
             errno = 0;
             const double v = std::strtod(text.c_str(), nullptr);
-            if (errno == ERANGE && std::isinf(v)) {
-                ctx.add(u.Mark(), where + text + " is too large for a number");
+            if (errno == ERANGE) {
+                ctx.add(u.Mark(), where + text + (std::isinf(v) ? " is too large for a number" : " is too small for a number (write 0)"));
                 return std::nullopt;
             }
             // Integers are read as C++ int (settings.hpp): a wider one is refused here, by position.
