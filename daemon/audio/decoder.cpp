@@ -5,6 +5,7 @@
 #include <mpg123.h>
 #include <sndfile.h>
 #define OV_EXCLUDE_STATIC_CALLBACKS  // its stdio callbacks: unused here, and static in every includer
+#include <ogg/ogg.h>
 #include <vorbis/vorbisfile.h>
 #ifdef _WIN32
 #include <io.h>
@@ -217,12 +218,26 @@ constexpr unsigned char ogg_flag_last_page = 0x04;
 /// Opus ("OpusHead") and FLAC ("\x7fFLAC"). Anything else that starts with "OggS" is Vorbis's to
 /// accept or refuse.
 bool ogg_is_opus_or_flac(int fd) {
-    unsigned char page[ogg_header_bytes + 255 + 8] = {};
-    const std::int64_t got = read_at(fd, reinterpret_cast<char*>(page), sizeof page, 0);
-    if (got < static_cast<std::int64_t>(ogg_header_bytes)) return false;
-    const std::size_t body = ogg_header_bytes + page[26];
-    if (static_cast<std::int64_t>(body + 8) > got) return false;
-    return std::memcmp(page + body, "OpusHead", 8) == 0 || std::memcmp(page + body, "\x7f" "FLAC", 5) == 0;
+    // As libsndfile classifies a stream: its first page that libogg accepts (capture pattern and
+    // checksum; garbage and damaged pages before it are skipped), by that page's first packet.
+    // Raw bytes at offset 0 are not enough: a first page with a bad checksum said "Opus" here
+    // while libsndfile went on to a Vorbis page and leaked in its Vorbis open (fuzz_decoder).
+    ogg_sync_state sync;
+    ogg_sync_init(&sync);
+    constexpr std::size_t probe_bytes = 64 * 1024;
+    char* buffer = ogg_sync_buffer(&sync, static_cast<long>(probe_bytes));
+    const std::int64_t got = buffer ? read_at(fd, buffer, probe_bytes, 0) : -1;
+    bool opus_or_flac = false;
+    if (got > 0 && ogg_sync_wrote(&sync, static_cast<long>(got)) == 0) {
+        ogg_page page;
+        int r;
+        while ((r = ogg_sync_pageout(&sync, &page)) < 0) {
+        }  // < 0: bytes skipped to the next capture pattern
+        if (r == 1 && page.body_len >= 8)
+            opus_or_flac = std::memcmp(page.body, "OpusHead", 8) == 0 || std::memcmp(page.body, "\x7f" "FLAC", 5) == 0;
+    }
+    ogg_sync_clear(&sync);
+    return opus_or_flac;
 }
 
 /// Whether the file ends with a whole Ogg page flagged as the last of its stream. A writer sets
