@@ -165,13 +165,22 @@ std::uint32_t big_endian_u32(const char* p) {
 
 /// The end of the 4-byte-padded, NUL-terminated string starting at `at`, or npos when its NUL is
 /// not inside [at, size).
+[[noreturn]] void malformed(const std::string& why) { throw PacketError(DropReason::malformed, "osc: malformed packet: " + why); }
+
+/// Where the padded string starting at `at` ends, npos when it has no terminator. The padding
+/// must be NUL bytes, as OSC says: oscpack finds a string's end by testing only every fourth
+/// byte, so a string padded with anything else would end elsewhere for oscpack than here, and
+/// oscpack would then read arguments past the packet (fuzz_osc_decode: a SEGV in its Init).
 std::size_t padded_string_end(const char* data, std::size_t at, std::size_t size) {
     for (std::size_t i = at; i < size; ++i)
-        if (data[i] == '\0') return std::min(size, (i + 4) & ~std::size_t{3});
+        if (data[i] == '\0') {
+            const std::size_t end = std::min(size, (i + 4) & ~std::size_t{3});
+            for (std::size_t p = i + 1; p < end; ++p)
+                if (data[p] != '\0') malformed("a string is padded with non-zero bytes");
+            return end;
+        }
     return std::string::npos;
 }
-
-[[noreturn]] void malformed(const std::string& why) { throw PacketError(DropReason::malformed, "osc: malformed packet: " + why); }
 
 /// The one message inside `data` (a message, or a bundle of exactly one message): its bytes.
 std::pair<const char*, std::size_t> single_message(const char* data, std::size_t size) {

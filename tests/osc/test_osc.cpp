@@ -251,6 +251,19 @@ TEST(OscDecode, SizesInsideThePacketCannotWalkTheParserOut) {
     found.insert(found.end(), std::begin(rest), std::end(rest));
     ASSERT_EQ(found.size() % 4, 0u);
     EXPECT_EQ(drop_reason(found), static_cast<int>(osc::DropReason::wrong_types));
+    // The fuzzer's second finding (CI smoke, 2026-11-30): the address padded with '-' instead of
+    // NUL. oscpack tests only every fourth byte for a string's end, so for it the address ran on
+    // into the type tags, and it read blob sizes past the packet (a SEGV before).
+    const unsigned char padded[] = {0x2f, 0x6d, 0x69, 0x78, 0x73, 0x63, 0x6f, 0x75, 0x74, 0x2f, 0x66, 0x69, 0x78, 0x00,
+                                    0x00, 0x2d, 0x2c, 0x69, 0x69, 0x69, 0x00, 0x00, 0x00, 0x69, 0x21, 0x00, 0x00, 0x00,
+                                    0x2c, 0x62, 0x62, 0x62, 0x62, 0x48, 0x00, 0x00, 0x00, 0x62, 0x5e, 0x6f};
+    EXPECT_EQ(drop_reason(std::vector<char>(std::begin(padded), std::end(padded))), static_cast<int>(osc::DropReason::malformed));
+    // The same in a string argument: refused too, whatever oscpack would make of it.
+    std::vector<char> bad_pad;
+    text(bad_pad, "/mixscout/note");
+    text(bad_pad, ",s");
+    bad_pad.insert(bad_pad.end(), {'h', 'i', '\0', 'x'});
+    EXPECT_EQ(drop_reason(bad_pad), static_cast<int>(osc::DropReason::malformed));
     // One blob whose size word says 4 GiB - 4.
     std::vector<char> blob;
     text(blob, "/mixscout/note");
