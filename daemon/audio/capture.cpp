@@ -1,5 +1,7 @@
 #include "audio/capture.hpp"
 
+#include "audio/jack_input.hpp"
+
 #include <RtAudio.h>
 
 #include <algorithm>
@@ -112,6 +114,23 @@ int rt_callback(void* /*out*/, void* in, unsigned int frames, double /*time*/, R
     return 0;
 }
 
+#if MIXSCOUT_HAVE_JACK
+/// JACK goes through libjack itself (audio/jack_input.hpp says why), every other API through RtAudio.
+bool own_backend(RtAudio::Api api) { return api == RtAudio::UNIX_JACK; }
+#else
+bool own_backend(RtAudio::Api) { return false; }
+#endif
+
+/// The API's recordable devices (throws RtAudioError on RtAudio 5 when it cannot probe).
+std::vector<DeviceInfo> probe_api(RtAudio::Api api, const std::string& client_name) {
+#if MIXSCOUT_HAVE_JACK
+    if (own_backend(api)) return jack_devices(client_name);
+#else
+    (void)client_name;
+#endif
+    return probe_inputs(*make_rtaudio(api));
+}
+
 }  // namespace
 
 std::vector<ApiDevices> list_devices() {
@@ -121,11 +140,11 @@ std::vector<ApiDevices> list_devices() {
         d.api = our_name(api);
         d.display_name = RtAudio::getApiDisplayName(api);
 #if MIXSCOUT_RTAUDIO6
-        d.inputs = probe_inputs(*make_rtaudio(api));
+        d.inputs = probe_api(api, CaptureOptions{}.client_name);
         if (d.inputs.empty()) d.error = why_no_devices(api);
 #else
         try {
-            d.inputs = probe_inputs(*make_rtaudio(api));
+            d.inputs = probe_api(api, CaptureOptions{}.client_name);
             if (d.inputs.empty()) d.error = why_no_devices(api);
         } catch (const RtAudioError& e) {
             d.error = e.getMessage();
@@ -162,13 +181,12 @@ Capture::Capture(const CaptureOptions& o) : stall_s_(o.stall_s) {
     // Find the API and device.
     std::string why;
     for (auto api : candidates) {
-        auto rt = make_rtaudio(api);
         std::vector<DeviceInfo> inputs;
 #if MIXSCOUT_RTAUDIO6
-        inputs = probe_inputs(*rt);
+        inputs = probe_api(api, o.client_name);
 #else
         try {
-            inputs = probe_inputs(*rt);
+            inputs = probe_api(api, o.client_name);
         } catch (const RtAudioError& e) {
             why += (why.empty() ? "" : "; ") + std::string(our_name(api)) + ": " + e.getMessage();
             continue;
@@ -225,6 +243,18 @@ Capture::Capture(const CaptureOptions& o) : stall_s_(o.stall_s) {
         const auto ring_frames = static_cast<std::size_t>(std::ceil(std::max(0.1, o.ring_s) * rate));
         ring_ = std::make_unique<SpscRing<float>>(ring_frames * picks_.size());
 
+#if MIXSCOUT_HAVE_JACK
+        if (own_backend(api)) {
+            jack_ = std::make_unique<JackInput>(
+                o.client_name, dev->name, static_cast<unsigned int>(lo - 1), static_cast<unsigned int>(device_channels_),
+                [](void* user, const float* in, std::size_t n, bool xrun) noexcept { static_cast<Capture*>(user)->on_period(in, n, xrun); },
+                this);
+            buffer_frames_ = jack_->buffer_frames();
+            last_progress_ = std::chrono::steady_clock::now();
+            return;
+        }
+#endif
+        auto rt = make_rtaudio(api);
         RtAudio::StreamParameters in;
         in.deviceId = dev->index;
         in.nChannels = static_cast<unsigned int>(device_channels_);
@@ -265,6 +295,7 @@ Capture::Capture(const CaptureOptions& o) : stall_s_(o.stall_s) {
 }
 
 Capture::~Capture() {
+    jack_.reset();
     if (!rt_) return;
     // A JACK server that went away makes RtAudio close the stream from a thread of its own; let it
     // finish rather than close the same stream concurrently (bounded: 1 s).
@@ -316,7 +347,11 @@ std::size_t Capture::read(float* out, std::size_t max_frames) {
 bool Capture::healthy() {
     if (!failure_.empty()) return false;
     const auto now = std::chrono::steady_clock::now();
-    if (!rt_ || !rt_->isStreamOpen()) {
+    if (jack_ && jack_->stopped()) {
+        failure_ = api_ + " '" + device_name_ + "': " + jack_->why();
+        return false;
+    }
+    if (!jack_ && (!rt_ || !rt_->isStreamOpen())) {
         failure_ = api_ + " '" + device_name_ + "': the stream was closed (device gone or audio server stopped)";
         return false;
     }

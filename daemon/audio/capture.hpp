@@ -1,4 +1,5 @@
-// mixscout audio: live capture of an input device (RtAudio) into a lock-free ring.
+// mixscout audio: live capture of an input device (RtAudio; JACK through libjack itself, see
+// audio/jack_input.hpp) into a lock-free ring.
 //
 //   audio::Capture cap(audio::CaptureOptions{.api = "jack"});   // opens and starts; throws
 //   while (running) { float buf[4096]; std::size_t n = cap.read(buf, 2048); ... }   // frames
@@ -17,7 +18,8 @@
 // Failure: a device or server that cannot be opened throws CaptureError (retry later) or
 // InputError (the request itself is wrong: unknown API, no such device, bad channels). A stream
 // that dies while running (device unplugged, JACK server gone) is seen by the owner through
-// healthy(): false once RtAudio closed the stream, reported an error, or no period arrived for
+// healthy(): false once RtAudio closed the stream (JACK: the server shut the client down),
+// reported an error, or no period arrived for
 // stall_s. The owner then destroys the Capture and opens a new one (see monitor/monitor.hpp).
 //
 // Threading: construct, read and destroy from one thread (the consumer); the callback runs on
@@ -38,6 +40,8 @@
 class RtAudio;
 
 namespace mixscout::audio {
+
+class JackInput;
 
 /// The device or audio server is not usable right now (not running, unplugged, busy): retry.
 class CaptureError : public std::runtime_error {
@@ -116,6 +120,7 @@ public:
 
 private:
     std::unique_ptr<RtAudio> rt_;
+    std::unique_ptr<JackInput> jack_;  // --api jack instead of rt_ (audio/jack_input.hpp); closed first in ~Capture
     std::string api_, device_name_;
     int sample_rate_ = 0;
     unsigned int buffer_frames_ = 0;

@@ -381,6 +381,26 @@ TEST(Daemon, StopCommandStopsIt) {
     ASSERT_EQ(d->process().wait_exit(kDeadline), std::optional<int>(0)) << d->process().err();
 }
 
+// A peer hanging up is an error to handle, never the end of the daemon: libjack writes to a dead
+// JACK server's socket with write(), which raises SIGPIPE (its default action ends the process
+// without a word). The kernel's own signal, sent directly, stands in for that write.
+TEST(Daemon, SigpipeDoesNotEndIt) {
+#ifdef _WIN32
+    GTEST_SKIP() << "Windows has no SIGPIPE";
+#else
+    Fixture f;
+    auto d = f.start();
+    drop(f.exports / "Before Pipe.wav", short_mix(1.0, 5));
+    ASSERT_TRUE(f.wait_idle(1)) << d->process().err();
+    d->process().signal(SIGPIPE);
+    drop(f.exports / "After Pipe.wav", short_mix(1.0, 6));
+    ASSERT_TRUE(f.wait_idle(2)) << d->process().err();
+    EXPECT_EQ(f.exported(), (std::multiset<std::string>{"Before Pipe.wav", "After Pipe.wav"}));
+    f.stop(*d);
+    EXPECT_EQ(d->process().wait_exit(kDeadline), std::optional<int>(0)) << d->process().err();
+#endif
+}
+
 TEST(Daemon, SigtermFinishesQueuedWork) {
     Fixture f;
     f.write_config(Fixture::base_config("watch:\n  workers: 1\n"));

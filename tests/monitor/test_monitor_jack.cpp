@@ -268,7 +268,8 @@ TEST(MonitorJack, ServerGoneIsReportedAndMonitoringResumes) {
     const auto is_error = [](const DumpedMessage& m) { return m.address == "/mixscout/status" && m.args[0] == "error"; };
     ASSERT_TRUE(dump.wait_for(
         [&](const std::vector<DumpedMessage>& ms) { return std::any_of(ms.begin(), ms.end(), is_error); }, milliseconds(10000)))
-        << mon.err();
+        << "monitor " << (mon.running() ? "still running" : "exited: " + std::to_string(mon.wait_exit(milliseconds(0)).value_or(-1)))
+        << "\n" << mon.err();
     EXPECT_TRUE(mon.running());
     for (const auto& m : dump.messages()) {
         if (is_error(m)) {
@@ -287,6 +288,40 @@ TEST(MonitorJack, ServerGoneIsReportedAndMonitoringResumes) {
     EXPECT_TRUE(dump.wait_for("/mixscout/meter", before + 3, milliseconds(5000)));
     mon.signal(SIGTERM);
     EXPECT_EQ(mon.wait_exit(milliseconds(10000)), std::optional<int>(0)) << mon.err();
+}
+
+// `mixscout devices` lists the server's recordable clients as jack_lsp sees them: "system" with
+// one input channel per capture port, at the server's rate; a stopped server is named as such.
+TEST(MonitorJack, DevicesAreTheServersClientsWithOutputPorts) {
+    const Tools tools;
+    if (!tools.ok()) GTEST_SKIP() << "JACK tools not installed (apt install jackd2 jack-tools)";
+    JackServer jack(tools, server_name("devices"), JackServer::Timing::real_time);
+    ASSERT_TRUE(jack.ready()) << jack.log();
+    std::size_t capture_ports = 0;
+    std::istringstream lines(jack.ports());
+    for (std::string line; std::getline(lines, line);)
+        if (line.rfind("system:capture_", 0) == 0) ++capture_ports;
+    ASSERT_GT(capture_ports, 0u) << jack.ports();
+    const auto jack_entry = [](const nlohmann::json& j) {
+        for (const auto& a : j)
+            if (a["api"] == "jack") return a;
+        return nlohmann::json();
+    };
+    auto r = run_mixscout({"devices", "--json"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    auto entry = jack_entry(stdout_json(r));
+    ASSERT_EQ(entry["inputs"].size(), 1u) << entry.dump();
+    EXPECT_EQ(entry["inputs"][0]["name"], "system");
+    EXPECT_EQ(entry["inputs"][0]["input_channels"].get<std::size_t>(), capture_ports);
+    EXPECT_EQ(entry["inputs"][0]["preferred_sample_rate"].get<int>(), 48000);
+    EXPECT_TRUE(entry["inputs"][0]["default"].get<bool>());
+
+    jack.stop();
+    r = run_mixscout({"devices", "--json"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    entry = jack_entry(stdout_json(r));
+    EXPECT_TRUE(entry["inputs"].empty()) << entry.dump();
+    EXPECT_NE(entry.value("error", "").find("JACK server not running"), std::string::npos) << entry.dump();
 }
 
 // The daemon monitors next to watching folders when its config says monitor.enabled; a take is

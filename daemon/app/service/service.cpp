@@ -251,6 +251,14 @@ struct Service::Impl {
 };
 
 Service::Service(Flags flags, Options options) : impl_(std::make_unique<Impl>(std::move(flags), std::move(options))) {
+#ifdef SIGPIPE
+    // A long-running service treats a peer that hung up as an error, never as the end of the
+    // process. libjack (jack2 1.9.21, Linux) writes to its server's socket with write(): when the
+    // server dies, the client's RT thread deactivates over that socket before it marks the server
+    // gone, and a server that already closed it raised SIGPIPE, whose default action ended the
+    // monitor without a word (CI: MonitorJack.ServerGoneIsReportedAndMonitoringResumes).
+    std::signal(SIGPIPE, SIG_IGN);
+#endif
     auto& s = *impl_;
     s.config_file = resolve_config_file(s.flags.config_file);
     s.live = std::make_unique<config::Live>(s.config_file);  // throws ConfigError: refuse to start
