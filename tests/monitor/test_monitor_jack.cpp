@@ -12,11 +12,15 @@
 #include <sqlite3.h>
 
 
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <new>
 #include <nlohmann/json.hpp>
 #include <sstream>
+
+#include "audio/capture.hpp"
 
 #include "support/ebur128_oracle.hpp"
 #include "support/env.hpp"
@@ -26,6 +30,23 @@
 using namespace mixscout;
 using namespace mixscout::test;
 using std::chrono::milliseconds;
+
+// Every C++ allocation of this test binary, from any thread (the JACK callback's is the point).
+namespace {
+std::atomic<long> g_allocations{0};
+}
+// GCC 12 at -O1 takes the free() below for a mismatch with this malloc-based operator new
+// (-Wmismatched-new-delete); the pair is matched by construction.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+void* operator new(std::size_t n) {
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(n ? n : 1)) return p;
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -288,6 +309,33 @@ TEST(MonitorJack, ServerGoneIsReportedAndMonitoringResumes) {
     EXPECT_TRUE(dump.wait_for("/mixscout/meter", before + 3, milliseconds(5000)));
     mon.signal(SIGTERM);
     EXPECT_EQ(mon.wait_exit(milliseconds(10000)), std::optional<int>(0)) << mon.err();
+}
+
+// The JACK process callback (audio/jack_input.cpp) interleaves each period into the ring without
+// allocating: over half a second of periods the process makes no C++ allocation at all (the test
+// thread only reads the ring into a buffer it already has; libjack's other threads sit idle).
+TEST(MonitorJack, CaptureCallbackDoesNotAllocate) {
+    const Tools tools;
+    if (!tools.ok()) GTEST_SKIP() << "JACK tools not installed (apt install jackd2 jack-tools)";
+    JackServer jack(tools, server_name("alloc"), JackServer::Timing::real_time);
+    ASSERT_TRUE(jack.ready()) << jack.log();
+    audio::CaptureOptions options;
+    options.api = "jack";
+    options.client_name = "alloc_probe";
+    audio::Capture capture(options);
+    ASSERT_EQ(capture.sample_rate(), 48000);
+    std::vector<float> buf(48000 * 2);
+    const auto deadline = std::chrono::steady_clock::now() + milliseconds(10000);
+    std::size_t frames = 0;
+    while (frames == 0 && std::chrono::steady_clock::now() < deadline) frames = capture.read(buf.data(), 48000);
+    ASSERT_GT(frames, 0u) << "no period arrived";
+    const long before = g_allocations.load();
+    frames = 0;
+    while (frames < 24000 && std::chrono::steady_clock::now() < deadline) frames += capture.read(buf.data(), 48000);
+    const long during = g_allocations.load() - before;
+    ASSERT_GE(frames, 24000u) << "periods stopped arriving";
+    EXPECT_EQ(during, 0);
+    EXPECT_TRUE(capture.healthy()) << capture.failure();
 }
 
 // `mixscout devices` lists the server's recordable clients as jack_lsp sees them: "system" with
