@@ -249,6 +249,10 @@ Capture::Capture(const CaptureOptions& o) : stall_s_(o.stall_s) {
                 o.client_name, dev->name, static_cast<unsigned int>(lo - 1), static_cast<unsigned int>(device_channels_),
                 [](void* user, const float* in, std::size_t n, bool xrun) noexcept { static_cast<Capture*>(user)->on_period(in, n, xrun); },
                 this);
+            if (jack_->sample_rate() != rate) {  // the server restarted at another rate since the probe
+                jack_.reset();
+                throw CaptureError("jack '" + dev->name + "': the server's sample rate changed while opening");
+            }
             buffer_frames_ = jack_->buffer_frames();
             last_progress_ = std::chrono::steady_clock::now();
             return;

@@ -21,16 +21,16 @@ struct JackInput::State {
     std::vector<float> interleaved;     // scratch_frames x channels
     std::size_t scratch_frames = 0;
     PeriodSink sink = nullptr;
-    std::atomic<void*> user{nullptr};  // cleared when a lost client outlives its Capture
+    std::atomic<void*> user{nullptr};  // cleared before a Capture goes (its client may live on)
+    std::atomic<int> in_callback{0};   // process callbacks running now (user may be in use)
     unsigned int rate = 0;
     std::atomic<bool> xrun{false};
-    std::atomic<int> stop_reason{0};  // 0 running, 1 shut down, 2 sample rate changed
-    std::atomic<clock::steady_clock::rep> stopped_at{0};
+    std::atomic<bool> shut_down{false};     // the server let go of the client (its thread may still run)
+    std::atomic<bool> rate_changed{false};  // the server's rate moved under us
+    clock::steady_clock::time_point queued_at{};
 };
 
 namespace {
-
-enum StopReason { running = 0, shut_down = 1, rate_changed = 2 };
 
 void silent(const char*) {}
 
@@ -43,34 +43,48 @@ void quiet_libjack() {
     });
 }
 
-/// Clients whose server went away, closed only once libjack's notification thread (which
-/// delivered the shutdown) is surely done with them. They must be closed before the next
-/// jack_client_open: libjack would otherwise close and delete them itself there
-/// (JackLibGlobals::Init), behind the pointers kept here.
+/// Clients the server let go of, closed only once libjack's notification thread (which
+/// delivered the shutdown) has had time to finish with them; closing from inside or beside it is
+/// what crashed. They must be closed before the next jack_client_open, which would otherwise close
+/// and delete them itself (jack2's JackLibGlobals::Init) behind the pointers kept here: one mutex
+/// holds across both. Leaked on purpose: at exit, libjack's threads may still hold a State.
 struct Lost {
     std::shared_ptr<JackInput::State> state;
 };
-std::mutex lost_mutex;
-std::vector<Lost> lost;
+std::mutex& open_mutex = *new std::mutex;
+std::vector<Lost>& lost = *new std::vector<Lost>;
 
 constexpr clock::milliseconds notification_grace{500};
 
+/// Under open_mutex.
 void close_lost_clients() {
-    std::vector<Lost> todo;
-    {
-        std::lock_guard lock(lost_mutex);
-        todo.swap(lost);
-    }
-    for (auto& l : todo) {
-        const clock::steady_clock::time_point at{clock::steady_clock::duration{l.state->stopped_at.load()}};
-        std::this_thread::sleep_until(at + notification_grace);  // bounded: at most the grace
+    for (auto& l : lost) {
+        std::this_thread::sleep_until(l.state->queued_at + notification_grace);  // bounded by the grace
         jack_client_close(l.state->client);
         l.state->client = nullptr;
     }
+    lost.clear();
+}
+
+/// Lets go of a client: closed now, or queued when the server let go of it first.
+void release(JackInput::State& s, const std::shared_ptr<JackInput::State>& owner) {
+    if (!s.client) return;
+    s.user.store(nullptr);
+    while (s.in_callback.load() != 0) std::this_thread::yield();  // a period in flight: microseconds
+    std::lock_guard lock(open_mutex);
+    if (s.shut_down.load()) {
+        s.queued_at = clock::steady_clock::now();
+        lost.push_back({owner});
+        return;
+    }
+    jack_deactivate(s.client);
+    jack_client_close(s.client);
+    s.client = nullptr;
 }
 
 jack_client_t* open_client(const std::string& name) {
     quiet_libjack();
+    std::lock_guard lock(open_mutex);
     close_lost_clients();
     jack_status_t status{};
     return jack_client_open(name.c_str(), JackNoStartServer, &status);
@@ -80,12 +94,15 @@ const char* kNoServer = "JACK server not running (start jackd, or choose another
 
 int on_process(jack_nframes_t frames, void* arg) {
     auto& s = *static_cast<JackInput::State*>(arg);
-    void* user = s.user.load(std::memory_order_acquire);
-    if (!user) return 0;
+    s.in_callback.fetch_add(1);
+    void* user = s.user.load();
     const std::size_t ch = s.ports.size();
-    for (std::size_t c = 0; c < ch; ++c)
+    bool have = user != nullptr;
+    for (std::size_t c = 0; c < ch && have; ++c) {
         s.buffers[c] = static_cast<const float*>(jack_port_get_buffer(s.ports[c], frames));
-    for (std::size_t done = 0; done < frames;) {
+        have = s.buffers[c] != nullptr;
+    }
+    for (std::size_t done = 0; have && done < frames;) {
         const std::size_t n = std::min<std::size_t>(frames - done, s.scratch_frames);
         float* out = s.interleaved.data();
         for (std::size_t i = 0; i < n; ++i)
@@ -93,17 +110,12 @@ int on_process(jack_nframes_t frames, void* arg) {
         s.sink(user, s.interleaved.data(), n, s.xrun.exchange(false, std::memory_order_relaxed));
         done += n;
     }
+    s.in_callback.fetch_sub(1);
     return 0;
 }
 
-void mark_stopped(JackInput::State& s, int reason) {
-    int expected = running;
-    if (s.stop_reason.compare_exchange_strong(expected, reason))
-        s.stopped_at.store(clock::steady_clock::now().time_since_epoch().count());
-}
-
 // libjack's notification thread: raise the flag, nothing else (closing here is what crashed).
-void on_shutdown(jack_status_t, const char*, void* arg) { mark_stopped(*static_cast<JackInput::State*>(arg), shut_down); }
+void on_shutdown(jack_status_t, const char*, void* arg) { static_cast<JackInput::State*>(arg)->shut_down.store(true); }
 
 int on_xrun(void* arg) {
     static_cast<JackInput::State*>(arg)->xrun.store(true, std::memory_order_relaxed);
@@ -112,7 +124,7 @@ int on_xrun(void* arg) {
 
 int on_sample_rate(jack_nframes_t rate, void* arg) {
     auto& s = *static_cast<JackInput::State*>(arg);
-    if (s.rate != 0 && rate != s.rate) mark_stopped(s, rate_changed);
+    if (s.rate != 0 && rate != s.rate) s.rate_changed.store(true);
     return 0;
 }
 
@@ -132,7 +144,7 @@ std::vector<std::string> output_ports(jack_client_t* client, const std::string& 
 }  // namespace
 
 std::vector<DeviceInfo> jack_devices(const std::string& client_name) {
-    jack_client_t* client = open_client(client_name);
+    jack_client_t* client = open_client(client_name + "-probe");
     if (!client) return {};
     const unsigned int rate = jack_get_sample_rate(client);
     std::vector<DeviceInfo> out;
@@ -151,7 +163,8 @@ std::vector<DeviceInfo> jack_devices(const std::string& client_name) {
         }
         ++it->input_channels;
     }
-    jack_client_close(client);
+    std::lock_guard lock(open_mutex);
+    jack_client_close(client);  // never activated: no process thread, nothing the server holds on to
     return out;
 }
 
@@ -164,8 +177,7 @@ JackInput::JackInput(const std::string& client_name, const std::string& device, 
     s.client = open_client(client_name);
     if (!s.client) throw CaptureError(std::string("jack: ") + kNoServer);
     auto fail = [&](const std::string& why) {
-        jack_client_close(s.client);
-        s.client = nullptr;
+        release(s, state_);
         return CaptureError("jack '" + device + "': " + why);
     };
     std::vector<std::string> sources;
@@ -191,39 +203,20 @@ JackInput::JackInput(const std::string& client_name, const std::string& device, 
     if (jack_activate(s.client) != 0) throw fail("cannot activate the client");
     for (unsigned int c = 0; c < channels; ++c) {
         const int r = jack_connect(s.client, sources[first_port + c].c_str(), jack_port_name(s.ports[c]));
-        if (r != 0 && r != EEXIST) {
-            jack_deactivate(s.client);
-            throw fail("cannot connect " + sources[first_port + c]);
-        }
+        if (r != 0 && r != EEXIST) throw fail("cannot connect " + sources[first_port + c]);
     }
 }
 
-JackInput::~JackInput() {
-    auto& s = *state_;
-    if (!s.client) return;
-    if (s.stop_reason.load() == shut_down) {
-        // The server let go of us from libjack's notification thread, which may still be
-        // running: close later (close_lost_clients), never concurrently with it.
-        s.user.store(nullptr, std::memory_order_release);
-        std::lock_guard lock(lost_mutex);
-        lost.push_back({state_});
-        return;
-    }
-    jack_deactivate(s.client);
-    jack_client_close(s.client);
-    s.client = nullptr;
-}
+JackInput::~JackInput() { release(*state_, state_); }
 
 unsigned int JackInput::sample_rate() const { return state_->rate; }
 unsigned int JackInput::buffer_frames() const { return state_->client ? jack_get_buffer_size(state_->client) : 0; }
-bool JackInput::stopped() const { return state_->stop_reason.load() != running; }
+bool JackInput::stopped() const { return state_->shut_down.load() || state_->rate_changed.load(); }
 
 std::string JackInput::why() const {
-    switch (state_->stop_reason.load()) {
-        case shut_down: return "the JACK server shut the client down (server stopped, or the client was too slow)";
-        case rate_changed: return "the JACK server's sample rate changed";
-        default: return "";
-    }
+    if (state_->shut_down.load()) return "the JACK server shut the client down (server stopped, or the client was too slow)";
+    if (state_->rate_changed.load()) return "the JACK server's sample rate changed";
+    return "";
 }
 
 }  // namespace mixscout::audio

@@ -7,8 +7,10 @@
 // server stop in 23 under load (and 3 of 9 loaded test-suite runs) ended the monitor with SIGSEGV
 // or deadlocked it for good (gdb: two jack_client_close calls waiting on libjack's open and synchro
 // mutexes, the second held by the cancelled thread). Here the shutdown callback only raises a
-// flag; the lost client is closed later, on the owner's thread, after libjack's notification
-// thread has had time to finish (`~JackInput`, `close_lost_clients`).
+// flag; the lost client is closed later, on the owner's thread, before the next client opens and
+// at least 500 ms after it was let go, when libjack's notification thread has normally finished
+// with it (jack_input.cpp). That is a grace, not a guarantee: a server that stays up after its
+// driver failed keeps that thread alive, and any jack2 close cancels it (a hazard of jack2's own).
 //
 // Devices are named as RtAudio names them: a JACK client with audio output ports ("system"),
 // its ports numbered in the server's order, the first listed client the default. Our input
@@ -35,7 +37,7 @@ namespace mixscout::audio {
 using PeriodSink = void (*)(void* user, const float* interleaved, std::size_t frames, bool xrun) noexcept;
 
 /// The server's recordable devices (clients with audio output ports), or empty when no server
-/// runs. `client_name` names the short-lived client that asks (our own ports are left out).
+/// runs. A short-lived client "<client_name>-probe" asks (its own ports are left out).
 std::vector<DeviceInfo> jack_devices(const std::string& client_name);
 
 class JackInput {
