@@ -221,4 +221,23 @@ std::string JackInput::why() const {
 
 }  // namespace mixscout::audio
 
+#else  // !MIXSCOUT_HAVE_JACK
+
+// Built without libjack (Windows; Linux without jack.pc): Capture never picks this backend
+// (own_backend() is false there); the definitions keep Capture's layout and link the same.
+namespace mixscout::audio {
+
+struct JackInput::State {};
+std::vector<DeviceInfo> jack_devices(const std::string&) { return {}; }
+JackInput::JackInput(const std::string&, const std::string&, unsigned int, unsigned int, PeriodSink, void*) {
+    throw CaptureError("jack: this build has no libjack");
+}
+JackInput::~JackInput() = default;
+unsigned int JackInput::sample_rate() const { return 0; }
+unsigned int JackInput::buffer_frames() const { return 0; }
+bool JackInput::stopped() const { return true; }
+std::string JackInput::why() const { return "this build has no libjack"; }
+
+}  // namespace mixscout::audio
+
 #endif  // MIXSCOUT_HAVE_JACK
