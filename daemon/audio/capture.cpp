@@ -123,11 +123,7 @@ bool own_backend(RtAudio::Api) { return false; }
 
 /// The API's recordable devices (throws RtAudioError on RtAudio 5 when it cannot probe).
 std::vector<DeviceInfo> probe_api(RtAudio::Api api, const std::string& client_name) {
-#if MIXSCOUT_HAVE_JACK
     if (own_backend(api)) return jack_devices(client_name);
-#else
-    (void)client_name;
-#endif
     return probe_inputs(*make_rtaudio(api));
 }
 
@@ -243,7 +239,6 @@ Capture::Capture(const CaptureOptions& o) : stall_s_(o.stall_s) {
         const auto ring_frames = static_cast<std::size_t>(std::ceil(std::max(0.1, o.ring_s) * rate));
         ring_ = std::make_unique<SpscRing<float>>(ring_frames * picks_.size());
 
-#if MIXSCOUT_HAVE_JACK
         if (own_backend(api)) {
             jack_ = std::make_unique<JackInput>(
                 o.client_name, dev->name, static_cast<unsigned int>(lo - 1), static_cast<unsigned int>(device_channels_),
@@ -257,7 +252,6 @@ Capture::Capture(const CaptureOptions& o) : stall_s_(o.stall_s) {
             last_progress_ = std::chrono::steady_clock::now();
             return;
         }
-#endif
         auto rt = make_rtaudio(api);
         RtAudio::StreamParameters in;
         in.deviceId = dev->index;
