@@ -20,7 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "audio/capture.hpp"
+#include "audio/jack_input.hpp"
 
 #include "support/ebur128_oracle.hpp"
 #include "support/env.hpp"
@@ -31,9 +31,10 @@ using namespace mixscout;
 using namespace mixscout::test;
 using std::chrono::milliseconds;
 
-// Every C++ allocation of this test binary, from any thread (the JACK callback's is the point).
+// C++ allocations of this test binary, per thread: the JACK process thread's are the point
+// (libjack's other threads may allocate while they handle notifications, and that is fine).
 namespace {
-std::atomic<long> g_allocations{0};
+thread_local long t_allocations = 0;
 }
 // GCC 12 at -O1 takes the free() below for a mismatch with this malloc-based operator new
 // (-Wmismatched-new-delete); the pair is matched by construction.
@@ -41,7 +42,7 @@ std::atomic<long> g_allocations{0};
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
 void* operator new(std::size_t n) {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
+    ++t_allocations;
     if (void* p = std::malloc(n ? n : 1)) return p;
     throw std::bad_alloc();
 }
@@ -311,31 +312,32 @@ TEST(MonitorJack, ServerGoneIsReportedAndMonitoringResumes) {
     EXPECT_EQ(mon.wait_exit(milliseconds(10000)), std::optional<int>(0)) << mon.err();
 }
 
-// The JACK process callback (audio/jack_input.cpp) interleaves each period into the ring without
-// allocating: over half a second of periods the process makes no C++ allocation at all (the test
-// thread only reads the ring into a buffer it already has; libjack's other threads sit idle).
+// The JACK process callback (audio/jack_input.cpp) interleaves each period without allocating:
+// the sink, called on the JACK process thread, reads that thread's own allocation count; from
+// the first period to the hundredth (half a second) it must not move.
+namespace {
+struct ProcessThreadProbe {
+    std::atomic<long> periods{0}, first_count{0}, last_count{0};
+    static void sink(void* user, const float*, std::size_t, bool) noexcept {
+        auto& p = *static_cast<ProcessThreadProbe*>(user);
+        if (p.periods.load() == 0) p.first_count = t_allocations;
+        p.last_count = t_allocations;
+        p.periods.fetch_add(1);
+    }
+};
+}  // namespace
+
 TEST(MonitorJack, CaptureCallbackDoesNotAllocate) {
     const Tools tools;
     if (!tools.ok()) GTEST_SKIP() << "JACK tools not installed (apt install jackd2 jack-tools)";
     JackServer jack(tools, server_name("alloc"), JackServer::Timing::real_time);
     ASSERT_TRUE(jack.ready()) << jack.log();
-    audio::CaptureOptions options;
-    options.api = "jack";
-    options.client_name = "alloc_probe";
-    audio::Capture capture(options);
-    ASSERT_EQ(capture.sample_rate(), 48000);
-    std::vector<float> buf(48000 * 2);
-    const auto deadline = std::chrono::steady_clock::now() + milliseconds(10000);
-    std::size_t frames = 0;
-    while (frames == 0 && std::chrono::steady_clock::now() < deadline) frames = capture.read(buf.data(), 48000);
-    ASSERT_GT(frames, 0u) << "no period arrived";
-    const long before = g_allocations.load();
-    frames = 0;
-    while (frames < 24000 && std::chrono::steady_clock::now() < deadline) frames += capture.read(buf.data(), 48000);
-    const long during = g_allocations.load() - before;
-    ASSERT_GE(frames, 24000u) << "periods stopped arriving";
-    EXPECT_EQ(during, 0);
-    EXPECT_TRUE(capture.healthy()) << capture.failure();
+    ProcessThreadProbe probe;
+    audio::JackInput input("alloc_probe", "system", 0, 2, &ProcessThreadProbe::sink, &probe);
+    ASSERT_EQ(input.sample_rate(), 48000u);
+    ASSERT_TRUE(wait_until([&] { return probe.periods.load() >= 100; }, milliseconds(10000))) << "periods stopped arriving";
+    EXPECT_EQ(probe.last_count.load() - probe.first_count.load(), 0) << "allocations on the JACK process thread";
+    EXPECT_FALSE(input.stopped()) << input.why();
 }
 
 // `mixscout devices` lists the server's recordable clients as jack_lsp sees them: "system" with
