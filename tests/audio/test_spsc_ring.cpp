@@ -11,25 +11,11 @@
 #include <vector>
 
 #include "audio/spsc_ring.hpp"
+#include "support/allocation_count.hpp"
 
-namespace {
-thread_local long t_allocations = 0;  // per thread: the consumer thread's start-up must not count
-}
-
-// GCC 12 at -O1 takes the free() below for a mismatch with this malloc-based operator new
-// (-Wmismatched-new-delete); the pair is matched by construction.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-void* operator new(std::size_t n) {
-    ++t_allocations;
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 using mixscout::audio::SpscRing;
+using mixscout::test::t_allocations;
 
 TEST(SpscRing, CapacityIsAPowerOfTwoAtLeastAsked) {
     EXPECT_EQ(SpscRing<float>(1000).capacity(), 1024u);

@@ -16,12 +16,12 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
-#include <new>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "audio/jack_input.hpp"
 
+#include "support/allocation_count.hpp"
 #include "support/ebur128_oracle.hpp"
 #include "support/env.hpp"
 #include "support/process.hpp"
@@ -30,24 +30,6 @@
 using namespace mixscout;
 using namespace mixscout::test;
 using std::chrono::milliseconds;
-
-// C++ allocations of this test binary, per thread: the JACK process thread's are the point
-// (libjack's other threads may allocate while they handle notifications, and that is fine).
-namespace {
-thread_local long t_allocations = 0;
-}
-// GCC 12 at -O1 takes the free() below for a mismatch with this malloc-based operator new
-// (-Wmismatched-new-delete); the pair is matched by construction.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-void* operator new(std::size_t n) {
-    ++t_allocations;
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
