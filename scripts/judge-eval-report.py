@@ -165,6 +165,21 @@ def main():
     others = [(k, t) for k, ts in defects.items() if k not in ("resample",) for t, j in ts.items()
               if any(i["rule"] == "format.resampled" for i in j["issues"])]
     others += [("clean", n) for n, j in clean.items() if any(i["rule"] == "format.resampled" for i in j["issues"])]
+    loud = defects.get("loud", {})
+    sat = [t for t, j in sorted(loud.items()) if any(i["title"].startswith("Saturated") for i in j["issues"])]
+    if loud:
+        print(f"  loud (6 dB into a limiter) copies called saturated: {len(sat)}/{len(loud)}" + (": " + ", ".join(sat) if sat else ""))
+    for name, group in (("untouched released", [j for n, j in clean.items() if not n.startswith("gm-")]),
+                        ("untouched excerpts", list(defects.get("base", {}).values())),
+                        ("loud (limited)", list(loud.values())),
+                        ("saturated", list(defects.get("saturate", {}).values()))):
+        if not group:
+            continue
+        s = sorted(j["dynamics"].get("half_peak_share", 0.0) for j in group)
+        c = sorted(j["dynamics"].get("hop_crest_db", 0.0) for j in group)
+        p = sorted(j["dynamics"]["plr_db"] for j in group)
+        print(f"  {name} ({len(group)}): half-peak share {100 * s[0]:.1f}-{100 * s[-1]:.1f} %, hop crest {c[0]:.2f}-{c[-1]:.2f} dB, "
+              f"PLR {p[0]:.1f}-{p[-1]:.1f} dB")
     print(f"  format.resampled on files that were never resampled: {len(others)}" + (": " + ", ".join(f"{t}.{k}" for k, t in others[:8]) if others else ""))
 
     idir = os.path.join(out, "json-iter")
@@ -219,7 +234,8 @@ def main():
                 f"max {max(u):+.1f} dB")
         if v:
             line += (f" | with the shelf n={len(v)}: min {min(v):+.1f}, median {statistics.median(v):+.1f}; above the untouched max: "
-                     f"{sum(x > max(u) for x in v)}/{len(v)}")
+                     f"{sum(x > max(u) for x in v)}/{len(v)}; at or below the untouched median ({statistics.median(u):+.1f}): "
+                     f"{sum(x <= statistics.median(u) for x in v)}/{len(v)} (a limit that flags those flags half of released music)")
         print(line)
     if moved:
         print(f"  the shelf moves the region {min(moved):+.1f} to {max(moved):+.1f} dB (same curve before and after)")

@@ -73,6 +73,14 @@ struct DynamicsInfo {
     double crest_db = 0.0;  ///< sample peak - RMS, dB (over the whole file, all channels)
     double plr_db = 0.0;    ///< peak-to-loudness ratio: true peak - integrated loudness
     double psr_db = 0.0;    ///< peak-to-short-term-loudness ratio: true peak - max short-term loudness
+    /// Share (0..1) of all samples within 6.02 dB of the sample peak (at or above half of it): the
+    /// waveform's density near its peak. Heavy saturation reads 0.25 and more, released masters
+    /// (limited or not) far less; a sine 2/3, a square wave 1.
+    double half_peak_share = 0.0;
+    /// The crest factor (sample peak - RMS) of each 100 ms hop, averaged weighted by its energy, dB:
+    /// the waveform's own crest. A limiter keeps it (music 7-10 dB); saturation takes it away
+    /// (a sine 3 dB, a square wave 0). See dsp::ShortTermImage::hop_crest_db.
+    double hop_crest_db = 0.0;
     /// Over time, on the short-term loudness clock (value i = the 3 s window ending at (i+1)/10 s):
     std::vector<float> crest_series;  ///< sample peak - RMS of the window, dB
     std::vector<float> psr_series;    ///< max true peak of the window - short-term loudness, dB (0 in silence)

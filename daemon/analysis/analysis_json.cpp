@@ -126,6 +126,8 @@ json to_json(const Analysis& a) {
          {{"crest_db", a.dynamics.crest_db},
           {"plr_db", a.dynamics.plr_db},
           {"psr_db", a.dynamics.psr_db},
+          {"half_peak_share", a.dynamics.half_peak_share},
+          {"hop_crest_db", a.dynamics.hop_crest_db},
           {"crest_series", float_series(a.dynamics.crest_series)},
           {"psr_series", float_series(a.dynamics.psr_series)}}},
         {"spectrum",
@@ -209,6 +211,8 @@ Analysis analysis_from_json(const json& j) {
     d.get("crest_db", a.dynamics.crest_db);
     d.get("plr_db", a.dynamics.plr_db);
     d.get("psr_db", a.dynamics.psr_db);
+    d.get_optional("half_peak_share", a.dynamics.half_peak_share);
+    d.get_optional("hop_crest_db", a.dynamics.hop_crest_db);
     d.get_optional("crest_series", a.dynamics.crest_series);
     d.get_optional("psr_series", a.dynamics.psr_series);
 

@@ -33,6 +33,8 @@ constexpr std::size_t max_clip_events = 1000;
 constexpr double tilt_from_hz = 60.0;
 constexpr double tilt_to_hz = 17000.0;
 constexpr double low_band_hz = 120.0;
+// DynamicsInfo::half_peak_share: within 20*log10(2) dB of the sample peak.
+constexpr double half_peak_db = 6.020599913279624;
 // The 10 Hz series other than loudness are kept at the resolution a plot or a comparison can use
 // (0.01 dB, 0.001 of correlation and width), so their JSON is short ("-14.23") in the history and
 // the report.
@@ -96,12 +98,13 @@ struct Analyzer::Impl {
                 levels.push(b);
                 stereo.push(b);
                 if (quantisation) quantisation->push(b);
-                if (options.keep_series)
-                    image.push(b, [this](std::int64_t, const dsp::ShortTermReading& r) {
-                        correlation.push_back(series_ratio(r.correlation));
-                        width.push_back(series_ratio(std::min(r.width, 100.0)));  // polarity-inverted: 1e6
-                        crest.push_back(series_db(r.crest_db));
-                    });
+                // Always pushed: the hop crest (dynamics.hop_crest_db) is not a series.
+                image.push(b, [this](std::int64_t, const dsp::ShortTermReading& r) {
+                    if (!options.keep_series) return;
+                    correlation.push_back(series_ratio(r.correlation));
+                    width.push_back(series_ratio(std::min(r.width, 100.0)));  // polarity-inverted: 1e6
+                    crest.push_back(series_db(r.crest_db));
+                });
                 break;
         }
     }
@@ -422,7 +425,11 @@ Analysis Analyzer::finish(const audio::StreamInfo& info) const {
     const double rms_db = power_to_db(m.levels.mean_square());
     const bool has_signal = m.levels.sample_peak() > 0.0;
     const bool has_loudness = a.loudness.integrated_lufs > silence_floor_db;
-    if (has_signal) a.dynamics.crest_db = a.peak.sample_peak_dbfs - rms_db;
+    if (has_signal) {
+        a.dynamics.crest_db = a.peak.sample_peak_dbfs - rms_db;
+        a.dynamics.half_peak_share = m.levels.share_within_db(half_peak_db);
+        a.dynamics.hop_crest_db = m.image.hop_crest_db();
+    }
     if (has_loudness) {
         a.dynamics.plr_db = a.peak.true_peak_dbtp - a.loudness.integrated_lufs;
         a.dynamics.psr_db = a.peak.true_peak_dbtp - a.loudness.short_term_max_lufs;

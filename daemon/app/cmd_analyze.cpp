@@ -123,8 +123,8 @@ void print_summary(const analysis::Analysis& a, const AnalyzeArgs& args, std::FI
         std::fprintf(out, "  Clipping   %d event%s (%d full-scale run%s, %d true-peak over%s): %s\n", a.clipping.count,
                      a.clipping.count == 1 ? "" : "s", full, full == 1 ? "" : "s", overs, overs == 1 ? "" : "s", at.c_str());
     }
-    std::fprintf(out, "  Dynamics   crest %.1f dB, PLR %.1f dB, PSR %.1f dB\n", a.dynamics.crest_db, a.dynamics.plr_db,
-                 a.dynamics.psr_db);
+    std::fprintf(out, "  Dynamics   crest %.1f dB, PLR %.1f dB, PSR %.1f dB; %.0f %% of samples within 6 dB of the peak, crest per 100 ms %.1f dB\n",
+                 a.dynamics.crest_db, a.dynamics.plr_db, a.dynamics.psr_db, 100.0 * a.dynamics.half_peak_share, a.dynamics.hop_crest_db);
     if (f.channels == 2) {
         const auto& s = a.stereo;
         std::fprintf(out, "  Stereo     correlation %.2f (below 120 Hz %.2f), width %.2f, balance %+.1f dB, mono loss %.1f dB\n",

@@ -121,11 +121,12 @@ struct Rules {  // rules
         }
     };
     struct Dynamics : Rule {
-        double plr_min_db{}, psr_min_db{};
+        double plr_min_db{}, psr_min_db{}, saturated_share{}, saturated_crest_db{};
         Severity psr_only_severity{};
         template <class F> void fields(F&& f) {
             Rule::fields(f);
-            f("plr_min_db", plr_min_db), f("psr_min_db", psr_min_db), f("psr_only_severity", psr_only_severity);
+            f("plr_min_db", plr_min_db), f("psr_min_db", psr_min_db), f("psr_only_severity", psr_only_severity),
+                f("saturated_share", saturated_share), f("saturated_crest_db", saturated_crest_db);
         }
     };
     /// One tonal region rule (rules.tonal.<region>).

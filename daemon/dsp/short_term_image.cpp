@@ -36,6 +36,12 @@ std::size_t ShortTermImage::consume(const float* x, std::size_t frames) {
     h.samples += static_cast<std::int64_t>(n) * channels_;
     fill_ += static_cast<int>(n);
     if (fill_ == hop_frames_) {
+        if (current_.peak > 0.0f && current_.squares > 0.0) {
+            const double crest_db =
+                amplitude_to_db(current_.peak) - power_to_db(current_.squares / static_cast<double>(current_.samples));
+            hop_energy_ += current_.squares;
+            hop_energy_crest_ += current_.squares * crest_db;
+        }
         ring_[static_cast<std::size_t>(hops_ % window_hops)] = current_;
         current_ = Hop{};
         fill_ = 0;

@@ -4,8 +4,12 @@
 // 3 s (30 hops, the short-term loudness window; before 3 s, what has been pushed):
 //   correlation, width   as StereoMeter (dsp/stereo.hpp), from sum L^2, R^2, L*R of the window
 //   crest_db             sample peak - RMS of the window, all channels, dB (0 for silence)
-// so a report can plot them beside short-term loudness, hop for hop. What it adds to the
-// analysis: 5 multiply-adds/compares per frame; per hop 4 x 30 additions. Keeps the kernel
+// so a report can plot them beside short-term loudness, hop for hop. And over the whole stream,
+// hop_crest_db(): the crest factor of each 100 ms hop on its own, averaged weighted by the hop's
+// energy. That is the waveform's own crest: a limiter rides the gain and keeps it (music reads
+// 7-10 dB, 14 dB into a limiter still 7); saturation reshapes the wave and takes it away (a sine
+// reads 3 dB, a square wave 0). What it adds to the analysis: 5 multiply-adds/compares per frame;
+// per hop 4 x 30 additions and two logarithms. Keeps the kernel
 // contract of audio/block.hpp: 1 or 2 channels, a mismatched block throws, push() never allocates.
 // Not thread-safe: one thread pushes.
 #pragma once
@@ -47,6 +51,9 @@ public:
     }
 
     ShortTermReading reading() const;  ///< over the last window_hops completed hops
+    /// Energy-weighted mean over every completed hop with signal of (sample peak - RMS of the hop),
+    /// all channels, dB; 0 before any.
+    double hop_crest_db() const { return hop_energy_ > 0.0 ? hop_energy_crest_ / hop_energy_ : 0.0; }
     int hop_frames() const { return hop_frames_; }
     std::int64_t hops() const { return hops_; }
 
@@ -64,6 +71,7 @@ private:
     std::int64_t hops_ = 0;
     Hop current_;
     std::array<Hop, window_hops> ring_{};
+    double hop_energy_ = 0.0, hop_energy_crest_ = 0.0;  // sum of hop energies, and of energy x crest
 };
 
 }  // namespace mixscout::dsp

@@ -98,7 +98,9 @@ json report_data(const ReportInput& in) {
                     {"quieter_tolerance_lu", p.quieter_tolerance_lu},
                     {"ceiling_dbtp", p.ceiling_dbtp},
                     {"plr_min_db", p.plr_min_db},
-                    {"psr_min_db", p.psr_min_db}};
+                    {"psr_min_db", p.psr_min_db},
+                    {"saturated_share", p.saturated_share},
+                    {"saturated_crest_db", p.saturated_crest_db}};
     d["analysis"] = analysis::to_json(a);
     d["issues"] = issues_with_index(in.issues);
     d["fixes"] = fixes_json(in);

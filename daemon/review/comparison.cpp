@@ -6,6 +6,7 @@
 
 #include "core/format.hpp"
 #include "core/units.hpp"
+#include "rules/rules.hpp"
 
 namespace mixscout::review {
 
@@ -51,6 +52,9 @@ std::optional<double> measure(const std::string& rule, const std::string& unit, 
     if (rule == "loudness" && unit == "LUFS") return a.loudness.integrated_lufs;
     if (rule == "phase" && unit.empty()) return a.stereo.correlation;
     if (rule == "phase.low" && unit.empty()) return a.stereo.low_correlation;
+    if (rule == "phase.band" && unit.empty())
+        if (const auto* band = rules::most_negative_band(a, 1.0)) return band->correlation;
+    if (rule == "dynamics" && unit == "%") return a.dynamics.half_peak_share * 100.0;
     if (rule == "stereo.mono_loss" && unit == "dB") return a.stereo.mono_loss_db;
     return std::nullopt;
 }

@@ -121,6 +121,8 @@ ProfileTargets profile_targets(const config::Config& cfg, std::string_view profi
     t.ceiling_dbtp = p.ceiling_dbtp;
     t.plr_min_db = cfg.settings().rules.dynamics.plr_min_db;
     t.psr_min_db = cfg.settings().rules.dynamics.psr_min_db;
+    t.saturated_share = cfg.settings().rules.dynamics.saturated_share;
+    t.saturated_crest_db = cfg.settings().rules.dynamics.saturated_crest_db;
     return t;
 }
 

@@ -80,8 +80,15 @@ struct ProfileTargets {
     double target_lufs = -14.0, louder_tolerance_lu = 0.0, quieter_tolerance_lu = 20.0;
     double ceiling_dbtp = 0.0;
     double plr_min_db = 8.0, psr_min_db = 6.0;
+    double saturated_share = 0.2, saturated_crest_db = 7.0;  ///< rules.dynamics: saturated when both are crossed
 };
 ProfileTargets profile_targets(const config::Config& cfg, std::string_view profile);
+
+/// The octave band whose L/R correlation is lowest and at most at_most, among the bands the
+/// rules judge (no infrasonic 31.5 Hz band, nothing above Nyquist or without content); nullptr
+/// when none is. rules.phase.min_band_correlation is phase.band's at_most; a comparison reads
+/// the same band with at_most 1.
+const analysis::BandCorrelation* most_negative_band(const analysis::Analysis& a, double at_most);
 
 /// The first n issues (the Max for Live panel shows three).
 std::vector<Issue> top(const std::vector<Issue>& ranked, std::size_t n = 3);

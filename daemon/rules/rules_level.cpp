@@ -237,13 +237,41 @@ void Evaluator::dynamics() {
     const double plr = a_.dynamics.plr_db, psr = a_.dynamics.psr_db;
     const double plr_min = r_.dynamics.plr_min_db, psr_min = r_.dynamics.psr_min_db;
     const double deficit = std::max(plr_min - plr, psr_min - psr);
+    const double share = a_.dynamics.half_peak_share, share_max = r_.dynamics.saturated_share;
+    const double crest = a_.dynamics.hop_crest_db, crest_max = r_.dynamics.saturated_crest_db;
+    // Near its peak much of the time (a limiter does that too) and flattened within each 100 ms
+    // (a limiter does not): reshaped, not limited.
+    const bool saturated = share >= share_max && crest <= crest_max;
+    const std::string share_text =
+        num(share * 100.0, 0) + " % of the samples within 6 dB of the peak, " + num(crest) + " dB of crest per 100 ms";
+    if (saturated && plr >= plr_min) {
+        // The wave is flattened though PLR still reads fine (a bassy or quiet-ish track keeps its
+        // true peak high against K-weighted loudness): saturation, named by its own measure.
+        Issue& i = add("dynamics", "dynamics", r_.dynamics.severity);
+        i.target_source = rule_source("dynamics.saturated_share");
+        i.title = "Saturated: " + num(share * 100.0, 0) + " % of the samples within 6 dB of the peak";
+        i.detail = "half-peak share " + num(share * 100.0, 1) + " % (below " + num(share_max * 100.0, 0) + " % unsaturated) and hop crest " +
+                   num(crest) + " dB (above " + num(crest_max) + " dB unsaturated: a limiter keeps it); PLR " + num(plr) + " dB, PSR " +
+                   num(psr) + " dB";
+        if (p_.premaster)
+            i.fix = "Find what flattens the wave: a Saturator, Overdrive, Amp or a clipping Limiter driven hard on the "
+                    "master or a group: lower its Drive (or the level into it) until the peaks come back";
+        else
+            i.fix = "Lower the drive into the clipper, Saturator or Limiter on the master until the peaks come back; "
+                    "normalisation gives the level back";
+        i.value = share * 100.0;
+        i.target = share_max * 100.0;
+        i.unit = "%";
+        i.score = 1.0 + 20.0 * (share - share_max);  // 5 points over the limit ranks like 1 dB of PLR deficit
+        return;
+    }
     if (deficit <= 0) return;
     // One dense passage in a track that keeps its dynamics (PLR fine, PSR low): a choice.
     Issue& i = add("dynamics", "dynamics", plr >= plr_min ? r_.dynamics.psr_only_severity : r_.dynamics.severity);
     i.target_source = rule_source(plr_min - plr >= psr_min - psr ? "dynamics.plr_min_db" : "dynamics.psr_min_db");
     i.title = "Over-compressed: PLR " + num(plr) + " dB, PSR " + num(psr) + " dB";
     i.detail = "peak-to-loudness ratio " + num(plr) + " dB (at least " + num(plr_min) + "), peak-to-short-term ratio " + num(psr) +
-               " dB (at least " + num(psr_min) + ")";
+               " dB (at least " + num(psr_min) + ")" + (saturated ? "; " + share_text + " (saturated)" : "");
     if (p_.premaster)
         i.fix = "Ease the master-bus compression: remove the Limiter, and on Glue Compressor raise Threshold (about " +
                 num(half_db_up(deficit)) + " dB less gain reduction); leave loudness to mastering";

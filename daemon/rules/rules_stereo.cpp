@@ -139,17 +139,25 @@ void Evaluator::stereo() {
 }
 
 const analysis::BandCorrelation* Evaluator::most_negative_band() const {
-    const auto& bc = a_.stereo.band_correlation;
-    const auto& bands = a_.spectrum.bands;
-    const double nyquist = a_.format.sample_rate > 0 ? a_.format.sample_rate / 2.0 : 24000.0;
+    return rules::most_negative_band(a_, r_.phase.min_band_correlation);
+}
+
+}  // namespace mixscout::rules::detail
+
+namespace mixscout::rules {
+
+const analysis::BandCorrelation* most_negative_band(const analysis::Analysis& a, double at_most) {
+    const auto& bc = a.stereo.band_correlation;
+    const auto& bands = a.spectrum.bands;
+    const double nyquist = a.format.sample_rate > 0 ? a.format.sample_rate / 2.0 : 24000.0;
     const analysis::BandCorrelation* worst = nullptr;
     for (std::size_t k = 0; k < bc.size() && k < bands.size(); ++k) {
         const auto& c = bc[k];
         // As the tonal rules: no infrasonic 31.5 Hz band, nothing above Nyquist or without content.
         if (std::sqrt(c.lo_hz * c.hi_hz) < 45.0 || c.hi_hz > nyquist * 1.01 || bands[k].db <= silence_floor_db + 1.0) continue;
-        if (c.correlation <= r_.phase.min_band_correlation && (!worst || c.correlation < worst->correlation)) worst = &c;
+        if (c.correlation <= at_most && (!worst || c.correlation < worst->correlation)) worst = &c;
     }
     return worst;
 }
 
-}  // namespace mixscout::rules::detail
+}  // namespace mixscout::rules

@@ -276,6 +276,13 @@
       el("tr", {}, ["LRA", fmt(a.loudness.lra_lu) + " LU", "no rule judges LRA (EBU Tech 3342: information)"].map(function (v) { return el("td", { text: v }); })),
       el("tr", {}, ["crest", fmt(a.dynamics.crest_db) + " dB", "-"].map(function (v) { return el("td", { text: v }); }))
     ]);
+    // Saturation (rules.dynamics.saturated_*): both measures crossed together; absent in analyses stored before them.
+    if (a.dynamics.hop_crest_db !== undefined && p.saturated_share !== undefined) {
+      t.appendChild(el("tr", {}, ["samples within 6 dB of the peak", fmt(100 * a.dynamics.half_peak_share) + " %",
+        "saturated at " + fmt(100 * p.saturated_share) + " % or more, with:"].map(function (v) { return el("td", { text: v }); })));
+      t.appendChild(el("tr", {}, ["crest per 100 ms", fmt(a.dynamics.hop_crest_db) + " dB",
+        "... at most " + fmt(p.saturated_crest_db) + " dB (a limiter keeps it, saturation takes it)"].map(function (v) { return el("td", { text: v }); })));
+    }
     s.appendChild(t);
     var cr = a.dynamics.crest_series || [], ps = a.dynamics.psr_series || [];
     if (!cr.length) { gap(s, "No dynamics series in this analysis (stored before the series were kept)."); return; }
