@@ -248,7 +248,9 @@ void Evaluator::dynamics() {
         // The wave is flattened though PLR still reads fine (a bassy or quiet-ish track keeps its
         // true peak high against K-weighted loudness): saturation, named by its own measure.
         Issue& i = add("dynamics", "dynamics", r_.dynamics.severity);
-        i.target_source = rule_source("dynamics.saturated_share");
+        // The explain line shows value and target; the other half of the test rides with the source.
+        i.target_source = rule_source("dynamics.saturated_share") + ", with crest per 100 ms " + num(crest) + " dB (at most " +
+                          num(crest_max) + ", " + rule_source("dynamics.saturated_crest_db") + ")";
         i.title = "Saturated: " + num(share * 100.0, 0) + " % of the samples within 6 dB of the peak";
         i.detail = "half-peak share " + num(share * 100.0, 1) + " % (below " + num(share_max * 100.0, 0) + " % unsaturated) and hop crest " +
                    num(crest) + " dB (above " + num(crest_max) + " dB unsaturated: a limiter keeps it); PLR " + num(plr) + " dB, PSR " +
