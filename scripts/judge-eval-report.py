@@ -166,7 +166,7 @@ def main():
               if any(i["rule"] == "format.resampled" for i in j["issues"])]
     others += [("clean", n) for n, j in clean.items() if any(i["rule"] == "format.resampled" for i in j["issues"])]
     loud = defects.get("loud", {})
-    sat = [t for t, j in sorted(loud.items()) if any(i["title"].startswith("Saturated") for i in j["issues"])]
+    sat = [t for t, j in sorted(loud.items()) if any(i["rule"] == "dynamics.saturated" for i in j["issues"])]
     if loud:
         print(f"  loud (6 dB into a limiter) copies called saturated: {len(sat)}/{len(loud)}" + (": " + ", ".join(sat) if sat else ""))
     for name, group in (("untouched released", [j for n, j in clean.items() if not n.startswith("gm-")]),

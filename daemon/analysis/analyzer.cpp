@@ -98,13 +98,14 @@ struct Analyzer::Impl {
                 levels.push(b);
                 stereo.push(b);
                 if (quantisation) quantisation->push(b);
-                // Always pushed: the hop crest (dynamics.hop_crest_db) is not a series.
-                image.push(b, [this](std::int64_t, const dsp::ShortTermReading& r) {
-                    if (!options.keep_series) return;
-                    correlation.push_back(series_ratio(r.correlation));
-                    width.push_back(series_ratio(std::min(r.width, 100.0)));  // polarity-inverted: 1e6
-                    crest.push_back(series_db(r.crest_db));
-                });
+                if (options.keep_series)
+                    image.push(b, [this](std::int64_t, const dsp::ShortTermReading& r) {
+                        correlation.push_back(series_ratio(r.correlation));
+                        width.push_back(series_ratio(std::min(r.width, 100.0)));  // polarity-inverted: 1e6
+                        crest.push_back(series_db(r.crest_db));
+                    });
+                else
+                    image.push(b);  // for the hop crest (dynamics.hop_crest_db), which is not a series
                 break;
         }
     }

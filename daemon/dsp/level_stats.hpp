@@ -7,12 +7,13 @@
 //
 // Over all channels, a histogram of |x| (64 bins per octave, 0.094 dB, over the whole float
 // range) answers share_within_db(): the share of samples within so many dB of the final sample
-// peak, which push() cannot know yet. Saturation shows there: heavy soft clipping leaves a quarter
-// or more of the samples within 6 dB of the peak; released masters, limited or not, far fewer.
+// peak, which push() cannot know yet. Saturation shows there: heavy soft clipping left 24-80 % of
+// the samples within 6 dB of the peak (docs/JUDGEMENT.md); released masters at most 4 %, a limiter
+// pushed hard up to about 20 % (so the rules pair it with the hop crest, short_term_image.hpp).
 //
 // Cost: ~4 operations per sample, plus one histogram increment (the bin is the float's exponent
-// and top 6 mantissa bits: no log; ~5 instructions). push() does not allocate; the histogram
-// (128 KB, of which a music file touches a few hundred bins) is a member.
+// and top 6 mantissa bits: no log; 6.8 instructions per sample measured). push() does not
+// allocate; the histogram (128 KB, of which music touches a thousand bins or two) is a member.
 // One thread at a time.
 #pragma once
 #include <array>

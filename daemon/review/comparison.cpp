@@ -44,17 +44,23 @@ double movement_threshold(const std::string& unit, const CompareOptions& o) {
 
 double distance(double value, double target) { return std::abs(value - target); }
 
-/// The measurement a rule judges, read from an analysis, for rules whose value is a plain field
-/// (so "fixed" can say where the value went). nullopt when unknown.
-std::optional<double> measure(const std::string& rule, const std::string& unit, const analysis::Analysis& a) {
+/// The measurement a rule judges, read from the new analysis a, for rules whose value is a plain
+/// field (so "fixed" can say where the value went); `before` is the analysis the issue came from,
+/// for a value that names a place (phase.band: the same octave band). nullopt when unknown.
+std::optional<double> measure(const std::string& rule, const std::string& unit, const analysis::Analysis& a,
+                              const analysis::Analysis& before) {
     if (rule == "clipping" && unit == "events") return static_cast<double>(a.clipping.count);
     if (rule == "true_peak" && unit == "dBTP") return a.peak.true_peak_dbtp;
     if (rule == "loudness" && unit == "LUFS") return a.loudness.integrated_lufs;
     if (rule == "phase" && unit.empty()) return a.stereo.correlation;
     if (rule == "phase.low" && unit.empty()) return a.stereo.low_correlation;
-    if (rule == "phase.band" && unit.empty())
-        if (const auto* band = rules::most_negative_band(a, 1.0)) return band->correlation;
-    if (rule == "dynamics" && unit == "%") return a.dynamics.half_peak_share * 100.0;
+    if (rule == "phase.band" && unit.empty()) {
+        // The band the rule picked (the lowest one), read again at the same frequencies.
+        if (const auto* flagged = rules::most_negative_band(before, 1.0))
+            for (const auto& band : a.stereo.band_correlation)
+                if (band.lo_hz == flagged->lo_hz && band.hi_hz == flagged->hi_hz) return band.correlation;
+    }
+    if (rule == "dynamics.saturated" && unit == "%") return a.dynamics.half_peak_share * 100.0;
     if (rule == "stereo.mono_loss" && unit == "dB") return a.stereo.mono_loss_db;
     return std::nullopt;
 }
@@ -266,7 +272,7 @@ Comparison compare(const analysis::Analysis& before_a, const std::vector<Issue>&
         issue_list_changed = true;
         c.score += weight(b.severity);
         Change ch = make_change(&b, nullptr);
-        const auto now = measure(b.rule, b.unit, after_a);
+        const auto now = measure(b.rule, b.unit, after_a, before_a);
         ch.after_value = now.value_or(b.target);
         ch.text = b.title + " fixed: " + value_text(b.value, b.unit) + " -> " +
                   (now ? value_text(*now, b.unit) : "within target (" + value_text(b.target, b.unit) + ")");

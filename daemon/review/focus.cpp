@@ -64,7 +64,7 @@ Area area_of(const Issue& i) {
     if (one_of(r, {"tonal.muddy", "reference.tonal.low_mids", "reference.tonal.mids"})) return Area::mids;
     if (one_of(r, {"tonal.dark", "tonal.bright", "tonal.harsh", "reference.tonal.presence", "reference.tonal.air"}))
         return Area::highs;
-    if (one_of(r, {"dynamics", "reference.plr"})) return Area::dynamics;
+    if (one_of(r, {"dynamics", "dynamics.saturated", "reference.plr"})) return Area::dynamics;
     if (starts_with(r, "stereo.") || one_of(r, {"phase", "phase.low", "phase.band", "reference.width"})) return Area::stereo;
     if (one_of(r, {"clipping", "true_peak"}) || starts_with(r, "stem.clipping.")) return Area::clipping;
     if (one_of(r, {"loudness", "headroom"}) || starts_with(r, "stem.loud.")) return Area::loudness;

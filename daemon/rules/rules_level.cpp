@@ -242,12 +242,11 @@ void Evaluator::dynamics() {
     // Near its peak much of the time (a limiter does that too) and flattened within each 100 ms
     // (a limiter does not): reshaped, not limited.
     const bool saturated = share >= share_max && crest <= crest_max;
-    const std::string share_text =
-        num(share * 100.0, 0) + " % of the samples within 6 dB of the peak, " + num(crest) + " dB of crest per 100 ms";
-    if (saturated && plr >= plr_min) {
-        // The wave is flattened though PLR still reads fine (a bassy or quiet-ish track keeps its
-        // true peak high against K-weighted loudness): saturation, named by its own measure.
-        Issue& i = add("dynamics", "dynamics", r_.dynamics.severity);
+    if (saturated) {
+        // One cause, one finding: saturation, named by the waveform, whatever the PLR (a bassy or
+        // sparse track keeps its true peak high against K-weighted loudness, so PLR can read fine;
+        // where it reads low too, the cure is still the drive, not the compressor).
+        Issue& i = add("dynamics.saturated", "dynamics", r_.dynamics.severity);
         // The explain line shows value and target; the other half of the test rides with the source.
         i.target_source = rule_source("dynamics.saturated_share") + ", with crest per 100 ms " + num(crest) + " dB (at most " +
                           num(crest_max) + ", " + rule_source("dynamics.saturated_crest_db") + ")";
@@ -264,7 +263,9 @@ void Evaluator::dynamics() {
         i.value = share * 100.0;
         i.target = share_max * 100.0;
         i.unit = "%";
-        i.score = 1.0 + 20.0 * (share - share_max);  // 5 points over the limit ranks like 1 dB of PLR deficit
+        // Ranked with the PLR finding's dB: 5 points over the limit like 1 dB of deficit, and never
+        // below the PLR deficit the same file would have drawn.
+        i.score = 1.0 + std::max(20.0 * (share - share_max), deficit);
         return;
     }
     if (deficit <= 0) return;
@@ -273,7 +274,7 @@ void Evaluator::dynamics() {
     i.target_source = rule_source(plr_min - plr >= psr_min - psr ? "dynamics.plr_min_db" : "dynamics.psr_min_db");
     i.title = "Over-compressed: PLR " + num(plr) + " dB, PSR " + num(psr) + " dB";
     i.detail = "peak-to-loudness ratio " + num(plr) + " dB (at least " + num(plr_min) + "), peak-to-short-term ratio " + num(psr) +
-               " dB (at least " + num(psr_min) + ")" + (saturated ? "; " + share_text + " (saturated)" : "");
+               " dB (at least " + num(psr_min) + ")";
     if (p_.premaster)
         i.fix = "Ease the master-bus compression: remove the Limiter, and on Glue Compressor raise Threshold (about " +
                 num(half_db_up(deficit)) + " dB less gain reduction); leave loudness to mastering";

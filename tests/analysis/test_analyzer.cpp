@@ -215,9 +215,17 @@ TEST(Analyzer, RejectsUnsupportedLayouts) {
 }
 
 TEST(Analyzer, KeepSeriesOff) {
-    const auto a = analysis::analyze_samples(block_of(test::pink_noise(-20, 2.0, 48000, 2)), 48000, {.keep_series = false});
+    const test::Signal pink = test::pink_noise(-20, 2.0, 48000, 2);
+    const auto noise = block_of(pink);  // a view of pink's samples
+    const auto a = analysis::analyze_samples(noise, 48000, {.keep_series = false});
     EXPECT_TRUE(a.loudness.short_term_series.empty());
+    EXPECT_TRUE(a.dynamics.crest_series.empty());
     EXPECT_GT(a.loudness.integrated_lufs, -30.0);
+    // The whole-file measures that ride on the series' kernels are the same without the series.
+    const auto with = analysis::analyze_samples(noise, 48000);
+    EXPECT_GT(with.dynamics.hop_crest_db, 6.0);
+    EXPECT_EQ(a.dynamics.hop_crest_db, with.dynamics.hop_crest_db);
+    EXPECT_EQ(a.dynamics.half_peak_share, with.dynamics.half_peak_share);
 }
 
 }  // namespace

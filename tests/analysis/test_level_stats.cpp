@@ -1,6 +1,10 @@
 // Level statistics: DC offset, crest factor, leading/trailing silence.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
 #include "analysis/analyzer.hpp"
 #include "analysis_signals.hpp"
 #include "dsp/level_stats.hpp"
@@ -37,27 +41,36 @@ TEST(LevelStats, HalfPeakShareIsTwoThirdsForASineHalfForUniformNoiseAllForASquar
     test::Signal square = test::sine(50.0, -1.0, 1.0, 48000, 2);
     for (float& x : square.samples) x = x >= 0.0f ? 0.7f : -0.7f;
     square_stats.push(block_of(square));
-    EXPECT_NEAR(sine_stats.share_within_db(6.0206), 2.0 / 3.0, 0.006);
-    EXPECT_NEAR(noise_stats.share_within_db(6.0206), 0.5, 0.006);
+    // The threshold's bin adds at most 0.4 % (sine) and 0.3 % (noise), never subtracts.
+    EXPECT_NEAR(sine_stats.share_within_db(6.0206), 2.0 / 3.0 + 0.002, 0.0025);
+    EXPECT_NEAR(noise_stats.share_within_db(6.0206), 0.5 + 0.0015, 0.002);
     EXPECT_DOUBLE_EQ(square_stats.share_within_db(6.0206), 1.0);
     // Within 20 dB of the peak, the sine: 1 - (2/pi) asin(0.1).
-    EXPECT_NEAR(sine_stats.share_within_db(20.0), 1.0 - 2.0 / M_PI * std::asin(0.1), 0.006);
+    EXPECT_NEAR(sine_stats.share_within_db(20.0), 1.0 - 2.0 / std::numbers::pi * std::asin(0.1), 0.0015);
 }
 
 TEST(LevelStats, HalfPeakShareCountsSamplesToOneBin) {
-    // One sample at the peak, then samples 0.18 dB either side of half of it: 0.51 counts, 0.49 not.
+    // Peak 0.8: half of it, 0.4 = 1.6 x 2^-2, lies in the bin [1 + 38/64, 1 + 39/64) x 2^-2 =
+    // [0.3984375, 0.40234375), which counts whole: its lowest float counts, the float just below
+    // it (the bin before) does not; 0.4, the bin's top float and the next bin's first count.
+    const float bin_lo = 0.3984375f, bin_hi = 0.40234375f;
     test::Signal s = test::silence(0.001, 48000, 1);  // 48 samples of zero
     s.samples[0] = -0.8f;
-    for (int i = 1; i <= 9; ++i) s.samples[static_cast<std::size_t>(i)] = 0.408f;   // 0.51 x peak
-    for (int i = 10; i <= 29; ++i) s.samples[static_cast<std::size_t>(i)] = -0.392f;  // 0.49 x peak
+    s.samples[1] = 0.4f;                               // counts
+    s.samples[2] = -bin_lo;                            // counts: the threshold's bin, whole
+    s.samples[3] = std::nextafter(bin_hi, 0.0f);       // counts: the same bin's top
+    s.samples[4] = bin_hi;                             // counts: the next bin
+    s.samples[30] = std::nextafter(bin_lo, 0.0f);      // does not: the bin below
+    for (int i = 5; i <= 13; ++i) s.samples[static_cast<std::size_t>(i)] = 0.408f;   // 0.51 x peak: counts
+    for (int i = 14; i <= 29; ++i) s.samples[static_cast<std::size_t>(i)] = -0.392f;  // 0.49 x peak: does not
     dsp::LevelStats st(48000, 1);
     st.push(block_of(s));
-    EXPECT_DOUBLE_EQ(st.share_within_db(6.0206), 10.0 / 48.0);
-    EXPECT_DOUBLE_EQ(st.share_within_db(7.0), 30.0 / 48.0);
+    EXPECT_DOUBLE_EQ(st.share_within_db(20.0 * std::log10(0.8 / 0.4)), 14.0 / 48.0);  // the peak, 4 at the edges, 9 x 0.408
+    EXPECT_DOUBLE_EQ(st.share_within_db(7.0), 31.0 / 48.0);
     st.reset();
     EXPECT_EQ(st.share_within_db(6.0206), 0.0);
     const auto a = analysis::analyze_samples(block_of(s), 48000);
-    EXPECT_DOUBLE_EQ(a.dynamics.half_peak_share, 10.0 / 48.0);
+    EXPECT_DOUBLE_EQ(a.dynamics.half_peak_share, 14.0 / 48.0);
 }
 
 TEST(ShortTermImage, HopCrestIsTheWaveformsOwnCrestWhichGainRidingKeepsAndSaturationTakes) {
@@ -72,13 +85,18 @@ TEST(ShortTermImage, HopCrestIsTheWaveformsOwnCrestWhichGainRidingKeepsAndSatura
     test::Signal square = sine;
     for (float& x : square.samples) x = x >= 0.0f ? 0.3f : -0.3f;
     EXPECT_NEAR(crest_of(square), 0.0, 1e-6);
-    // Noise whose level jumps by 12 dB every second (a limiter's gain moves between hops, not within
-    // one): the hop crest stays that of the steady noise, though the whole file's crest grows.
+    // Noise whose level a gain rides by 12 dB, down and up every 0.7 s with 20 ms ramps, off the
+    // hop grid (a limiter's gain): the hop crest does not drop; it rises a little where a ramp
+    // falls inside a hop. Saturation is what lowers it.
     const test::Signal noise = test::white_noise(-20.0, 8.0, 48000, 1);
     test::Signal ridden = noise;
-    for (std::size_t i = 0; i < ridden.samples.size(); ++i)
-        if ((i / 48000) % 2) ridden.samples[i] *= 0.25f;
-    EXPECT_NEAR(crest_of(ridden), crest_of(noise), 0.2);
+    for (std::size_t i = 0; i < ridden.samples.size(); ++i) {
+        const double t = std::fmod(static_cast<double>(i) / 48000.0 + 0.037, 0.7);
+        const double ramp = std::clamp(std::min(t, 0.35 - t) / 0.02, 0.0, 1.0) * (t < 0.35 ? 1.0 : 0.0);
+        ridden.samples[i] *= static_cast<float>(std::pow(10.0, -12.0 * ramp / 20.0));
+    }
+    EXPECT_GE(crest_of(ridden), crest_of(noise) - 0.05);
+    EXPECT_LT(crest_of(ridden), crest_of(noise) + 1.0);
     // The same noise through tanh at 20x: the wave itself is flattened.
     test::Signal saturated = noise;
     for (float& x : saturated.samples) x = static_cast<float>(std::tanh(20.0 * x));

@@ -39,24 +39,24 @@ TEST(Comparison, ClippingFixedSaysEventsBeforeAndAfter) {
 }
 
 TEST(Comparison, BandPhaseAndSaturationFixedSayWhereTheMeasurementWent) {
-    // phase.band's value is the lowest octave correlation; a fixed one reads the same band choice
-    // (rules::most_negative_band) in the new export. Saturation's is the half-peak share in %.
+    // phase.band's value is the lowest octave correlation; a fixed one reads that same octave in
+    // the new export, though another is now the lowest. Saturation's is the half-peak share in %.
     auto before = make_analysis();
-    before.stereo.band_correlation[7].correlation = -0.91;
+    before.stereo.band_correlation[8].correlation = -0.91;  // 5.7-11 kHz
+    before.stereo.band_correlation[0].correlation = -0.95;  // 31.5 Hz: not a band the rules judge
     before.dynamics.half_peak_share = 0.31;
     auto after = make_analysis();
-    after.stereo.band_correlation[7].correlation = 0.62;
+    after.stereo.band_correlation[8].correlation = 0.62;
     after.stereo.band_correlation[3].correlation = 0.55;  // now the lowest
-    after.stereo.band_correlation[0].correlation = -0.5;  // 31.5 Hz: not a band the rules judge
     after.dynamics.half_peak_share = 0.04;
     const std::vector<rules::Issue> b = {
         make_issue("phase.band", Severity::important, -0.91, -0.7, "", "Out of phase at 5.7-11 kHz", "phase"),
-        make_issue("dynamics", Severity::important, 31.0, 20.0, "%", "Saturated", "dynamics")};
+        make_issue("dynamics.saturated", Severity::important, 31.0, 20.0, "%", "Saturated", "dynamics")};
     const auto c = review::compare(before, b, after, {}, 2);
     ASSERT_EQ(c.improved.size(), 2u);
     std::set<std::string> texts;
     for (const auto& ch : c.improved) texts.insert(ch.text);
-    EXPECT_TRUE(texts.count("Out of phase at 5.7-11 kHz fixed: -0.91 -> 0.55")) << *texts.begin();
+    EXPECT_TRUE(texts.count("Out of phase at 5.7-11 kHz fixed: -0.91 -> 0.62")) << *texts.begin();
     EXPECT_TRUE(texts.count("Saturated fixed: 31.0 % -> 4.0 %")) << *texts.rbegin();
 }
 

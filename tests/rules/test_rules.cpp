@@ -332,13 +332,21 @@ TEST_F(Rules, OverCompressionFromPlrAndPsr) {
     // Noise driven hard into a tanh saturator: peaks flattened, PLR a few dB.
     Signal s = control();
     for (float& x : s.samples) x = static_cast<float>(0.5 * std::tanh(x * 40.0));
-    const Analysis a = analyse(s);
+    Analysis a = analyse(s);
     ASSERT_LT(a.dynamics.plr_db, 8.0);
+    // The wave itself is flattened: saturation (SaturationIsNamedByTheWaveform... below).
+    EXPECT_NE(find(mixscout::rules::evaluate(a, cfg, "mix"), "dynamics.saturated"), nullptr);
+    // With the waveform measures a limiter leaves (sparse near the peak), the same PLR and PSR
+    // are over-compression, with the compressor as the fix.
+    a.dynamics.half_peak_share = 0.05;
+    a.dynamics.hop_crest_db = 9.0;
     const auto v = mixscout::rules::evaluate(a, cfg, "mix");
     const Issue* i = find(v, "dynamics");
     ASSERT_NE(i, nullptr) << rules_of(v);
     EXPECT_EQ(i->category, "dynamics");
     EXPECT_EQ(i->severity, Severity::important);
+    EXPECT_NE(i->fix.find("Glue Compressor"), std::string::npos) << i->fix;
+    EXPECT_EQ(find(v, "dynamics.saturated"), nullptr);
 }
 
 TEST_F(Rules, SaturationIsNamedByTheWaveformWhenPlrStillReadsFine) {
@@ -356,12 +364,16 @@ TEST_F(Rules, SaturationIsNamedByTheWaveformWhenPlrStillReadsFine) {
     const auto& limits = cfg.settings().rules.dynamics;
     EXPECT_LT(a.dynamics.hop_crest_db, limits.saturated_crest_db);
 
-    // Here PLR sees it too: one finding, the saturation told in its detail.
+    // Saturation is one finding whatever the PLR, with the drive as its fix: here PLR reads low
+    // too, yet the cure is the saturator, not the compressor.
+    auto dynamics_findings = [](const std::vector<Issue>& v) {
+        return std::count_if(v.begin(), v.end(), [](const Issue& i) { return i.category == "dynamics"; });
+    };
     ASSERT_LT(a.dynamics.plr_db, limits.plr_min_db);
     const auto both = mixscout::rules::evaluate(a, cfg, "mix");
-    ASSERT_NE(find(both, "dynamics"), nullptr) << rules_of(both);
-    EXPECT_NE(find(both, "dynamics")->detail.find("(saturated)"), std::string::npos) << find(both, "dynamics")->detail;
-    EXPECT_EQ(std::count_if(both.begin(), both.end(), [](const Issue& i) { return i.category == "dynamics"; }), 1);
+    ASSERT_NE(find(both, "dynamics.saturated"), nullptr) << rules_of(both);
+    EXPECT_NE(find(both, "dynamics.saturated")->fix.find("Drive"), std::string::npos) << find(both, "dynamics.saturated")->fix;
+    EXPECT_EQ(dynamics_findings(both), 1);
 
     // PLR and PSR reading fine, as on a bass-heavy overdriven orchestral excerpt (scripts/judge-eval,
     // casualties_of_war through sox overdrive 30: PLR 8.1, PSR 6.4, 25 % of its samples within 6 dB of
@@ -370,23 +382,31 @@ TEST_F(Rules, SaturationIsNamedByTheWaveformWhenPlrStillReadsFine) {
     fine_plr.dynamics.plr_db = limits.plr_min_db + 0.1;
     fine_plr.dynamics.psr_db = limits.psr_min_db + 0.4;
     const auto v = mixscout::rules::evaluate(fine_plr, cfg, "mix");
-    const Issue* i = find(v, "dynamics");
+    const Issue* i = find(v, "dynamics.saturated");
     ASSERT_NE(i, nullptr) << rules_of(v);
+    EXPECT_EQ(dynamics_findings(v), 1);
+    EXPECT_EQ(i->category, "dynamics");
     EXPECT_EQ(i->severity, Severity::important);
     EXPECT_NE(i->title.find("Saturated"), std::string::npos) << i->title;
     EXPECT_DOUBLE_EQ(i->value, a.dynamics.half_peak_share * 100.0);
     EXPECT_DOUBLE_EQ(i->target, limits.saturated_share * 100.0);
     EXPECT_EQ(i->unit, "%");
     EXPECT_NE(i->target_source.find("dynamics.saturated_share"), std::string::npos) << i->target_source;
+    EXPECT_NE(i->target_source.find("dynamics.saturated_crest_db"), std::string::npos) << i->target_source;
     // Dense near the peak but with its crest kept per 100 ms: a limiter's work, not saturation.
     Analysis limited = fine_plr;
     limited.dynamics.hop_crest_db = limits.saturated_crest_db + 0.5;
-    EXPECT_EQ(find(mixscout::rules::evaluate(limited, cfg, "mix"), "dynamics"), nullptr);
+    EXPECT_EQ(dynamics_findings(mixscout::rules::evaluate(limited, cfg, "mix")), 0);
+    // Flattened but not dense (a sparse track): not saturated either.
+    Analysis sparse = fine_plr;
+    sparse.dynamics.half_peak_share = limits.saturated_share - 0.01;
+    EXPECT_EQ(dynamics_findings(mixscout::rules::evaluate(sparse, cfg, "mix")), 0);
     // A low PSR alone is polish, but not once the wave is saturated.
     fine_plr.dynamics.psr_db = limits.psr_min_db - 1.0;
-    const Issue* j = find(mixscout::rules::evaluate(fine_plr, cfg, "mix"), "dynamics");
-    ASSERT_NE(j, nullptr);
-    EXPECT_EQ(j->severity, Severity::important);
+    const auto low_psr = mixscout::rules::evaluate(fine_plr, cfg, "mix");
+    ASSERT_NE(find(low_psr, "dynamics.saturated"), nullptr);
+    EXPECT_EQ(find(low_psr, "dynamics.saturated")->severity, Severity::important);
+    EXPECT_EQ(dynamics_findings(low_psr), 1);
 
     // The same noise unsaturated draws nothing, and measures a few percent.
     Signal clean_loud = control();
