@@ -8,9 +8,10 @@
 // hop_crest_db(): the crest factor of each 100 ms hop on its own, averaged weighted by the hop's
 // energy. That is the waveform's own crest: a limiter rides the gain and keeps it (released music
 // read 8.7-11.4 dB, 14 dB into a limiter still 7.2 and more); saturation reshapes the wave and
-// takes it away (a sine reads 3 dB, a square wave 0). What it adds to the analysis: 5 multiply-adds/compares per frame;
-// per hop 4 x 30 additions and two logarithms. Keeps the kernel
-// contract of audio/block.hpp: 1 or 2 channels, a mismatched block throws, push() never allocates.
+// takes it away (a sine reads 3 dB, a square wave 0).
+// What it adds to the analysis: 5 multiply-adds/compares per frame; per hop 4 x 30 additions
+// (none without a callback) and two logarithms. Keeps the kernel contract of audio/block.hpp:
+// 1 or 2 channels, a mismatched block throws, push() never allocates.
 // Not thread-safe: one thread pushes.
 #pragma once
 #include <array>
